@@ -1,0 +1,3 @@
+"""A searchable public directory of prisoner support organisations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,53 @@
+"""Database tables. The database is the directory's only source of truth."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _list_column() -> Column:  # type: ignore[type-arg]
+    return Column(JSON, nullable=False, default=list)
+
+
+class Organisation(SQLModel, table=True):
+    """A prisoner support organisation, as published in the directory."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    name: str = Field(max_length=200)
+    alternate_names: list[str] = Field(default_factory=list, sa_column=_list_column())
+    kind: str = Field(max_length=40, index=True)
+    description: str = Field(max_length=4000)
+    focus: list[str] = Field(default_factory=list, sa_column=_list_column())
+    services: list[str] = Field(default_factory=list, sa_column=_list_column())
+    # ISO 3166-1 alpha-2, or vocab.INTERNATIONAL for groups with no single country.
+    country: str = Field(max_length=20, index=True)
+    region: str | None = Field(default=None, max_length=120)
+    city: str | None = Field(default=None, max_length=120)
+    areas_served: list[str] = Field(default_factory=list, sa_column=_list_column())
+    latitude: float | None = None
+    longitude: float | None = None
+    website: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=254)
+    postal_address: str | None = Field(default=None, max_length=500)
+    postal_address_accepts_prisoner_mail: bool = False
+    postal_address_note: str | None = Field(default=None, max_length=300)
+    languages: list[str] = Field(default_factory=list, sa_column=_list_column())
+    accessibility: str | None = Field(default=None, max_length=1000)
+    founded_year: int | None = None
+    status: str = Field(default="unknown", max_length=20)
+    # The latest dated public activity found, "YYYY" or "YYYY-MM"; not proof of life today.
+    last_activity: str | None = Field(default=None, max_length=7)
+    # Verification by a person: when and by whom. Both empty means "not yet verified".
+    verified_on: date | None = None
+    verified_by: str | None = Field(default=None, max_length=200)
+    sources: list[str] = Field(default_factory=list, sa_column=_list_column())
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

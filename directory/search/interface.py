@@ -1,0 +1,75 @@
+"""The one narrow search interface every backend implements and everything else talks to."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a person asked for. Filters AND across fields and OR within one."""
+
+    q: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    near: tuple[float, float, float] | None = None  # latitude, longitude, radius in km
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    name: str
+    kind: str
+    country: str
+    city: str | None
+    region: str | None
+    focus: list[str]
+    services: list[str]
+    url: str | None
+    status: str
+    # HTML built from escaped text, with <mark> around matched words: safe to render as is.
+    highlight: dict[str, str]
+    distance_km: float | None = None
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+Document = dict[str, Any]
+
+
+class SearchBackend(Protocol):
+    """A search index of published organisations."""
+
+    name: str
+
+    def search(self, query: SearchQuery) -> SearchResults: ...
+
+    def upsert(self, documents: Iterable[Document]) -> None: ...
+
+    def delete(self, slugs: Iterable[str]) -> None: ...
+
+    def rebuild(self, documents: Iterable[Document]) -> int: ...
+
+    def health(self) -> dict[str, Any]: ...

@@ -1,0 +1,74 @@
+"""How query text becomes words: folding, tokenising, typo budgets and FTS5 escaping."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Meilisearch searches at most ten words of a query; so do we, for both backends.
+MAX_WORDS = 10
+MAX_QUERY_CHARS = 500
+# Words that say little on their own; dropped unless the query is nothing else.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, as the index's tokenizer does ("Poznań" -> "poznan")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def tokens(text: str) -> list[str]:
+    """Every word in text, folded."""
+    return _WORD.findall(fold(text).replace("_", " "))
+
+
+def normalised(text: str) -> str:
+    """Text reduced to its folded words, for comparing a query with a name exactly."""
+    return " ".join(tokens(text))
+
+
+def words(query: str) -> list[str]:
+    """The words of a query that are worth matching, at most MAX_WORDS of them."""
+    tokens = _WORD.findall(fold(query[:MAX_QUERY_CHARS]).replace("_", " "))
+    meaningful = [token for token in tokens if token not in STOP_WORDS]
+    return (meaningful or tokens)[:MAX_WORDS]
+
+
+def ends_mid_word(query: str) -> bool:
+    """Whether the person may still be typing the last word (no trailing space or punctuation)."""
+    stripped = query[:MAX_QUERY_CHARS]
+    return bool(stripped) and bool(_WORD.match(stripped[-1]))
+
+
+def typo_budget(word: str) -> int:
+    """Typos forgiven in a word: none below 5 letters, one from 5, two from 9."""
+    if len(word) >= 9:
+        return 2
+    if len(word) >= 5:
+        return 1
+    return 0
+
+
+def fts_term(word: str) -> str:
+    """A word as an FTS5 string literal: user text never reaches FTS syntax raw."""
+    return '"' + word.replace('"', '""') + '"'

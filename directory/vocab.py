@@ -1,0 +1,102 @@
+"""Controlled vocabularies: kinds, focus tags, services and statuses, with human labels.
+
+Models, seed validation, search facets, forms and templates all read these tables, so a
+new value is added here once and appears everywhere.
+"""
+
+from __future__ import annotations
+
+import pycountry
+
+KINDS: dict[str, str] = {
+    "abc-group": "Anarchist Black Cross group",
+    "special-interest": "Special-interest group",
+    "regional-network": "Regional network",
+    "national-network": "National or international network",
+    "national-charity": "National charity",
+    "books-to-prisoners": "Books to prisoners",
+    "family-support": "Family support",
+    "legal-advice": "Legal advice",
+    "visiting": "Prison visiting",
+    "resettlement": "Resettlement and re-entry",
+}
+
+FOCUS: dict[str, str] = {
+    "all-prisoners": "Anyone in prison",
+    "political-prisoners": "Political prisoners",
+    "women": "Women",
+    "lgbtq": "LGBTQ+",
+    "black-minority-ethnic": "Black and minority-ethnic people",
+    "vegan": "Vegans",
+    "faith-meditation": "Faith and meditation",
+    "earth-animal-liberation": "Earth and animal liberation prisoners",
+    "families": "Families and children",
+    "young-people": "Young people",
+    "veterans": "Veterans",
+    "hiv": "People living with HIV",
+    "drug-war": "People imprisoned over drugs",
+    "abolition": "Prison abolition",
+    "reform": "Prison reform",
+}
+
+SERVICES: dict[str, str] = {
+    "letter-writing": "Letter writing",
+    "pen-pals": "Pen pals",
+    "prisoner-funds": "Prisoner funds",
+    "books": "Books",
+    "education": "Education and courses",
+    "visiting": "Visiting",
+    "legal": "Legal help",
+    "advice": "Information and advice",
+    "helpline": "Helpline",
+    "campaigning": "Campaigning",
+    "events": "Events and workshops",
+    "publications": "Newsletters and publications",
+    "resettlement": "Resettlement",
+    "housing": "Housing",
+    "family-support": "Family support",
+    "essentials": "Food and essentials",
+}
+
+STATUSES: dict[str, str] = {
+    "active": "Active",
+    "inactive": "No longer active",
+    "unknown": "Activity unknown",
+}
+
+# Organisations that work across borders have no single country; they facet under this key.
+INTERNATIONAL = "international"
+INTERNATIONAL_LABEL = "International"
+
+# The facets the search interface exposes, in display order, with their vocabularies.
+FACET_FIELDS: tuple[str, ...] = ("kind", "country", "focus", "service")
+
+
+def is_country(code: str) -> bool:
+    """Whether code is an ISO 3166-1 alpha-2 code (upper case) or the international marker."""
+    return code == INTERNATIONAL or (
+        len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
+    )
+
+
+def country_name(code: str) -> str:
+    """The English name for an ISO 3166-1 alpha-2 code (or the international marker)."""
+    if code == INTERNATIONAL:
+        return INTERNATIONAL_LABEL
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
+
+
+def language_name(code: str) -> str:
+    language = pycountry.languages.get(alpha_2=code)
+    return language.name if language is not None else code
+
+
+def label(field: str, value: str) -> str:
+    """The human label for a facet value."""
+    if field == "country":
+        return country_name(value)
+    table = {"kind": KINDS, "focus": FOCUS, "service": SERVICES, "status": STATUSES}[field]
+    return table.get(value, value)

@@ -1,0 +1,210 @@
+"""Turn service results into finished data for templates and JSON. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlencode
+
+from directory import vocab
+from directory.models import Organisation
+from directory.search import SearchQuery, SearchResults
+from directory.search.interface import Hit
+
+FACET_TITLES = {
+    "kind": "Kind of group",
+    "country": "Country",
+    "focus": "Who they support",
+    "service": "What they offer",
+}
+PUBLIC_FIELDS = (
+    "slug",
+    "name",
+    "alternate_names",
+    "kind",
+    "description",
+    "focus",
+    "services",
+    "country",
+    "region",
+    "city",
+    "areas_served",
+    "latitude",
+    "longitude",
+    "website",
+    "email",
+    "postal_address",
+    "postal_address_accepts_prisoner_mail",
+    "postal_address_note",
+    "languages",
+    "accessibility",
+    "founded_year",
+    "status",
+    "last_activity",
+)
+
+
+def search_url(query: SearchQuery, **changes: Any) -> str:
+    """The /search URL for query with some parameters changed (page resets unless given)."""
+    params: dict[str, Any] = {"q": query.q, **{k: list(v) for k, v in query.filters.items()}}
+    params["page"] = 1
+    if query.per_page != 20:
+        params["per_page"] = query.per_page
+    params.update(changes)
+    pairs = [
+        (key, value)
+        for key, values in params.items()
+        for value in (values if isinstance(values, list) else [values])
+        if value not in ("", None) and not (key == "page" and value == 1)
+    ]
+    return "/search" + ("?" + urlencode(pairs) if pairs else "")
+
+
+def facet_groups(query: SearchQuery, results: SearchResults) -> list[dict[str, Any]]:
+    """Facets as toggle links: each value's link adds it to, or removes it from, the filters."""
+    groups = []
+    for field in vocab.FACET_FIELDS:
+        selected = list(query.filters.get(field, ()))
+        counts = results.facets.get(field, {})
+        values = []
+        for value in dict.fromkeys(selected + list(counts)):
+            chosen = value in selected
+            toggled = [v for v in selected if v != value] if chosen else selected + [value]
+            values.append(
+                {
+                    "value": value,
+                    "label": vocab.label(field, value),
+                    "count": counts.get(value, 0),
+                    "selected": chosen,
+                    "url": search_url(query, **{field: toggled}),
+                }
+            )
+        groups.append(
+            {
+                "field": field,
+                "title": FACET_TITLES[field],
+                "values": values,
+                "active": bool(selected),
+            }
+        )
+    return groups
+
+
+def active_filters(query: SearchQuery) -> list[dict[str, str]]:
+    chips = []
+    for field, values in query.filters.items():
+        for value in values:
+            rest = [v for v in values if v != value]
+            chips.append(
+                {
+                    "label": vocab.label(field, value),
+                    "field": FACET_TITLES[field],
+                    "url": search_url(query, **{field: rest}),
+                }
+            )
+    return chips
+
+
+def pagination(query: SearchQuery, results: SearchResults) -> dict[str, Any]:
+    return {
+        "page": query.page,
+        "pages": results.pages,
+        "previous": search_url(query, page=query.page - 1) if query.page > 1 else None,
+        "next": search_url(query, page=query.page + 1) if query.page < results.pages else None,
+        "first_shown": query.offset + 1 if results.hits else 0,
+        "last_shown": query.offset + len(results.hits),
+    }
+
+
+def hit_card(hit: Hit) -> dict[str, Any]:
+    return {
+        **asdict(hit),
+        "kind_label": vocab.KINDS.get(hit.kind, hit.kind),
+        "place": place(hit.city, hit.region, hit.country),
+        "focus_labels": [vocab.FOCUS.get(tag, tag) for tag in hit.focus],
+        "status_label": vocab.STATUSES.get(hit.status, hit.status),
+    }
+
+
+def place(city: str | None, region: str | None, country: str) -> str:
+    return ", ".join(part for part in (city, region, vocab.country_name(country)) if part)
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    data = {
+        key: getattr(hit, key)
+        for key in (
+            "slug",
+            "name",
+            "kind",
+            "country",
+            "city",
+            "focus",
+            "services",
+            "url",
+            "highlight",
+        )
+    }
+    if hit.distance_km is not None:
+        data["distance_km"] = round(hit.distance_km, 1)
+    return data
+
+
+def search_json(query: SearchQuery, results: SearchResults) -> dict[str, Any]:
+    return {
+        "query": {"q": query.q, **{k: list(v) for k, v in query.filters.items()}},
+        "total": results.total,
+        "page": results.page,
+        "per_page": results.per_page,
+        "hits": [hit_json(hit) for hit in results.hits],
+        "facets": results.facets,
+    }
+
+
+def organisation_json(organisation: Organisation) -> dict[str, Any]:
+    data = {field: getattr(organisation, field) for field in PUBLIC_FIELDS}
+    data["verification"] = {
+        "last_verified": organisation.verified_on.isoformat() if organisation.verified_on else None,
+        "verified_by": organisation.verified_by,
+    }
+    data["sources"] = list(organisation.sources)
+    data["updated_at"] = organisation.updated_at.isoformat()
+    return data
+
+
+def organisation_page(organisation: Organisation) -> dict[str, Any]:
+    return {
+        **organisation_json(organisation),
+        "kind_label": vocab.KINDS.get(organisation.kind, organisation.kind),
+        "focus_labels": [vocab.FOCUS.get(tag, tag) for tag in organisation.focus],
+        "service_labels": [vocab.SERVICES.get(tag, tag) for tag in organisation.services],
+        "country_name": vocab.country_name(organisation.country),
+        "place": place(organisation.city, organisation.region, organisation.country),
+        "language_names": [vocab.language_name(code) for code in organisation.languages],
+        "status_label": vocab.STATUSES.get(organisation.status, organisation.status),
+        "verified_on": organisation.verified_on,
+        "updated_on": organisation.updated_at.date(),
+    }
+
+
+def browse_groups(results: SearchResults) -> list[dict[str, Any]]:
+    """The home page's browse lists: each facet's values with counts, linking to a search."""
+    empty = SearchQuery()
+    return [
+        {
+            "field": field,
+            "title": FACET_TITLES[field],
+            "values": [
+                {
+                    "label": vocab.label(field, value),
+                    "count": count,
+                    "url": search_url(empty, **{field: [value]}),
+                }
+                for value, count in sorted(
+                    results.facets.get(field, {}).items(),
+                    key=lambda item: vocab.label(field, item[0]),
+                )
+            ],
+        }
+        for field in ("kind", "country", "focus")
+    ]

@@ -1,0 +1,58 @@
+"""The Jinja2 environment: autoescape on, and every template filter registered here."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from starlette.templating import Jinja2Templates
+
+from directory import vocab
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def long_date(value: date | None) -> str:
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
+
+
+def partial_date(value: str | None) -> str:
+    """ "2023-12" -> "December 2023"; "2023" stays "2023"."""
+    if not value:
+        return ""
+    year, _, month = value.partition("-")
+    return f"{_MONTHS[int(month) - 1]} {year}" if month else year
+
+
+def thousands(value: int) -> str:
+    return f"{value:,}"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=TEMPLATES)
+    environment = templates.env
+    environment.autoescape = True
+    environment.trim_blocks = True
+    environment.lstrip_blocks = True
+    environment.filters.update(
+        long_date=long_date,
+        partial_date=partial_date,
+        thousands=thousands,
+        country_name=vocab.country_name,
+    )
+    environment.globals.update(today=date.today)
+    return templates

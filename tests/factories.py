@@ -1,0 +1,40 @@
+"""Factories for organisations: valid by default, any field overridable."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from directory.models import Organisation
+from directory.records import OrganisationRecord
+from directory.search import documents
+
+_serial = itertools.count(1)
+
+
+def record_values(**overrides: Any) -> dict[str, Any]:
+    number = next(_serial)
+    values: dict[str, Any] = {
+        "slug": f"group-{number}",
+        "name": f"Example Group {number}",
+        "kind": "regional-network",
+        "description": "A volunteer group that writes letters to people held in prison.",
+        "focus": ["all-prisoners"],
+        "services": ["letter-writing"],
+        "country": "GB",
+        "sources": ["https://example.org/source"],
+    }
+    values.update(overrides)
+    return values
+
+
+def record(**overrides: Any) -> OrganisationRecord:
+    return OrganisationRecord.model_validate(record_values(**overrides))
+
+
+def organisation(**overrides: Any) -> Organisation:
+    return Organisation(**record(**overrides).model_dump())
+
+
+def document(**overrides: Any) -> dict[str, Any]:
+    return documents.build(organisation(**overrides))

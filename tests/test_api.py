@@ -1,0 +1,105 @@
+"""The JSON API's shapes, as other tools rely on them (DESIGN.md)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from directory.models import Organisation
+
+HIT_KEYS = {"slug", "name", "kind", "country", "city", "focus", "services", "url", "highlight"}
+
+
+def test_search_shape(client):
+    body = client.get("/api/search", params={"q": "books", "kind": "books-to-prisoners"}).json()
+    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets"}
+    assert body["query"] == {"q": "books", "kind": ["books-to-prisoners"]}
+    assert body["page"] == 1 and body["per_page"] == 20
+    assert body["total"] == len(body["hits"]) > 0
+    for hit in body["hits"]:
+        assert set(hit) == HIT_KEYS
+        assert hit["kind"] == "books-to-prisoners"
+        assert set(hit["highlight"]) == {"name", "description"}
+    assert set(body["facets"]) == {"kind", "country", "focus", "service"}
+
+
+def test_facet_counts_agree_with_the_database(client, seeded):
+    facets = client.get("/api/search").json()["facets"]
+    with Session(seeded) as session:
+        organisations = session.exec(select(Organisation)).all()
+    expected_countries: dict[str, int] = {}
+    expected_focus: dict[str, int] = {}
+    for organisation in organisations:
+        expected_countries[organisation.country] = (
+            expected_countries.get(organisation.country, 0) + 1
+        )
+        for tag in organisation.focus:
+            expected_focus[tag] = expected_focus.get(tag, 0) + 1
+    assert facets["country"] == expected_countries
+    assert facets["focus"] == expected_focus
+    assert sum(facets["kind"].values()) == len(organisations)
+
+
+def test_facet_counts_follow_the_query(client, seeded):
+    body = client.get("/api/search", params={"q": "glasgow"}).json()
+    assert body["facets"]["country"] == {"GB": body["total"]}
+
+
+def test_filters_accept_repeats_and_commas(client):
+    repeated = client.get("/api/search?country=GB&country=US&per_page=100").json()
+    commas = client.get("/api/search?country=GB,US&per_page=100").json()
+    assert repeated["total"] == commas["total"]
+    assert {hit["country"] for hit in repeated["hits"]} == {"GB", "US"}
+
+
+def test_bad_parameters_get_a_clear_400(client):
+    response = client.get("/api/search", params={"per_page": "500", "kind": "nope"})
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert "per_page" in fields and "kind" in fields
+
+
+def test_paging(client):
+    first = client.get("/api/search", params={"per_page": 5}).json()
+    second = client.get("/api/search", params={"per_page": 5, "page": 2}).json()
+    assert first["total"] == second["total"] >= 60
+    assert not {h["slug"] for h in first["hits"]} & {h["slug"] for h in second["hits"]}
+
+
+def test_organisation_shape(client):
+    body = client.get("/api/organisations/bent-bars-project").json()
+    for key in (
+        "slug",
+        "name",
+        "alternate_names",
+        "kind",
+        "description",
+        "focus",
+        "services",
+        "country",
+        "region",
+        "city",
+        "areas_served",
+        "latitude",
+        "longitude",
+        "website",
+        "postal_address",
+        "postal_address_accepts_prisoner_mail",
+        "languages",
+        "founded_year",
+        "status",
+        "verification",
+        "sources",
+        "updated_at",
+    ):
+        assert key in body, key
+    assert body["name"] == "Bent Bars Project"
+    assert body["verification"]["last_verified"] == "2026-11-21"
+    assert "id" not in body
+
+
+def test_unknown_organisation_is_a_json_404(client):
+    response = client.get("/api/organisations/../../etc/passwd")
+    assert response.status_code == 404
+    response = client.get("/api/organisations/nope")
+    assert response.status_code == 404
+    assert "error" in response.json()

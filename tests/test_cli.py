@@ -1,0 +1,55 @@
+"""The `directory` command, driven as a person would from a terminal."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session
+
+from directory import catalogue
+from directory.cli import main
+from directory.database import make_engine
+from directory.search import SearchQuery
+from directory.search.embedded import EmbeddedSearch
+
+
+@pytest.fixture
+def run(settings, monkeypatch):
+    monkeypatch.setenv("DIRECTORY_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("DIRECTORY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("MEILI_URL", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        return result
+
+    return invoke
+
+
+def test_migrate_seed_reindex(run, settings):
+    assert "up to date" in run("migrate").output
+    assert "up to date" in run("migrate").output  # idempotent
+    first = run("seed")
+    assert first.exit_code == 0
+    assert "66 created" in first.output
+    again = run("seed")
+    assert "0 created, 0 updated, 66 unchanged" in again.output
+    assert "not seeding" in run("seed", "--if-empty").output
+    indexed = run("reindex")
+    assert "Indexed 66 organisations." in indexed.output
+    with Session(make_engine(settings)) as session:
+        assert catalogue.count(session) == 66
+    index = EmbeddedSearch(settings.search_index_path)
+    assert index.search(SearchQuery(q="bent bars")).hits[0].slug == "bent-bars-project"
+
+
+def test_seed_reports_problems_and_fails(run, settings, monkeypatch, tmp_path):
+    bad = tmp_path / "seeds"
+    bad.mkdir()
+    (bad / "bad.toml").write_text('[[organisation]]\nslug = "x"\n', encoding="utf-8")
+    monkeypatch.setattr(type(settings), "seed_dir", property(lambda self: bad))
+    run("migrate")
+    result = run("seed")
+    assert result.exit_code == 1
+    assert "bad.toml: organisation #1 (x): field 'verification'" in result.output

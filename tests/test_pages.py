@@ -1,0 +1,220 @@
+"""Public pages as a visitor sees them: status codes, text, links and escaping."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import Session
+
+from directory import catalogue
+from directory.search import backends
+from directory.search.indexing import reindex
+from tests import factories
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "content_type"),
+    [
+        ("/", 200, "text/html"),
+        ("/search", 200, "text/html"),
+        ("/search?q=books", 200, "text/html"),
+        ("/organisations/bent-bars-project", 200, "text/html"),
+        ("/organisations/no-such-group", 404, "text/html"),
+        ("/no/such/page", 404, "text/html"),
+        ("/healthz", 200, "application/json"),
+        ("/api/search?q=books", 200, "application/json"),
+        ("/api/organisations/bent-bars-project", 200, "application/json"),
+        ("/api/organisations/no-such-group", 404, "application/json"),
+        ("/static/site.css", 200, "text/css"),
+    ],
+)
+def test_routes(client, path, status, content_type):
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith(content_type)
+
+
+def test_home_offers_search_and_browsing_with_counts(client):
+    page = text_of(client.get("/").text)
+    assert "Search the directory" in page
+    assert re.search(r"Anarchist Black Cross group \(\d+\)", page)
+    assert re.search(r"United Kingdom \(\d+\)", page)
+    assert re.search(r"LGBTQ\+ \(\d+\)", page)
+
+
+def test_browse_links_lead_to_filtered_results(client):
+    html = client.get("/").text
+    link = re.search(r'href="(/search\?focus=lgbtq)"', html).group(1)
+    page = text_of(client.get(link).text)
+    assert "Bent Bars Project" in page
+    assert "Vegan Prisoners Support Group" not in page
+
+
+@pytest.mark.parametrize(
+    ("q", "expected_in_top_three"),
+    [
+        ("vegan", "Vegan Prisoners Support Group"),
+        ("dharma", "Prison Dharma Network"),
+        ("glasgow", "Glasgow Prisoner Solidarity"),
+        ("books", "Books Through Bars"),
+        ("letter writing glasgow", "Glasgow Prisoner Solidarity"),
+    ],
+)
+def test_search_puts_matching_groups_in_the_top_three(client, q, expected_in_top_three):
+    hits = client.get("/api/search", params={"q": q, "per_page": 3}).json()["hits"]
+    assert expected_in_top_three in [hit["name"] for hit in hits]
+
+
+@pytest.mark.parametrize("q", ["anarchist black cross", "anarchsit black cross", "anarchsit"])
+def test_abc_groups_come_first(client, q):
+    hits = client.get("/api/search", params={"q": q, "per_page": 25}).json()["hits"]
+    assert len(hits) >= 20
+    assert all(hit["kind"] == "abc-group" for hit in hits)
+
+
+def test_lgbtq_in_the_united_kingdom(client):
+    body = client.get("/api/search", params={"focus": "lgbtq", "country": "GB"}).json()
+    assert "bent-bars-project" in [hit["slug"] for hit in body["hits"]]
+    assert all(hit["country"] == "GB" and "lgbtq" in hit["focus"] for hit in body["hits"])
+
+
+def test_search_page_shows_count_highlights_and_filters(client):
+    html = client.get("/search", params={"q": "glasgow"}).text
+    page = text_of(html)
+    assert "2 groups for “glasgow”" in page
+    assert "<mark>Glasgow</mark>" in html
+    assert "Kind of group" in page and "Country" in page
+    # A filter link narrows the results without JavaScript.
+    link = re.search(r'href="(/search\?q=glasgow&amp;kind=regional-network)"', html).group(1)
+    narrowed = text_of(client.get(link.replace("&amp;", "&")).text)
+    assert "1 group for “glasgow”" in narrowed
+    assert "Remove" in narrowed or "remove" in narrowed
+
+
+def test_search_pagination(client):
+    page = text_of(client.get("/search", params={"per_page": 10, "page": 2}).text)
+    assert "showing 11–20" in page
+    assert "Page 2 of" in page and "Previous" in page and "Next" in page
+
+
+def test_no_results_page_helps(client):
+    page = text_of(client.get("/search", params={"q": "zzzqqqxxx"}).text)
+    assert "No groups found for “zzzqqqxxx”" in page
+    assert "Check the spelling" in page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "abc"},
+        {"page": "-1"},
+        {"page": "99999999999999999999"},
+        {"per_page": "0"},
+        {"per_page": "1000"},
+        {"kind": "not-a-kind"},
+        {"country": "XX"},
+        {"q": "x" * 6000},
+        {"q": '"'},
+        {"q": "NEAR("},
+        {"page": "٣"},
+    ],
+)
+def test_odd_search_parameters_never_break_the_page(client, params):
+    response = client.get("/search", params=params)
+    assert response.status_code == 200
+    api = client.get("/api/search", params=params)
+    assert api.status_code in (200, 400)
+    if api.status_code == 400:
+        assert api.json()["error"] == "invalid parameters"
+
+
+def test_organisation_page_shows_every_public_field(client):
+    page = text_of(client.get("/organisations/glasgow-prisoner-solidarity").text)
+    for expected in [
+        "Glasgow Prisoner Solidarity",
+        "Regional network",
+        "Glasgow",
+        "Scotland",
+        "Who they support",
+        "What they offer",
+        "Pen pals",
+        "Postal address",
+        "People in prison can write to this address",
+        "34 Allison St",
+        "Sources",
+        "https://glasgowprisonersolidarity.wordpress.com",
+        "Last verified",
+        "Status",
+    ]:
+        assert expected in page, expected
+
+
+def test_unverified_organisation_says_not_yet_verified(client):
+    page = text_of(client.get("/organisations/nottingham-black-prisoner-support").text)
+    assert "Not yet verified" in page
+    assert "Last verified" not in page
+
+
+def test_friendly_404(client):
+    response = client.get("/organisations/no-such-group")
+    assert "Page not found" in response.text
+    assert 'action="/search"' in response.text
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_pages_make_no_third_party_requests(client):
+    for path in ("/", "/search?q=books", "/organisations/bent-bars-project"):
+        html = client.get(path).text
+        assert not re.search(r'(src|href)="(https?:)?//(?!)', html)
+        assert "<script" not in html
+        assert not re.search(r'<link[^>]+href="https?://', html)
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_user_content_is_escaped_everywhere(engine, settings, empty_client):
+    hostile = factories.record(
+        slug="xss-group",
+        name=f"Books {XSS}",
+        description=f"Books and letters {XSS} inside.",
+        alternate_names=[XSS],
+        city=XSS,
+        region=XSS,
+        areas_served=[XSS],
+        postal_address=XSS,
+        postal_address_note=XSS,
+        accessibility=XSS,
+        website="https://example.org/?a=<b>",
+        sources=['https://example.org/"><script>'],
+    )
+    with Session(engine) as session:
+        catalogue.upsert(session, hostile)
+        session.commit()
+        reindex(session, backends.embedded(settings))
+    for path in ("/organisations/xss-group", "/search?q=books", f"/search?q={XSS}", "/"):
+        html = empty_client.get(path).text
+        assert "<script>alert" not in html, path
+        assert "<img src=x" not in html, path
+    assert "&lt;script&gt;" in empty_client.get("/organisations/xss-group").text
+    api = empty_client.get("/api/search", params={"q": "books"}).json()["hits"][0]
+    assert "<script>" not in api["highlight"]["name"]
+    assert "<mark>Books</mark>" in api["highlight"]["name"]
+
+
+def test_empty_directory_still_works(empty_client):
+    assert empty_client.get("/").status_code == 200
+    page = text_of(empty_client.get("/search?q=books").text)
+    assert "No groups found" in page

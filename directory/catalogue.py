@@ -22,18 +22,18 @@ def count(session: Session) -> int:
 
 def iter_all(session: Session, batch_size: int = 1000) -> Iterator[Organisation]:
     """Every organisation in slug order, fetched in batches so memory stays flat."""
-    last_id = 0
+    last_slug = ""
     while True:
         batch = session.exec(
             select(Organisation)
-            .where(Organisation.id > last_id)  # type: ignore[operator]
-            .order_by(Organisation.id)  # type: ignore[arg-type]
+            .where(Organisation.slug > last_slug)
+            .order_by(Organisation.slug)  # type: ignore[arg-type]
             .limit(batch_size)
         ).all()
         if not batch:
             return
         yield from batch
-        last_id = batch[-1].id  # type: ignore[assignment]
+        last_slug = batch[-1].slug
 
 
 def upsert(session: Session, record: OrganisationRecord) -> tuple[Organisation, str]:

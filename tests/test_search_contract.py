@@ -285,3 +285,19 @@ def test_rebuild_replaces_everything(index):
 
 def test_health_reports_document_count(index):
     assert index.health() == {"status": "ok", "documents": len(CORPUS)}
+
+
+def test_added_documents_take_their_alphabetical_place(index):
+    index.upsert([doc("aardvark", "Aardvark Letters"), doc("mm", "Middle Matters")])
+    names = [hit.name for hit in index.search(SearchQuery(per_page=100)).hits]
+    assert names == sorted(names, key=str.casefold)
+    assert names[0] == "Aardvark Letters"
+
+
+def test_changes_made_by_another_process_are_seen(index, tmp_path):
+    # A second handle on the same file stands in for `directory reindex` in another process.
+    other = EmbeddedSearch(tmp_path / "search.sqlite3")
+    other.upsert([doc("newcomer", "Newcomer Collective")])
+    assert slugs(index, "newcomer") == ["newcomer"]
+    other.rebuild([doc("only-one", "Only One")])
+    assert slugs(index) == ["only-one"]

@@ -1,32 +1,41 @@
 """The embedded search backend: SQLite FTS5 in its own file, independent of the database.
 
-Ranking follows Meilisearch's rules closely enough for one contract suite to hold for both:
-documents matching every word first, exact words before typo-corrected ones, then BM25 with
-names weighing far more than descriptions. The last word also matches as a prefix.
+FTS5 is the inverted index: it finds the documents holding a term, in all columns or in a
+group of columns. Those postings are cached in memory as compressed (roaring) bitmaps, so a
+query, its filters, its facet counts and its ranking are set operations that cost the same
+for a rare word as for one in every listing. The cache follows the file: any write to it,
+from this process or another, or a rebuild swapped in, and the cache starts afresh.
+
+Ranking follows Meilisearch's rules closely enough for one contract suite to hold for both
+backends: a name equal to the query first; then documents matching every word without typo
+correction before those needing it; within each, words found in the name (or an alternate
+name) before words found in place and tags, before words found only in the description.
+Ties are alphabetical by name.
 """
 
 from __future__ import annotations
 
-import html
+import bisect
 import json
 import os
 import sqlite3
 import threading
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyroaring import BitMap
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from directory.search import text
+from directory import vocab
+from directory.search import highlight, text
 from directory.search.documents import facet_values
 from directory.search.interface import Document, Hit, SearchQuery, SearchResults
 
-# BM25 column weights: name, alternate_names, place, tags, description.
-_WEIGHTS = (10.0, 8.0, 3.0, 2.0, 1.0)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
     id INTEGER PRIMARY KEY,
@@ -36,14 +45,14 @@ CREATE TABLE IF NOT EXISTS docs (
     longitude REAL,
     hit TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS docs_by_name ON docs (sort_name, slug);
 CREATE TABLE IF NOT EXISTS facets (
     field TEXT NOT NULL,
     value TEXT NOT NULL,
     doc_id INTEGER NOT NULL,
     PRIMARY KEY (field, value, doc_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS facets_by_doc ON facets (doc_id, field, value);
-CREATE INDEX IF NOT EXISTS docs_by_name ON docs (sort_name);
+CREATE INDEX IF NOT EXISTS facets_by_doc ON facets (doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
     name, alternate_names, place, tags, description,
     tokenize = 'unicode61 remove_diacritics 2',
@@ -51,338 +60,416 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5vocab (fts, row);
 """
-# Markers that cannot occur in stored text (control characters are refused on input).
-_OPEN, _CLOSE = "\x02", "\x03"
-_SNIPPET_WORDS = 24
+# Column groups a term is looked up in: everywhere, in names, and anywhere but the description.
+_GROUPS = {
+    "all": "",
+    "name": "{name alternate_names} : ",
+    "meta": "{name alternate_names place tags} : ",
+}
+# A last word shared as a prefix by more terms than this is looked up with one FTS5 prefix
+# query rather than as a union of the terms' postings.
+_PREFIX_EXPANSION_LIMIT = 64
+_CACHE_ENTRIES = 50_000
+# Within a ranking tier a page is cut from alphabetical order: by sorting the tier when it is
+# small against the whole index, or else by walking the alphabetical list and keeping members.
+_SORT_TIER_FRACTION = 16
+
+
+@dataclass
+class _Snapshot:
+    """What is loaded from one state of the index file."""
+
+    key: tuple[int, int, int]
+    universe: BitMap
+    facets: dict[str, dict[str, BitMap]]
+    terms: list[str]
+    terms_by_length: dict[int, list[str]]
+    alphabetical: list[int]
+    position: dict[int, int]
+    postings: OrderedDict[tuple[str, str], BitMap] = field(default_factory=OrderedDict)
+    variants: dict[str, list[str]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class _Plan:
+    """How a query's words matched: the result set, its ranking tiers and the terms to mark."""
+
+    matched: BitMap
+    tiers: list[BitMap]
+    terms: set[str]
+    prefix: str | None
 
 
 class EmbeddedSearch:
-    """SQLite FTS5 index. Thread-safe: one read connection per thread, one writer at a time."""
+    """The SQLite FTS5 index. Safe to share between threads."""
 
     name = "embedded"
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._generation = 0
-        self._vocabulary: dict[int, list[str]] | None = None
-        self._unfiltered_facets: dict[str, dict[str, int]] | None = None
+        self._snapshot: _Snapshot | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect(path) as connection:
+        with _writing(path) as connection:
             connection.executescript(_SCHEMA)
 
     # -- writing ---------------------------------------------------------------------------
 
     def upsert(self, documents: Iterable[Document]) -> None:
-        with self._write_lock, self._connect(self.path) as connection:
+        """Add or replace documents by slug, each in its alphabetical place."""
+        with self._write_lock, _writing(self.path) as connection:
             for document in documents:
-                _delete(connection, document["slug"])
-                _insert(connection, document)
-        self._changed()
+                row = connection.execute(
+                    "SELECT id FROM docs WHERE slug = ?", (document["slug"],)
+                ).fetchone()
+                if row is not None:
+                    _remove(connection, row[0])
+                _insert(connection, document, row[0] if row else None)
 
     def delete(self, slugs: Iterable[str]) -> None:
-        with self._write_lock, self._connect(self.path) as connection:
+        with self._write_lock, _writing(self.path) as connection:
             for slug in slugs:
-                _delete(connection, slug)
-        self._changed()
+                row = connection.execute("SELECT id FROM docs WHERE slug = ?", (slug,)).fetchone()
+                if row is not None:
+                    _remove(connection, row[0])
 
     def rebuild(self, documents: Iterable[Document]) -> int:
-        """Build a fresh index beside the live one and swap it in; readers never see a gap."""
-        building = self.path.with_suffix(".building")
+        """Build a fresh index beside the live one and swap it in: readers never see a gap."""
+        building = self.path.with_name(self.path.name + ".building")
         building.unlink(missing_ok=True)
         count = 0
-        with self._connect(building) as connection:
+        with _writing(building) as connection:
             connection.executescript(_SCHEMA)
             for document in documents:
-                _insert(connection, document)
+                _insert(connection, document, None)
                 count += 1
             connection.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         with self._write_lock:
             os.replace(building, self.path)
-            self._changed()
         return count
 
     def health(self) -> dict[str, Any]:
         try:
-            documents = self._reader().execute("SELECT count(*) FROM docs").fetchone()[0]
+            documents = len(self._current().universe)
         except sqlite3.Error as error:
             return {"status": "down", "error": str(error)}
         return {"status": "ok", "documents": documents}
 
-    def _changed(self) -> None:
-        self._generation += 1
-        self._vocabulary = None
-        self._unfiltered_facets = None
-
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
+        snapshot = self._current()
         words = text.words(query.q)
-        if not words:
-            return self._run(query, match=None, exact=None, name="")
-        # Like Meilisearch's "last" matching strategy: if every word cannot match, drop words
-        # from the end until something does.
+        plan = None
+        # Like Meilisearch's "last" matching strategy: when no document holds every word,
+        # drop words from the end until some do.
         for used in range(len(words), 0, -1):
-            match, exact = self._match_expressions(words[:used], query.q, used == len(words))
-            results = self._run(query, match, exact, text.normalised(query.q))
-            if results.total or used == 1:
-                return results
-        raise AssertionError("unreachable")
+            plan = self._plan(snapshot, words[:used], query.q, mid_word=used == len(words))
+            if plan.matched:
+                break
+        if plan is None:
+            plan = _Plan(snapshot.universe, [snapshot.universe], set(), None)
+        filtered = plan.matched & _filter_mask(snapshot, query.filters, exclude=None)
+        facets = _facet_counts(snapshot, plan.matched, query.filters)
+        ids = _page(snapshot, plan.tiers, filtered, query.offset, query.per_page)
+        hits = self._hits(ids, highlight.Highlighter(plan.terms, plan.prefix))
+        return SearchResults(hits, len(filtered), facets, query.page, query.per_page)
 
-    def _match_expressions(
-        self, words: Sequence[str], raw_query: str, includes_last: bool
-    ) -> tuple[str, str | None]:
-        """An FTS5 expression forgiving typos, and one without typos to rank exact matches first."""
-        prefix_last = includes_last and text.ends_mid_word(raw_query)
-        any_typos = False
-        groups, exact_groups = [], []
+    def _plan(
+        self, snapshot: _Snapshot, words: Sequence[str], raw_query: str, mid_word: bool
+    ) -> _Plan:
+        prefix = words[-1] if mid_word and text.ends_mid_word(raw_query) else None
+        exact: dict[str, list[BitMap]] = defaultdict(list)
+        loose: dict[str, list[BitMap]] = defaultdict(list)
+        marked: set[str] = set()
         for position, word in enumerate(words):
-            exact = [text.fts_term(word)]
-            if prefix_last and position == len(words) - 1:
-                exact.append(text.fts_term(word) + " *")
-            variants = [text.fts_term(v) for v in self._typo_variants(word)]
-            any_typos = any_typos or bool(variants)
-            groups.append("(" + " OR ".join(exact + variants) + ")")
-            exact_groups.append("(" + " OR ".join(exact) + ")")
-        return " AND ".join(groups), (" AND ".join(exact_groups) if any_typos else None)
-
-    def _typo_variants(self, word: str) -> list[str]:
-        budget = text.typo_budget(word)
-        if not budget:
-            return []
-        vocabulary = self._terms_by_length()
-        candidates = [
-            term
-            for length in range(len(word) - budget, len(word) + budget + 1)
-            for term in vocabulary.get(length, ())
+            variants = _typo_variants(snapshot, word)
+            marked.update([word, *variants])
+            for group in _GROUPS:
+                found = self._posting(snapshot, group, word)
+                if prefix is not None and position == len(words) - 1:
+                    found = found | self._prefix_posting(snapshot, group, word)
+                exact[group].append(found)
+                loose[group].append(
+                    BitMap.union(found, *(self._posting(snapshot, group, v) for v in variants))
+                )
+        matched = BitMap.intersection(*loose["all"])
+        exact_all = BitMap.intersection(*exact["all"])
+        tiers = [
+            self._ids_named(text.normalised(raw_query)),
+            BitMap.intersection(*exact["name"]),
+            BitMap.intersection(*exact["meta"]),
+            exact_all,
+            BitMap.intersection(*loose["name"]),
+            BitMap.intersection(*loose["meta"]),
+            matched,
         ]
-        matches = process.extract(
-            word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None
+        return _Plan(matched, tiers, marked, prefix)
+
+    def _posting(self, snapshot: _Snapshot, group: str, term: str) -> BitMap:
+        return self._cached(snapshot, (group, term), _GROUPS[group] + text.fts_term(term))
+
+    def _prefix_posting(self, snapshot: _Snapshot, group: str, prefix: str) -> BitMap:
+        start = bisect.bisect_left(snapshot.terms, prefix)
+        end = bisect.bisect_left(snapshot.terms, prefix + "\U0010ffff")
+        if end - start <= _PREFIX_EXPANSION_LIMIT:
+            return BitMap.union(
+                BitMap(), *(self._posting(snapshot, group, t) for t in snapshot.terms[start:end])
+            )
+        return self._cached(
+            snapshot, (group, prefix + "*"), _GROUPS[group] + text.fts_term(prefix) + " *"
         )
-        return [term for term, distance, _ in matches if distance > 0]
 
-    def _terms_by_length(self) -> dict[int, list[str]]:
-        vocabulary = self._vocabulary
-        if vocabulary is None:
-            vocabulary = defaultdict(list)
-            for (term,) in self._reader().execute("SELECT term FROM terms"):
-                vocabulary[len(term)].append(term)
-            self._vocabulary = vocabulary
-        return vocabulary
+    def _cached(self, snapshot: _Snapshot, key: tuple[str, str], expression: str) -> BitMap:
+        with snapshot.lock:
+            found = snapshot.postings.get(key)
+            if found is not None:
+                snapshot.postings.move_to_end(key)
+                return found
+        rows = self._reader().execute("SELECT rowid FROM fts WHERE fts MATCH ?", (expression,))
+        found = BitMap(row[0] for row in rows)
+        with snapshot.lock:
+            snapshot.postings[key] = found
+            if len(snapshot.postings) > _CACHE_ENTRIES:
+                snapshot.postings.popitem(last=False)
+        return found
 
-    def _run(
-        self, query: SearchQuery, match: str | None, exact: str | None, name: str
-    ) -> SearchResults:
-        connection = self._reader()
-        base, base_params = _base(match, exact)
-        where, where_params = _filters(query.filters, exclude=None)
-        total = connection.execute(
-            f"SELECT count(*) FROM {base} WHERE {where}",
-            base_params + where_params,
-        ).fetchone()[0]
-        rows = connection.execute(
-            f"SELECT b.id FROM {base} WHERE {where} "
-            "ORDER BY b.sort_name = ? DESC, b.exact DESC, b.in_name DESC, b.score, b.sort_name "
-            "LIMIT ? OFFSET ?",
-            base_params + where_params + [name, query.per_page, query.offset],
-        ).fetchall()
-        hits = self._hits(connection, [row[0] for row in rows], match)
-        facets = self._facets(connection, query, match, exact)
-        return SearchResults(hits, total, facets, query.page, query.per_page)
+    def _ids_named(self, name: str) -> BitMap:
+        rows = self._reader().execute("SELECT id FROM docs WHERE sort_name = ?", (name,))
+        return BitMap(row[0] for row in rows)
 
-    def _facets(
-        self,
-        connection: sqlite3.Connection,
-        query: SearchQuery,
-        match: str | None,
-        exact: str | None,
-    ) -> dict[str, dict[str, int]]:
-        """Counts under the current query. A field's own filter is left out of its counts so
-        that other values stay visible and can be added (values OR within a field)."""
-        active = {field for field, values in query.filters.items() if values}
-        if match is None and not active and self._unfiltered_facets is not None:
-            return self._unfiltered_facets
-        facets: dict[str, dict[str, int]] = {f: {} for f in ("kind", "country", "focus", "service")}
-        base, base_params = _base(match, exact)
-        passes = [(None, [f for f in facets if f not in active])] + [(f, [f]) for f in active]
-        for excluded, fields in passes:
-            if not fields:
-                continue
-            where, where_params = _filters(query.filters, exclude=excluded)
-            marks = ",".join("?" * len(fields))
-            for field, value, n in connection.execute(
-                f"SELECT f.field, f.value, count(*) FROM {base} "
-                f"JOIN facets f ON f.doc_id = b.id AND f.field IN ({marks}) "
-                f"WHERE {where} GROUP BY f.field, f.value",
-                base_params + fields + where_params,
-            ):
-                facets[field][value] = n
-        for field in facets:
-            facets[field] = dict(sorted(facets[field].items(), key=lambda kv: (-kv[1], kv[0])))
-        if match is None and not active:
-            self._unfiltered_facets = facets
-        return facets
-
-    def _hits(self, connection: sqlite3.Connection, ids: list[int], match: str | None) -> list[Hit]:
+    def _hits(self, ids: list[int], highlighter: highlight.Highlighter) -> list[Hit]:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        stored = {
-            row[0]: json.loads(row[1])
-            for row in connection.execute(
-                f"SELECT id, hit FROM docs WHERE id IN ({marks})",
-                ids,
-            )
-        }
-        highlights: dict[int, tuple[str, str]] = {}
-        if match is not None:
-            for row_id, name, snippet in connection.execute(
-                f"SELECT rowid, highlight(fts, 0, ?, ?), snippet(fts, 4, ?, ?, '…', ?) "
-                f"FROM fts WHERE fts MATCH ? AND rowid IN ({marks})",
-                [_OPEN, _CLOSE, _OPEN, _CLOSE, _SNIPPET_WORDS, match, *ids],
-            ):
-                highlights[row_id] = (name, snippet)
+        stored = dict(
+            self._reader().execute(f"SELECT id, hit FROM docs WHERE id IN ({marks})", ids)  # noqa: S608
+        )
         hits = []
-        for row_id in ids:
-            data = stored[row_id]
-            name, snippet = highlights.get(row_id, (data["name"], _lead(data["description"])))
-            data["highlight"] = {"name": _marked(name), "description": _marked(snippet)}
-            del data["description"]
+        for doc_id in ids:
+            data = json.loads(stored[doc_id])
+            description = data.pop("description")
+            data["highlight"] = {
+                "name": highlighter.mark(data["name"]),
+                "description": highlighter.snippet(description),
+            }
             hits.append(Hit(**data))
         return hits
 
-    # -- connections -----------------------------------------------------------------------
+    # -- the loaded state of the file ------------------------------------------------------
 
-    def _reader(self) -> sqlite3.Connection:
+    def _current(self) -> _Snapshot:
+        key = _file_key(self.path)
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.key == key:
+            return snapshot
+        with self._load_lock:
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.key != _file_key(self.path):
+                snapshot = self._load()
+                self._snapshot = snapshot
+        return snapshot
+
+    def _load(self) -> _Snapshot:
+        key = _file_key(self.path)
+        connection = self._reader(reconnect=True)
+        universe = BitMap(row[0] for row in connection.execute("SELECT id FROM docs"))
+        facets: dict[str, dict[str, BitMap]] = {name: {} for name in vocab.FACET_FIELDS}
+        pairs = connection.execute("SELECT DISTINCT field, value FROM facets").fetchall()
+        for facet, value in pairs:
+            rows = connection.execute(
+                "SELECT doc_id FROM facets WHERE field = ? AND value = ?", (facet, value)
+            )
+            facets.setdefault(facet, {})[value] = BitMap(row[0] for row in rows)
+        terms = sorted(row[0] for row in connection.execute("SELECT term FROM terms"))
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for term in terms:
+            by_length[len(term)].append(term)
+        alphabetical = [
+            row[0] for row in connection.execute("SELECT id FROM docs ORDER BY sort_name, slug")
+        ]
+        position = {doc_id: index for index, doc_id in enumerate(alphabetical)}
+        return _Snapshot(key, universe, facets, terms, by_length, alphabetical, position)
+
+    def _reader(self, reconnect: bool = False) -> sqlite3.Connection:
         local = self._local
-        if getattr(local, "generation", None) != self._generation:
+        inode = os.stat(self.path).st_ino
+        if reconnect or getattr(local, "inode", None) != inode:
             if getattr(local, "connection", None) is not None:
                 local.connection.close()
             local.connection = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-            local.generation = self._generation
+            local.inode = inode
         return local.connection  # type: ignore[no-any-return]
 
-    @staticmethod
-    @contextmanager
-    def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-        """A writing connection, committed and closed on exit.
 
-        The index keeps SQLite's rollback journal rather than WAL: a rebuild swaps the file
-        itself, and a WAL file left beside it would belong to the old one.
-        """
-        connection = sqlite3.connect(path, timeout=10)
-        try:
-            with connection:
-                yield connection
-        finally:
-            connection.close()
+def _file_key(path: Path) -> tuple[int, int, int]:
+    """Changes whenever the file is written to or replaced."""
+    stat = os.stat(path)
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def _base(match: str | None, exact: str | None) -> tuple[str, list[Any]]:
-    """The candidate documents, as a FROM clause aliased b(id, score, exact, in_name, sort_name).
+@contextmanager
+def _writing(path: Path) -> Iterator[sqlite3.Connection]:
+    """A writing connection, committed and closed on exit.
 
-    exact: matched without typo correction; in_name: every word matched, uncorrected, in the
-    name or an alternate name. Both rank ahead of BM25, as Meilisearch's typo and attribute
-    rules do.
+    The index keeps SQLite's rollback journal rather than WAL: a rebuild swaps the file
+    itself, and a WAL file left beside it would belong to the old one.
     """
-    if match is None:
-        return "(SELECT id, 0 AS score, 0 AS exact, 0 AS in_name, sort_name FROM docs) b", []
-    weights = ", ".join(str(w) for w in _WEIGHTS)
-    exact_column = "1"
-    params: list[Any] = []
-    if exact is not None:
-        exact_column = "fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
-        params.append(exact)
-    params += ["{name alternate_names} : (" + (exact or match) + ")", match]
+    connection = sqlite3.connect(path, timeout=10)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
+
+
+def _typo_variants(snapshot: _Snapshot, word: str) -> list[str]:
+    """Indexed terms within the word's typo budget (transpositions count as one typo)."""
+    found = snapshot.variants.get(word)
+    if found is None:
+        found = _find_variants(snapshot, word)
+        if len(snapshot.variants) > _CACHE_ENTRIES:
+            snapshot.variants.clear()
+        snapshot.variants[word] = found
+    return found
+
+
+def _find_variants(snapshot: _Snapshot, word: str) -> list[str]:
+    budget = text.typo_budget(word)
+    if not budget:
+        return []
+    candidates = [
+        term
+        for length in range(len(word) - budget, len(word) + budget + 1)
+        for term in snapshot.terms_by_length.get(length, ())
+    ]
+    found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)
+    return [term for term, distance, _ in found if distance > 0]
+
+
+def _filter_mask(
+    snapshot: _Snapshot, filters: Mapping[str, tuple[str, ...]], exclude: str | None
+) -> BitMap:
+    """Documents passing every filter but `exclude`'s: AND across fields, OR within one."""
+    mask = snapshot.universe
+    for name, values in filters.items():
+        if name == exclude or not values:
+            continue
+        by_value = snapshot.facets.get(name, {})
+        mask = mask & BitMap.union(BitMap(), *(by_value.get(v, BitMap()) for v in values))
+    return mask
+
+
+def _facet_counts(
+    snapshot: _Snapshot, matched: BitMap, filters: Mapping[str, tuple[str, ...]]
+) -> dict[str, dict[str, int]]:
+    """Counts under the current query. A field's own filter is left out of its counts so that
+    other values stay visible and can be added (values OR within a field)."""
+    counts = {}
+    for name in vocab.FACET_FIELDS:
+        base = matched & _filter_mask(snapshot, filters, exclude=name)
+        found = {
+            value: base.intersection_cardinality(ids)
+            for value, ids in snapshot.facets.get(name, {}).items()
+        }
+        counts[name] = dict(
+            sorted(((v, n) for v, n in found.items() if n), key=lambda item: (-item[1], item[0]))
+        )
+    return counts
+
+
+def _page(
+    snapshot: _Snapshot, tiers: list[BitMap], results: BitMap, offset: int, limit: int
+) -> list[int]:
+    """The ids on one page: tiers in rank order, each alphabetical, without repeats."""
+    ids: list[int] = []
+    seen = BitMap()
+    for tier in tiers:
+        ranked = (tier & results) - seen
+        seen |= ranked
+        if offset >= len(ranked):
+            offset -= len(ranked)
+            continue
+        wanted = offset + limit - len(ids)
+        ids.extend(_alphabetical(snapshot, ranked, wanted)[offset:])
+        offset = 0
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+def _alphabetical(snapshot: _Snapshot, members: BitMap, wanted: int) -> list[int]:
+    """The first `wanted` members in alphabetical order."""
+    if len(members) * _SORT_TIER_FRACTION < len(snapshot.alphabetical):
+        return sorted(members, key=snapshot.position.__getitem__)[:wanted]
+    found = []
+    for doc_id in snapshot.alphabetical:
+        if doc_id in members:
+            found.append(doc_id)
+            if len(found) == wanted:
+                break
+    return found
+
+
+def _hit_fields(document: Document) -> dict[str, Any]:
+    keys = (
+        "slug",
+        "name",
+        "kind",
+        "country",
+        "city",
+        "region",
+        "focus",
+        "services",
+        "url",
+        "status",
+        "description",
+    )
+    return {key: document[key] for key in keys}
+
+
+def _fts_columns(document: Document) -> tuple[str, str, str, str, str]:
     return (
-        f"(SELECT fts.rowid AS id, bm25(fts, {weights}) AS score, {exact_column} AS exact, "
-        "fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS in_name, "
-        "docs.sort_name AS sort_name FROM fts JOIN docs ON docs.id = fts.rowid "
-        "WHERE fts MATCH ?) b",
-        params,
+        document["name"],
+        " · ".join(document["alternate_names"]),
+        document["place_text"],
+        document["tags_text"],
+        document["description"],
     )
 
 
-def _filters(
-    filters: dict[str, tuple[str, ...]] | Any, exclude: str | None
-) -> tuple[str, list[Any]]:
-    clauses, params = ["1"], []
-    for field, values in sorted(filters.items()):
-        if field == exclude or not values:
-            continue
-        marks = ",".join("?" * len(values))
-        clauses.append(
-            "EXISTS (SELECT 1 FROM facets x WHERE x.doc_id = b.id "
-            f"AND x.field = ? AND x.value IN ({marks}))"
-        )
-        params += [field, *values]
-    return " AND ".join(clauses), params
-
-
-def _insert(connection: sqlite3.Connection, document: Document) -> None:
-    hit = {
-        "slug": document["slug"],
-        "name": document["name"],
-        "kind": document["kind"],
-        "country": document["country"],
-        "city": document["city"],
-        "region": document["region"],
-        "focus": document["focus"],
-        "services": document["services"],
-        "url": document["url"],
-        "status": document["status"],
-        "description": document["description"],
-    }
+def _insert(connection: sqlite3.Connection, document: Document, doc_id: int | None) -> None:
     cursor = connection.execute(
-        "INSERT INTO docs (slug, sort_name, latitude, longitude, hit) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO docs (id, slug, sort_name, latitude, longitude, hit) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         (
+            doc_id,
             document["slug"],
             text.normalised(document["name"]),
             document["latitude"],
             document["longitude"],
-            json.dumps(hit),
+            json.dumps(_hit_fields(document)),
         ),
     )
     doc_id = cursor.lastrowid
     connection.executemany(
         "INSERT OR IGNORE INTO facets (field, value, doc_id) VALUES (?, ?, ?)",
-        [(field, value, doc_id) for field, value in facet_values(document)],
+        [(name, value, doc_id) for name, value in facet_values(document)],
     )
     connection.execute(
         "INSERT INTO fts (rowid, name, alternate_names, place, tags, description) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            doc_id,
-            document["name"],
-            " · ".join(document["alternate_names"]),
-            document["place_text"],
-            document["tags_text"],
-            document["description"],
-        ),
+        (doc_id, *_fts_columns(document)),
     )
 
 
-def _delete(connection: sqlite3.Connection, slug: str) -> None:
-    row = connection.execute("SELECT id FROM docs WHERE slug = ?", (slug,)).fetchone()
-    if row is None:
-        return
+def _remove(connection: sqlite3.Connection, doc_id: int) -> None:
     for statement in (
         "DELETE FROM fts WHERE rowid = ?",
         "DELETE FROM facets WHERE doc_id = ?",
         "DELETE FROM docs WHERE id = ?",
     ):
-        connection.execute(statement, row)
-
-
-def _marked(fragment: str) -> str:
-    """Escape stored text, then turn the highlight markers into <mark> elements."""
-    escaped = html.escape(fragment.replace(_OPEN + _CLOSE, ""), quote=True)
-    return escaped.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
-
-
-def _lead(description: str) -> str:
-    words = description.split()
-    if len(words) <= _SNIPPET_WORDS:
-        return description
-    return " ".join(words[:_SNIPPET_WORDS]) + "…"
+        connection.execute(statement, (doc_id,))

@@ -33,6 +33,8 @@ _WORD = re.compile(r"\w+")
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, as the index's tokenizer does ("Poznań" -> "poznan")."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

@@ -1,0 +1,296 @@
+"""Benchmark the embedded search: build time, latency in-process and over HTTP, peak memory.
+
+Generates synthetic organisations (deterministic), builds the index, runs a fixed query mix,
+then serves the same index with uvicorn on 127.0.0.1 and measures /api/search. Prints figures;
+asserts nothing. Usage: python scripts/benchmark.py [--sizes 10000,100000] [--rounds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from directory import vocab
+from directory.search import SearchQuery
+from directory.search.embedded import EmbeddedSearch
+
+QUERY_MIX: list[tuple[str, dict[str, tuple[str, ...]]]] = [
+    ("anarchist black cross", {}),
+    ("books", {}),
+    ("vegan", {}),
+    ("letter writing glasgow", {}),
+    ("anarchsit", {}),
+    ("famil", {}),
+    ("legal advice london", {}),
+    ("dharma", {}),
+    ("prisoner support", {"country": ("GB",)}),
+    ("", {}),
+    ("", {"focus": ("lgbtq",), "country": ("GB", "US")}),
+    ("pen pals", {"kind": ("abc-group", "special-interest")}),
+    ("books", {"service": ("books",), "country": ("US",)}),
+    ("poznan", {}),
+    ("solidarity network", {}),
+]
+CITIES = [
+    "Glasgow",
+    "London",
+    "Bristol",
+    "Leeds",
+    "Poznań",
+    "Berlin",
+    "Dresden",
+    "Wien",
+    "Philadelphia",
+    "Seattle",
+    "Tucson",
+    "Denver",
+    "Dublin",
+    "Derry",
+    "Warsaw",
+    "Moscow",
+    "Mexico City",
+    "Brisbane",
+    "Nijmegen",
+    "Minneapolis",
+    "Manchester",
+    "Edinburgh",
+]
+COUNTRIES = ["GB", "US", "DE", "PL", "IE", "AT", "NL", "RU", "MX", "AU", "BY", "CZ", "ID"]
+DOMAIN = (
+    "prisoner prisoners support solidarity letters writing books families legal advice "
+    "visiting helpline network collective project anarchist black cross vegan dharma "
+    "meditation women lgbtq queer abolition campaign fund pen pals newsletter"
+).split()
+
+
+def _syllable_words(rng: random.Random, count: int) -> list[str]:
+    syllables = [
+        "ka",
+        "lo",
+        "mi",
+        "ren",
+        "tor",
+        "sa",
+        "vel",
+        "da",
+        "nor",
+        "ix",
+        "ul",
+        "bre",
+        "ost",
+        "fa",
+        "gri",
+        "hel",
+        "jun",
+        "pe",
+        "que",
+        "zan",
+        "wi",
+        "yo",
+        "cha",
+        "mun",
+    ]
+    words = set()
+    while len(words) < count:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def synthetic_documents(size: int, seed: int = 7) -> list[dict]:
+    rng = random.Random(seed)
+    filler = _syllable_words(rng, 20_000)
+    kinds, focus, services = list(vocab.KINDS), list(vocab.FOCUS), list(vocab.SERVICES)
+    documents = []
+    for number in range(size):
+        city = rng.choice(CITIES)
+        name_words = [
+            rng.choice(filler).title(),
+            rng.choice(DOMAIN).title(),
+            rng.choice(["Collective", "Network", "Project", "Group", "Trust"]),
+        ]
+        body = [rng.choice(filler if rng.random() < 0.6 else DOMAIN) for _ in range(45)]
+        tags_focus = rng.sample(focus, rng.randint(1, 3))
+        tags_services = rng.sample(services, rng.randint(1, 4))
+        kind = rng.choice(kinds)
+        documents.append(
+            {
+                "slug": f"org-{number}",
+                "name": " ".join(name_words),
+                "alternate_names": [],
+                "kind": kind,
+                "description": " ".join(body).capitalize() + ".",
+                "focus": tags_focus,
+                "services": tags_services,
+                "country": rng.choice(COUNTRIES),
+                "region": None,
+                "city": city,
+                "areas_served": [],
+                "url": f"https://example.org/{number}",
+                "status": rng.choice(list(vocab.STATUSES)),
+                "latitude": None,
+                "longitude": None,
+                "place_text": city,
+                "tags_text": " ".join(
+                    [vocab.KINDS[kind]]
+                    + [vocab.FOCUS[t] for t in tags_focus]
+                    + [vocab.SERVICES[t] for t in tags_services]
+                ),
+            }
+        )
+    return documents
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def summarise(label: str, seconds: list[float]) -> str:
+    ms = [s * 1000 for s in seconds]
+    return (
+        f"{label}: n={len(ms)} p50={statistics.median(ms):.2f} ms "
+        f"p95={percentile(ms, 0.95):.2f} ms max={max(ms):.2f} ms"
+    )
+
+
+def in_process(index: EmbeddedSearch, rounds: int) -> dict[tuple, list[float]]:
+    """Timings per query of the mix; the first round is cold (postings not yet cached)."""
+    timings: dict[tuple, list[float]] = {}
+    for _ in range(rounds):
+        for q, filters in QUERY_MIX:
+            started = time.perf_counter()
+            index.search(SearchQuery(q=q, filters=filters))
+            timings.setdefault((q, tuple(sorted(filters.items()))), []).append(
+                time.perf_counter() - started
+            )
+    return timings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def over_http(data_dir: Path, rounds: int) -> tuple[list[float], int]:
+    """Serve the index with uvicorn and query /api/search; returns timings and peak RSS in KiB."""
+    port = _free_port()
+    env = {**os.environ, "DIRECTORY_DATA_DIR": str(data_dir), "DIRECTORY_SEARCH": "embedded"}
+    env.pop("MEILI_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "directory.cli", "migrate"], env=env, check=True, capture_output=True
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "directory.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    timings: list[float] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for _ in range(100):
+                try:
+                    client.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            for q, filters in QUERY_MIX:  # warm up
+                client.get("/api/search", params={"q": q, **filters})
+            for _ in range(rounds):
+                for q, filters in QUERY_MIX:
+                    started = time.perf_counter()
+                    response = client.get("/api/search", params={"q": q, **filters})
+                    timings.append(time.perf_counter() - started)
+                    response.raise_for_status()
+        peak_kib = _peak_rss_kib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return timings, peak_kib
+
+
+def _peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def run(size: int, rounds: int) -> None:
+    print(f"\n== {size:,} organisations ==")
+    started = time.perf_counter()
+    documents = synthetic_documents(size)
+    print(f"generate: {time.perf_counter() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        index = EmbeddedSearch(data_dir / "search.sqlite3")
+        started = time.perf_counter()
+        index.rebuild(documents)
+        build = time.perf_counter() - started
+        size_mb = (data_dir / "search.sqlite3").stat().st_size / 1e6
+        print(f"index build: {build:.1f} s ({size / build:,.0f} docs/s, file {size_mb:.0f} MB)")
+        del documents
+        started = time.perf_counter()
+        index.search(SearchQuery())
+        loading = (time.perf_counter() - started) * 1000
+        print(f"first query (loads facets and vocabulary): {loading:.0f} ms")
+        per_query = in_process(index, rounds)
+        print(
+            summarise(
+                "in-process search, cold (first run of each query)",
+                [runs[0] for runs in per_query.values()],
+            )
+        )
+        print(
+            summarise(
+                "in-process search, warm", [t for runs in per_query.values() for t in runs[1:]]
+            )
+        )
+        for (q, filters), runs in per_query.items():
+            warm = [t * 1000 for t in runs[1:]]
+            print(
+                f"    {statistics.median(warm):6.2f} ms p50 {percentile(warm, 0.95):6.2f} ms p95"
+                f"  cold {runs[0] * 1000:7.2f} ms  {q!r} {dict(filters) or ''}"
+            )
+        timings, peak_kib = over_http(data_dir, rounds)
+        print(summarise("HTTP /api/search", timings))
+        print(f"server peak memory (VmHWM): {peak_kib / 1024:.0f} MB")
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"benchmark process peak memory so far: {own_peak:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    print(f"query mix: {len(QUERY_MIX)} queries x {args.rounds} rounds; 2-core machine")
+    for size in (int(s) for s in args.sizes.split(",")):
+        run(size, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -64,6 +64,21 @@ STATUSES: dict[str, str] = {
     "unknown": "Activity unknown",
 }
 
+# Shorter everyday names where the ISO name is not what people say.
+COUNTRY_NAMES = {
+    "RU": "Russia",
+    "BO": "Bolivia",
+    "IR": "Iran",
+    "KR": "South Korea",
+    "KP": "North Korea",
+    "MD": "Moldova",
+    "SY": "Syria",
+    "TZ": "Tanzania",
+    "VE": "Venezuela",
+    "VN": "Vietnam",
+    "LA": "Laos",
+}
+
 # Organisations that work across borders have no single country; they facet under this key.
 INTERNATIONAL = "international"
 INTERNATIONAL_LABEL = "International"
@@ -83,6 +98,8 @@ def country_name(code: str) -> str:
     """The English name for an ISO 3166-1 alpha-2 code (or the international marker)."""
     if code == INTERNATIONAL:
         return INTERNATIONAL_LABEL
+    if code in COUNTRY_NAMES:
+        return COUNTRY_NAMES[code]
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
         return code

@@ -154,6 +154,11 @@ def test_organisation_page_shows_every_public_field(client):
         assert expected in page, expected
 
 
+def test_verified_organisation_says_when_and_by_whom(client):
+    page = text_of(client.get("/organisations/bent-bars-project").text)
+    assert "Last verified: 21 November 2026 by directory editors" in page
+
+
 def test_unverified_organisation_says_not_yet_verified(client):
     page = text_of(client.get("/organisations/nottingham-black-prisoner-support").text)
     assert "Not yet verified" in page

@@ -6,11 +6,12 @@ query, its filters, its facet counts and its ranking are set operations that cos
 for a rare word as for one in every listing. The cache follows the file: any write to it,
 from this process or another, or a rebuild swapped in, and the cache starts afresh.
 
-Ranking follows Meilisearch's rules closely enough for one contract suite to hold for both
-backends: a name equal to the query first; then documents matching every word without typo
-correction before those needing it; within each, words found in the name (or an alternate
-name) before words found in place and tags, before words found only in the description.
-Ties are alphabetical by name.
+Ranking: a name equal to the query first; then every word found in the name or an alternate
+name, then in place and tags, then anywhere (the description too); within each of those,
+words found as typed before words found only with typo correction. Ties are alphabetical by
+name. (Meilisearch weighs typos before attributes; for a directory, a group whose name
+matches a slightly misspelt word is still more likely to be the one wanted than a group
+whose description mentions it.)
 """
 
 from __future__ import annotations
@@ -201,10 +202,10 @@ class EmbeddedSearch:
         tiers = [
             self._ids_named(text.normalised(raw_query)),
             BitMap.intersection(*exact["name"]),
-            BitMap.intersection(*exact["meta"]),
-            exact_all,
             BitMap.intersection(*loose["name"]),
+            BitMap.intersection(*exact["meta"]),
             BitMap.intersection(*loose["meta"]),
+            exact_all,
             matched,
         ]
         return _Plan(matched, tiers, marked, prefix)

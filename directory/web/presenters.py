@@ -183,6 +183,7 @@ def organisation_page(organisation: Organisation) -> dict[str, Any]:
         "language_names": [vocab.language_name(code) for code in organisation.languages],
         "status_label": vocab.STATUSES.get(organisation.status, organisation.status),
         "verified_on": organisation.verified_on,
+        "verified_by": organisation.verified_by,
         "updated_on": organisation.updated_at.date(),
     }
 

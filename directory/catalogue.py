@@ -1,4 +1,8 @@
-"""The catalogue service: read and write published organisations. Never sees a request."""
+"""The catalogue service: read and write published organisations. Never sees a request.
+
+Every write also records an outbox event in the same session, so the change and the note
+that search indexes must follow it commit (or roll back) together.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from directory.models import Organisation, utcnow
+from directory.models import Organisation, OutboxEvent, utcnow
 from directory.records import OrganisationRecord
 
 
@@ -52,8 +56,20 @@ def upsert(session: Session, record: OrganisationRecord) -> tuple[Organisation, 
     else:
         return organisation, "unchanged"
     session.add(organisation)
+    session.add(OutboxEvent(slug=organisation.slug))
     session.flush()
     return organisation, outcome
+
+
+def delete(session: Session, slug: str) -> bool:
+    """Remove an organisation from the directory. Returns whether there was one."""
+    organisation = get(session, slug)
+    if organisation is None:
+        return False
+    session.delete(organisation)
+    session.add(OutboxEvent(slug=slug))
+    session.flush()
+    return True
 
 
 def upsert_many(session: Session, records: Iterable[OrganisationRecord]) -> dict[str, int]:

@@ -51,3 +51,28 @@ class Organisation(SQLModel, table=True):
     sources: list[str] = Field(default_factory=list, sa_column=_list_column())
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxEvent(SQLModel, table=True):
+    """A change to an organisation that search indexes must apply.
+
+    Written in the same transaction as the change, so no committed change can be missed.
+    The relay reads the organisation's current state when it applies an event, so applying
+    one twice, late, or out of order still converges on the database.
+    """
+
+    __tablename__ = "outbox_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxDelivery(SQLModel, table=True):
+    """That an outbox event has been applied to one search backend's index."""
+
+    __tablename__ = "outbox_delivery"
+
+    event_id: int = Field(foreign_key="outbox_event.id", primary_key=True, ondelete="CASCADE")
+    backend: str = Field(max_length=40, primary_key=True)
+    delivered_at: datetime = Field(default_factory=utcnow)

@@ -103,18 +103,22 @@ def test_name_matches_outrank_description_matches(index, q, expected_first):
 
 
 def test_a_name_matching_with_a_typo_outranks_a_description_matching_exactly(build_index):
-    index = build_index([
-        doc("mentions", "Alpha Project", "We send books to people inside."),
-        doc("named", "Zeta Book Fund", "We send reading matter to people inside."),
-    ])
+    index = build_index(
+        [
+            doc("mentions", "Alpha Project", "We send books to people inside."),
+            doc("named", "Zeta Book Fund", "We send reading matter to people inside."),
+        ]
+    )
     assert slugs(index, "books") == ["named", "mentions"]
 
 
 def test_exact_words_outrank_corrected_ones_in_the_same_field(build_index):
-    index = build_index([
-        doc("typo", "Alpha Vegas Fund"),
-        doc("exact", "Zeta Vegan Fund"),
-    ])
+    index = build_index(
+        [
+            doc("typo", "Alpha Vegas Fund"),
+            doc("exact", "Zeta Vegan Fund"),
+        ]
+    )
     assert slugs(index, "vegan") == ["exact", "typo"]
 
 

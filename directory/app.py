@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from directory.database import make_engine
 from directory.search import backends
+from directory.search.sync import SearchSync
 from directory.settings import Settings
 from directory.web import api, errors, health, pages
 from directory.web.security import SecurityHeaders
@@ -39,11 +40,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         engine = make_engine(settings)
+        search = backends.embedded(settings)
+        search_sync = SearchSync(engine, [search])
+        search_sync.wake()  # apply what was committed while no relay was running
         try:
             yield {
                 "settings": settings,
                 "engine": engine,
-                "search": backends.embedded(settings),
+                "search": search,
+                "search_sync": search_sync,
                 "templates": make_templates(),
             }
         finally:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from sqlmodel import Session
 
 from directory import catalogue
-from directory.search import documents
+from directory.search import documents, sync
 from directory.search.interface import Document, SearchBackend
 
 
@@ -24,4 +24,9 @@ def reindex(
             if progress is not None:
                 progress(1)
 
-    return backend.rebuild(stream())
+    # Events after this one may not be in what the rebuild reads; the relay applies them.
+    last_event = sync.latest_event_id(session)
+    count = backend.rebuild(stream())
+    sync.mark_delivered_up_to(session, backend.name, last_event)
+    session.commit()
+    return count

@@ -15,7 +15,6 @@ from starlette.staticfiles import StaticFiles
 
 from directory.database import make_engine
 from directory.search import backends
-from directory.search.sync import SearchSync
 from directory.settings import Settings
 from directory.web import api, errors, health, pages
 from directory.web.security import SecurityHeaders
@@ -40,9 +39,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         engine = make_engine(settings)
-        search = backends.embedded(settings)
-        search_sync = SearchSync(engine, [search])
-        search_sync.wake()  # apply what was committed while no relay was running
+        search = backends.service(settings)
+        search_sync = backends.relay(engine, search)
+        search_sync.wake()  # the embedded index catches up with what was committed meanwhile
+        search_sync.start()  # and the rest, in the background, with retries
         try:
             yield {
                 "settings": settings,
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "templates": make_templates(),
             }
         finally:
+            search_sync.stop()
             engine.dispose()
 
     return Starlette(

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     search: Literal["embedded", "meilisearch", ""] = ""
     meili_url: str = Field("", validation_alias=AliasChoices("MEILI_URL", "meili_url"))
     meili_api_key: str = Field("", validation_alias=AliasChoices("MEILI_API_KEY", "meili_api_key"))
+    meili_index: str = "organisations"
+    meili_timeout_seconds: float = 2.0
     debug: bool = False
 
     @model_validator(mode="after")

@@ -33,7 +33,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from directory import vocab
-from directory.search import highlight, text
+from directory.search import highlight, synonyms, text
 from directory.search.documents import facet_values
 from directory.search.interface import Document, Hit, SearchQuery, SearchResults
 
@@ -106,6 +106,7 @@ class EmbeddedSearch:
     """The SQLite FTS5 index. Safe to share between threads."""
 
     name = "embedded"
+    remote = False
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -188,9 +189,13 @@ class EmbeddedSearch:
         marked: set[str] = set()
         for position, word in enumerate(words):
             variants = _typo_variants(snapshot, word)
-            marked.update([word, *variants])
+            alternatives = synonyms.alternatives(word)
+            marked.update([word, *variants, *(w for phrase in alternatives for w in phrase)])
             for group in _GROUPS:
-                found = self._posting(snapshot, group, word)
+                found = BitMap.union(
+                    self._posting(snapshot, group, word),
+                    *(self._all_of(snapshot, group, phrase) for phrase in alternatives),
+                )
                 if prefix is not None and position == len(words) - 1:
                     found = found | self._prefix_posting(snapshot, group, word)
                 exact[group].append(found)
@@ -212,6 +217,9 @@ class EmbeddedSearch:
 
     def _posting(self, snapshot: _Snapshot, group: str, term: str) -> BitMap:
         return self._cached(snapshot, (group, term), _GROUPS[group] + text.fts_term(term))
+
+    def _all_of(self, snapshot: _Snapshot, group: str, words: list[str]) -> BitMap:
+        return BitMap.intersection(*(self._posting(snapshot, group, word) for word in words))
 
     def _prefix_posting(self, snapshot: _Snapshot, group: str, prefix: str) -> BitMap:
         start = bisect.bisect_left(snapshot.terms, prefix)

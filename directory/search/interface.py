@@ -63,6 +63,7 @@ class SearchBackend(Protocol):
     """A search index of published organisations."""
 
     name: str
+    remote: bool  # across a network: applied by the relay thread, not in a request
 
     def search(self, query: SearchQuery) -> SearchResults: ...
 

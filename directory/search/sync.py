@@ -1,10 +1,21 @@
-"""Apply outbox events to search indexes: the relay between the database and every index."""
+"""The relay: applies outbox events to every search index, after commit and on start-up.
+
+An index that fails (Meilisearch down, say) is retried with exponential backoff; its events
+wait in the outbox until it is back, so nothing is lost. Events are applied by reading each
+organisation as it is now, so applying one twice, late or out of order converges.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import exists, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -13,15 +24,15 @@ from directory.models import OutboxDelivery, OutboxEvent
 from directory.search import documents
 from directory.search.interface import SearchBackend
 
+log = logging.getLogger(__name__)
+
 BATCH = 500
+POLL_SECONDS = 2.0
+MAX_BACKOFF_SECONDS = 60.0
 
 
 def apply_pending(engine: Engine, backend: SearchBackend, batch: int = BATCH) -> int:
-    """Apply every event the backend has not yet received. Returns how many were applied.
-
-    Each organisation is read as it is now: an event applied twice, late or out of order
-    still leaves the index matching the database.
-    """
+    """Apply every event the backend has not yet received. Returns how many were applied."""
     applied = 0
     while True:
         with Session(engine, expire_on_commit=False) as session:
@@ -29,9 +40,15 @@ def apply_pending(engine: Engine, backend: SearchBackend, batch: int = BATCH) ->
             if not pending:
                 return applied
             _apply(session, backend, {event.slug for event in pending})
-            session.add_all(OutboxDelivery(event_id=e.id, backend=backend.name) for e in pending)
+            _record_delivery(session, [e.id for e in pending if e.id is not None], backend.name)
             session.commit()
             applied += len(pending)
+
+
+def pending_count(session: Session, backend_name: str) -> int:
+    return session.exec(
+        select(func.count()).select_from(OutboxEvent).where(~_delivered_to(backend_name))
+    ).one()
 
 
 def latest_event_id(session: Session) -> int:
@@ -40,19 +57,36 @@ def latest_event_id(session: Session) -> int:
 
 def mark_delivered_up_to(session: Session, backend_name: str, last_id: int) -> None:
     """After a full rebuild that read the database when `last_id` was the newest event."""
-    for event in _undelivered(session, backend_name, limit=None):
-        if event.id is not None and event.id <= last_id:
-            session.add(OutboxDelivery(event_id=event.id, backend=backend_name))
+    ids = session.exec(
+        select(OutboxEvent.id).where(~_delivered_to(backend_name), OutboxEvent.id <= last_id)  # type: ignore[operator]
+    ).all()
+    _record_delivery(session, [i for i in ids if i is not None], backend_name)
 
 
-def _undelivered(session: Session, backend_name: str, limit: int | None) -> Sequence[OutboxEvent]:
-    delivered = exists().where(
+def _delivered_to(backend_name: str) -> Any:
+    return exists().where(
         OutboxDelivery.event_id == OutboxEvent.id, OutboxDelivery.backend == backend_name
     )
-    query = select(OutboxEvent).where(~delivered).order_by(OutboxEvent.id)  # type: ignore[arg-type]
-    if limit is not None:
-        query = query.limit(limit)
+
+
+def _undelivered(session: Session, backend_name: str, limit: int) -> Sequence[OutboxEvent]:
+    query = (
+        select(OutboxEvent)
+        .where(~_delivered_to(backend_name))
+        .order_by(OutboxEvent.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
     return session.exec(query).all()
+
+
+def _record_delivery(session: Session, event_ids: list[int], backend_name: str) -> None:
+    """Note deliveries; another relay (another process) may have noted some already."""
+    if not event_ids:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [{"event_id": event_id, "backend": backend_name} for event_id in event_ids]
+    session.execute(insert(OutboxDelivery).values(rows).on_conflict_do_nothing())
 
 
 def _apply(session: Session, backend: SearchBackend, slugs: set[str]) -> None:
@@ -69,13 +103,89 @@ def _apply(session: Session, backend: SearchBackend, slugs: set[str]) -> None:
         backend.delete(gone)
 
 
-class SearchSync:
-    """Keeps the configured indexes in step with the database. `wake()` after each commit."""
+@dataclass
+class _BackendState:
+    failures: int = 0
+    retry_at: float = 0.0
+    last_error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __init__(self, engine: Engine, backends: Sequence[SearchBackend]) -> None:
+
+class Relay:
+    """Keeps every index in step with the database, in a background thread.
+
+    `wake()` after a commit: local indexes are brought up to date at once, in the caller's
+    thread, so a change is searchable when the response is sent; remote ones in the thread.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        backends: Sequence[SearchBackend],
+        poll_seconds: float = POLL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
         self.backends = list(backends)
+        self.poll_seconds = poll_seconds
+        self._clock = clock
+        self._state = {backend.name: _BackendState() for backend in self.backends}
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="search-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def wake(self) -> None:
         for backend in self.backends:
-            apply_pending(self.engine, backend)
+            if not backend.remote:
+                self.deliver(backend)
+        self._wakeup.set()
+
+    def deliver(self, backend: SearchBackend) -> int | None:
+        """Apply pending events to one backend unless it is backing off. None if it failed."""
+        state = self._state[backend.name]
+        if self._clock() < state.retry_at:
+            return 0
+        with state.lock:
+            try:
+                applied = apply_pending(self.engine, backend)
+            except Exception as error:  # noqa: BLE001 (the relay must outlive any failure)
+                state.failures += 1
+                backoff = min(MAX_BACKOFF_SECONDS, 2.0 ** (state.failures - 1))
+                state.retry_at = self._clock() + backoff
+                state.last_error = str(error)
+                log.warning("relay to %s failed (retry in %.0fs): %s", backend.name, backoff, error)
+                return None
+            state.failures, state.retry_at, state.last_error = 0, 0.0, None
+            return applied
+
+    def run_once(self) -> None:
+        for backend in self.backends:
+            self.deliver(backend)
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        with Session(self.engine) as session:
+            report = {}
+            for backend in self.backends:
+                state = self._state[backend.name]
+                report[backend.name] = {
+                    "pending": pending_count(session, backend.name),
+                    "last_error": state.last_error,
+                    "retry_in_seconds": round(max(0.0, state.retry_at - self._clock()), 1),
+                }
+            return report
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self.run_once()
+            self._wakeup.wait(self.poll_seconds)
+            self._wakeup.clear()

@@ -28,7 +28,7 @@ STOP_WORDS = frozenset(
         "with",
     ]
 )
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"[^\W_]+")
 
 
 def fold(text: str) -> str:
@@ -41,7 +41,7 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Every word in text, folded."""
-    return _WORD.findall(fold(text).replace("_", " "))
+    return WORD.findall(fold(text))
 
 
 def normalised(text: str) -> str:
@@ -51,7 +51,7 @@ def normalised(text: str) -> str:
 
 def words(query: str) -> list[str]:
     """The words of a query that are worth matching, at most MAX_WORDS of them."""
-    tokens = _WORD.findall(fold(query[:MAX_QUERY_CHARS]).replace("_", " "))
+    tokens = WORD.findall(fold(query[:MAX_QUERY_CHARS]))
     meaningful = [token for token in tokens if token not in STOP_WORDS]
     return (meaningful or tokens)[:MAX_WORDS]
 
@@ -59,7 +59,7 @@ def words(query: str) -> list[str]:
 def ends_mid_word(query: str) -> bool:
     """Whether the person may still be typing the last word (no trailing space or punctuation)."""
     stripped = query[:MAX_QUERY_CHARS]
-    return bool(stripped) and bool(_WORD.match(stripped[-1]))
+    return bool(stripped) and bool(WORD.match(stripped[-1]))
 
 
 def typo_budget(word: str) -> int:

@@ -1,4 +1,4 @@
-"""/healthz: whether the database and each search backend answer."""
+"""/healthz: whether the database and each search backend answer, and what is waiting."""
 
 from __future__ import annotations
 
@@ -13,11 +13,18 @@ def healthz(request: Request) -> JSONResponse:
         with request.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         database = {"status": "ok"}
+        outbox = request.state.search_sync.status()
     except SQLAlchemyError as error:
-        database = {"status": "down", "error": type(error).__name__}
-    search = {request.state.search.name: request.state.search.health()}
-    healthy = database["status"] == "ok" and all(s["status"] == "ok" for s in search.values())
+        database, outbox = {"status": "down", "error": type(error).__name__}, {}
+    search = request.state.search.health()
+    for name, state in search.items():
+        if name in outbox:
+            state["outbox_pending"] = outbox[name]["pending"]
+    serving = request.state.search.serving
+    can_serve = database["status"] == "ok" and search[serving]["status"] == "ok"
+    everything_up = can_serve and all(state["status"] == "ok" for state in search.values())
+    status = "ok" if everything_up else "degraded" if can_serve else "down"
     return JSONResponse(
-        {"status": "ok" if healthy else "degraded", "database": database, "search": search},
-        status_code=200 if healthy else 503,
+        {"status": status, "database": database, "search": search, "serving": serving},
+        status_code=200 if can_serve else 503,
     )

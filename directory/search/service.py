@@ -1,0 +1,84 @@
+"""The search service the web layer talks to: the primary backend, with embedded as fallback.
+
+When the primary (Meilisearch) cannot answer, the same query is served from the embedded
+index, which the relay keeps current too. After a failure the primary is left alone for a
+while, so people do not wait on a timeout at every search; then it is tried again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from directory.search.errors import SearchUnavailable
+from directory.search.interface import SearchBackend, SearchQuery, SearchResults
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 15.0
+
+
+class SearchService:
+    def __init__(
+        self,
+        embedded: SearchBackend,
+        primary: SearchBackend | None = None,
+        retry_after: float = RETRY_AFTER_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.embedded = embedded
+        self.primary = primary
+        self.retry_after = retry_after
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._last_error: str | None = None
+
+    @property
+    def backends(self) -> list[SearchBackend]:
+        """Every index the relay must keep current."""
+        return [self.embedded] + ([self.primary] if self.primary is not None else [])
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        if self.primary is not None and self._clock() >= self._down_until:
+            try:
+                results = self.primary.search(query)
+            except SearchUnavailable as error:
+                self._failed(error)
+            else:
+                self._recovered()
+                return results
+        return self.embedded.search(query)
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        report = {self.embedded.name: self.embedded.health()}
+        if self.primary is not None:
+            state = self.primary.health()
+            if state["status"] == "ok":
+                self._recovered()
+            else:
+                # Found down: searches go to the fallback now rather than wait on a timeout.
+                self._failed(SearchUnavailable(self.primary.name, state.get("error", "down")))
+            report[self.primary.name] = state
+        return report
+
+    @property
+    def serving(self) -> str:
+        """Which backend answers searches now."""
+        if self.primary is not None and self._clock() >= self._down_until:
+            return self.primary.name
+        return self.embedded.name
+
+    def _failed(self, error: SearchUnavailable) -> None:
+        with self._lock:
+            self._down_until = self._clock() + self.retry_after
+            self._last_error = error.reason
+        log.warning("search falling back to %s: %s", self.embedded.name, error)
+
+    def _recovered(self) -> None:
+        with self._lock:
+            self._down_until = 0.0
+            self._last_error = None

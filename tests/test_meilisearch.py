@@ -1,0 +1,384 @@
+"""The Meilisearch backend, checked on the exact requests it sends and on the documented
+responses and errors it must handle. HTTP is intercepted; no search engine is imitated.
+The shared contract suite runs against a real server when MEILI_URL is set."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from directory.search import SearchQuery
+from directory.search.errors import SearchUnavailable
+from directory.search.meili import SETTINGS, MeilisearchSearch, meili_document, search_requests
+from tests import factories
+
+URL = "http://meili.test:7700"
+
+
+@pytest.fixture
+def meili():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def backend() -> MeilisearchSearch:
+    return MeilisearchSearch(URL, api_key="server-side-key", index_uid="orgs", timeout=0.5)
+
+
+def task(uid: int, status: str = "succeeded", error: dict | None = None, kind: str = "x") -> dict:
+    return {
+        "uid": uid,
+        "indexUid": "orgs",
+        "status": status,
+        "type": kind,
+        "error": error,
+        "enqueuedAt": "2026-11-21T10:00:00.000000Z",
+        "details": {},
+    }
+
+
+def enqueued(uid: int) -> dict:
+    return {
+        "taskUid": uid,
+        "indexUid": "orgs",
+        "status": "enqueued",
+        "type": "x",
+        "enqueuedAt": "2026-11-21T10:00:00.000000Z",
+    }
+
+
+def error_body(code: str, message: str = "problem", kind: str = "invalid_request") -> dict:
+    return {
+        "message": message,
+        "code": code,
+        "type": kind,
+        "link": f"https://docs.meilisearch.com/errors#{code}",
+    }
+
+
+SEARCH_RESPONSE = {
+    "results": [
+        {
+            "indexUid": "orgs",
+            "hits": [
+                {
+                    "slug": "bent-bars-project",
+                    "name": "Bent <Bars> Project",
+                    "kind": "special-interest",
+                    "country": "GB",
+                    "city": "London",
+                    "region": "England",
+                    "focus": ["lgbtq"],
+                    "service": ["pen-pals"],
+                    "url": "https://bentbarsproject.org",
+                    "status": "active",
+                    "description": "Pen pals for LGBTQ+ prisoners <script>.",
+                    "_formatted": {
+                        "name": "\x02Bent\x03 <Bars> Project",
+                        "description": "Pen pals for \x02LGBTQ\x03+ prisoners <script>.",
+                    },
+                }
+            ],
+            "query": "bent",
+            "processingTimeMs": 1,
+            "hitsPerPage": 20,
+            "page": 1,
+            "totalPages": 1,
+            "totalHits": 1,
+            "facetDistribution": {
+                "kind": {"special-interest": 1},
+                "country": {"GB": 1},
+                "focus": {"lgbtq": 1},
+                "service": {"pen-pals": 1},
+            },
+            "facetStats": {},
+        },
+        {
+            "indexUid": "orgs",
+            "hits": [],
+            "query": "bent",
+            "processingTimeMs": 0,
+            "limit": 0,
+            "offset": 0,
+            "estimatedTotalHits": 3,
+            "facetDistribution": {"country": {"GB": 1, "US": 2}},
+        },
+    ]
+}
+
+
+def test_settings_are_what_the_directory_needs():
+    assert SETTINGS["searchableAttributes"] == [
+        "name",
+        "alternate_names",
+        "place_text",
+        "tags_text",
+        "description",
+    ]
+    assert set(SETTINGS["filterableAttributes"]) >= {"kind", "country", "focus", "service", "_geo"}
+    assert SETTINGS["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
+    assert "anarchist black cross" in SETTINGS["synonyms"]["abc"]
+    assert "abc" in SETTINGS["synonyms"]["anarchist black cross"]
+    assert "jail" in SETTINGS["synonyms"]["prison"]
+    assert "pen pal" in SETTINGS["synonyms"]["penpal"]
+    assert "queer" in SETTINGS["synonyms"]["lgbtq"]
+    assert SETTINGS["rankingRules"][-1] == "sort_name:asc"
+
+
+def test_search_request_body():
+    query = SearchQuery(
+        q='books "glasgow',
+        filters={"country": ("GB", "US"), "kind": ("abc-group",)},
+        page=2,
+        per_page=10,
+    )
+    main, *facet_queries = search_requests("orgs", query)
+    assert main == {
+        "indexUid": "orgs",
+        "q": "books glasgow",
+        "filter": [['kind = "abc-group"'], ['country = "GB"', 'country = "US"']],
+        "facets": ["kind", "country", "focus", "service"],
+        "page": 2,
+        "hitsPerPage": 10,
+        "attributesToRetrieve": [
+            "slug",
+            "name",
+            "kind",
+            "country",
+            "city",
+            "region",
+            "focus",
+            "service",
+            "url",
+            "status",
+            "description",
+        ],
+        "attributesToHighlight": ["name"],
+        "attributesToCrop": ["description"],
+        "cropLength": 24,
+        "cropMarker": "…",
+        "highlightPreTag": "\x02",
+        "highlightPostTag": "\x03",
+        "matchingStrategy": "last",
+    }
+    # One facet-only search per filtered field, without that field's own filter.
+    assert [q["facets"] for q in facet_queries] == [["kind"], ["country"]]
+    assert facet_queries[1]["filter"] == [['kind = "abc-group"']]
+    assert all(q["limit"] == 0 for q in facet_queries)
+
+
+@pytest.mark.parametrize(
+    ("raw", "sent"),
+    [
+        ("-x", "x"),
+        ('"', ""),
+        ("NEAR(a b)", "NEAR a b "),
+        ("glasg", "glasg"),
+        ("glasgow ", "glasgow "),
+    ],
+)
+def test_query_syntax_never_reaches_meilisearch(raw, sent):
+    assert search_requests("orgs", SearchQuery(q=raw))[0]["q"] == sent
+
+
+def test_filter_values_are_quoted_and_escaped():
+    main = search_requests("orgs", SearchQuery(filters={"focus": ('x" OR kind = "y\\',)}))[0]
+    assert main["filter"] == [['focus = "x\\" OR kind = \\"y\\\\"']]
+
+
+def test_empty_query_sorts_by_name_and_near_sorts_by_distance():
+    assert search_requests("orgs", SearchQuery())[0]["sort"] == ["sort_name:asc"]
+    near = search_requests("orgs", SearchQuery(q="books", near=(55.8651, -4.2576, 50)))[0]
+    assert near["sort"] == ["_geoPoint(55.865100, -4.257600):asc"]
+    assert near["filter"] == ["_geoRadius(55.865100, -4.257600, 50000)"]
+
+
+def test_search_maps_hits_facets_and_safe_highlights(meili, backend):
+    meili.post(f"{URL}/multi-search", json=SEARCH_RESPONSE)
+    results = backend.search(SearchQuery(q="bent", filters={"country": ("GB",)}))
+    assert results.total == 1
+    hit = results.hits[0]
+    assert hit.highlight["name"] == "<mark>Bent</mark> &lt;Bars&gt; Project"
+    assert (
+        hit.highlight["description"] == "Pen pals for <mark>LGBTQ</mark>+ prisoners &lt;script&gt;."
+    )
+    assert hit.services == ["pen-pals"]
+    # Disjunctive facets: the filtered field's counts come from its own facet search.
+    assert results.facets["country"] == {"US": 2, "GB": 1}
+    assert results.facets["kind"] == {"special-interest": 1}
+    sent = meili.calls[0].request
+    assert sent.headers["Authorization"] == "Bearer server-side-key"
+    assert len(json.loads(sent.body)["queries"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (404, error_body("index_not_found", "Index `orgs` not found."), "index_not_found"),
+        (
+            403,
+            error_body("invalid_api_key", "The provided API key is invalid.", "auth"),
+            "invalid_api_key",
+        ),
+        (401, error_body("missing_authorization_header", kind="auth"), "missing_authorization"),
+        (
+            503,
+            error_body("too_many_search_requests", "Too many search requests.", "system"),
+            "too_many_search_requests",
+        ),
+        (500, error_body("internal", kind="internal"), "internal"),
+        (400, error_body("invalid_search_filter"), "invalid_search_filter"),
+    ],
+)
+def test_documented_errors_become_search_unavailable(meili, backend, status, body, reason):
+    meili.post(f"{URL}/multi-search", json=body, status=status)
+    with pytest.raises(SearchUnavailable, match=reason):
+        backend.search(SearchQuery(q="books"))
+
+
+def test_timeout_becomes_search_unavailable(meili, backend):
+    meili.post(f"{URL}/multi-search", body=requests.exceptions.ReadTimeout("slow"))
+    with pytest.raises(SearchUnavailable, match="timed out"):
+        backend.search(SearchQuery(q="books"))
+
+
+def test_closed_port_becomes_search_unavailable():
+    backend = MeilisearchSearch("http://127.0.0.1:9", timeout=0.5)
+    with pytest.raises(SearchUnavailable, match="cannot connect"):
+        backend.search(SearchQuery(q="books"))
+    assert backend.health()["status"] == "down"
+
+
+def _accept_tasks(meili, statuses: dict[int, dict]) -> None:
+    for uid, body in statuses.items():
+        meili.get(f"{URL}/tasks/{uid}", json=body)
+
+
+def test_settings_go_before_documents(meili, backend):
+    meili.get(
+        f"{URL}/indexes/orgs",
+        json={
+            "uid": "orgs",
+            "primaryKey": "id",
+            "createdAt": "2026-11-21T10:00:00.000000Z",
+            "updatedAt": "2026-11-21T10:00:00.000000Z",
+        },
+    )
+    meili.patch(
+        f"{URL}/indexes/orgs/settings",
+        json=enqueued(1),
+        status=202,
+        match=[matchers.json_params_matcher(SETTINGS)],
+    )
+    meili.post(re.compile(rf"{URL}/indexes/orgs/documents.*"), json=enqueued(2), status=202)
+    _accept_tasks(meili, {1: task(1), 2: task(2)})
+    document = factories.document(
+        slug="leeds-abc", name="Leeds ABC", latitude=53.8, longitude=-1.55
+    )
+    backend.upsert([document])
+    methods = [(c.request.method, c.request.url.split("?")[0]) for c in meili.calls]
+    settings_at = methods.index(("PATCH", f"{URL}/indexes/orgs/settings"))
+    documents_at = methods.index(("POST", f"{URL}/indexes/orgs/documents"))
+    assert settings_at < documents_at
+    sent = json.loads(meili.calls[documents_at].request.body)
+    assert sent == [meili_document(document)]
+    assert sent[0]["id"] == "leeds-abc"
+    assert sent[0]["_geo"] == {"lat": 53.8, "lng": -1.55}
+    assert "primaryKey=id" in meili.calls[documents_at].request.url
+
+
+def test_a_failed_task_is_an_error_not_a_success(meili, backend):
+    backend._settings_applied = True
+    meili.post(re.compile(rf"{URL}/indexes/orgs/documents.*"), json=enqueued(7), status=202)
+    failure = error_body("invalid_document_geo_field", "The `_geo` field is invalid.")
+    _accept_tasks(meili, {7: task(7, status="failed", error=failure)})
+    with pytest.raises(SearchUnavailable, match="task 7 failed: invalid_document_geo_field"):
+        backend.upsert([factories.document()])
+
+
+def test_missing_index_is_created_with_settings(meili, backend):
+    meili.get(f"{URL}/indexes/orgs", json=error_body("index_not_found"), status=404)
+    meili.post(
+        f"{URL}/indexes",
+        json=enqueued(1),
+        status=202,
+        match=[matchers.json_params_matcher({"uid": "orgs", "primaryKey": "id"})],
+    )
+    meili.patch(f"{URL}/indexes/orgs/settings", json=enqueued(2), status=202)
+    meili.post(
+        f"{URL}/indexes/orgs/documents/delete",
+        json=enqueued(3),
+        status=202,
+        match=[matchers.json_params_matcher({"filter": 'id IN ["gone-group"]'})],
+    )
+    _accept_tasks(meili, {1: task(1), 2: task(2), 3: task(3)})
+    backend.delete(["gone-group"])
+    assert [c.request.method for c in meili.calls][:2] == ["GET", "POST"]
+
+
+def test_rebuild_fills_a_new_index_and_swaps_it_in(meili, backend):
+    meili.delete(f"{URL}/indexes/orgs_new", json=enqueued(1), status=202)
+    meili.post(f"{URL}/indexes", json=enqueued(2), status=202)
+    meili.patch(
+        f"{URL}/indexes/orgs_new/settings",
+        json=enqueued(3),
+        status=202,
+        match=[matchers.json_params_matcher(SETTINGS)],
+    )
+    meili.post(re.compile(rf"{URL}/indexes/orgs_new/documents.*"), json=enqueued(4), status=202)
+    meili.get(
+        f"{URL}/indexes/orgs",
+        json={
+            "uid": "orgs",
+            "primaryKey": "id",
+            "createdAt": "2026-11-21T10:00:00.000000Z",
+            "updatedAt": "2026-11-21T10:00:00.000000Z",
+        },
+    )
+    meili.patch(f"{URL}/indexes/orgs/settings", json=enqueued(5), status=202)
+    meili.post(
+        f"{URL}/swap-indexes",
+        json=enqueued(6),
+        status=202,
+        match=[matchers.json_params_matcher([{"indexes": ["orgs", "orgs_new"]}])],
+    )
+    _accept_tasks(
+        meili,
+        {
+            1: task(1, status="failed", error=error_body("index_not_found")),  # nothing to drop
+            2: task(2),
+            3: task(3),
+            4: task(4),
+            5: task(5),
+            6: task(6),
+        },
+    )
+    count = backend.rebuild([factories.document(), factories.document()])
+    assert count == 2
+    order = [
+        (c.request.method, c.request.url.split("?")[0].removeprefix(URL))
+        for c in meili.calls
+        if "/tasks/" not in c.request.url
+    ]
+    assert order.index(("PATCH", "/indexes/orgs_new/settings")) < order.index(
+        ("POST", "/indexes/orgs_new/documents")
+    )
+    assert order.index(("POST", "/swap-indexes")) > order.index(
+        ("POST", "/indexes/orgs_new/documents")
+    )
+    assert order[-1] == ("DELETE", "/indexes/orgs_new")  # the old documents go
+
+
+def test_health(meili, backend):
+    meili.get(f"{URL}/health", json={"status": "available"})
+    meili.get(
+        f"{URL}/indexes/orgs/stats",
+        json={"numberOfDocuments": 66, "isIndexing": False, "fieldDistribution": {}},
+    )
+    assert backend.health() == {"status": "ok", "documents": 66, "index": "orgs"}

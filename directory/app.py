@@ -10,13 +10,28 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from directory.database import make_engine
 from directory.search import backends
 from directory.settings import Settings
-from directory.web import api, errors, health, pages
+from directory.web import (
+    api,
+    discovery,
+    errors,
+    health,
+    hsds_api,
+    moderation,
+    openapi,
+    pages,
+    printing,
+    submissions,
+)
+from directory.web.auth import SESSION_HOURS
+from directory.web.body_limit import BodySizeLimit
+from directory.web.ratelimit import RateLimitState
 from directory.web.security import SecurityHeaders
 from directory.web.templating import make_templates
 
@@ -26,9 +41,51 @@ ROUTES = [
     Route("/", pages.home, name="home"),
     Route("/search", pages.search, name="search"),
     Route("/organisations/{slug}", pages.organisation, name="organisation"),
+    Route("/print", printing.print_list, name="print"),
+    Route("/print.txt", printing.print_text, name="print_text"),
+    Route("/feed.atom", discovery.feed, name="feed"),
+    Route("/sitemap.xml", discovery.sitemap, name="sitemap"),
+    Route("/robots.txt", discovery.robots, name="robots"),
     Route("/healthz", health.healthz, name="healthz"),
+    Route("/api", openapi.api_page, name="api_page"),
+    Route("/api/openapi.json", openapi.openapi_json, name="api_openapi"),
     Route("/api/search", api.search, name="api_search"),
+    Route("/api/organisations", api.organisations, name="api_organisations"),
     Route("/api/organisations/{slug}", api.organisation, name="api_organisation"),
+    Route("/api/hsds/organizations", hsds_api.organizations, name="api_hsds_organizations"),
+    Route("/api/hsds/organizations/{id}", hsds_api.organization, name="api_hsds_organization"),
+    Route("/submit", submissions.submit, methods=["GET", "POST"], name="submit"),
+    Route("/organisations/{slug}/edit", submissions.edit, methods=["GET", "POST"], name="edit"),
+    Route(
+        "/organisations/{slug}/report", submissions.report, methods=["GET", "POST"], name="report"
+    ),
+    Route("/submissions/{token}", submissions.status, name="submission_status"),
+    Route(
+        "/submissions/{token}/revise",
+        submissions.revise,
+        methods=["GET", "POST"],
+        name="submission_revise",
+    ),
+    Route("/moderate/login", moderation.login, methods=["GET", "POST"], name="moderate_login"),
+    Route("/moderate/logout", moderation.logout, methods=["POST"], name="moderate_logout"),
+    Route("/moderate", moderation.queue, name="moderate_queue"),
+    Route(
+        "/moderate/submissions/{id:int}",
+        moderation.submission,
+        methods=["GET", "POST"],
+        name="moderate_submission",
+    ),
+    Route(
+        "/moderate/organisations/{slug}/history",
+        moderation.history,
+        name="moderate_history",
+    ),
+    Route(
+        "/moderate/moderators",
+        moderation.moderators,
+        methods=["GET", "POST"],
+        name="moderate_moderators",
+    ),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
 
@@ -58,10 +115,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         debug=settings.debug,
         routes=ROUTES,
-        middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=800)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(BodySizeLimit),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="directory_session",
+                max_age=SESSION_HOURS * 3600,
+                same_site="lax",
+                https_only=settings.base_url.startswith("https://"),
+            ),
+            Middleware(RateLimitState, secret_key=settings.secret_key),
+            Middleware(GZipMiddleware, minimum_size=800),
+        ],
         exception_handlers={
+            400: errors.http_error,
+            403: errors.http_error,
             404: errors.http_error,
             405: errors.http_error,
+            413: errors.http_error,
+            429: errors.http_error,
             500: errors.server_error,
         },
         lifespan=lifespan,

@@ -6,10 +6,12 @@ that search indexes must follow it commit (or roll back) together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import cast, exists, func
+from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlmodel import Session, select
 
 from directory.models import Organisation, OutboxEvent, utcnow
@@ -18,6 +20,74 @@ from directory.records import OrganisationRecord
 
 def get(session: Session, slug: str) -> Organisation | None:
     return session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+
+
+def get_many(session: Session, slugs: list[str]) -> list[Organisation]:
+    """Organisations by slug, in the order given; unknown slugs are left out."""
+    found: dict[str, Organisation] = {}
+    for start in range(0, len(slugs), 500):
+        batch = slugs[start : start + 500]
+        rows = session.exec(select(Organisation).where(Organisation.slug.in_(batch)))  # type: ignore[attr-defined]
+        found.update((row.slug, row) for row in rows)
+    return [found[slug] for slug in slugs if slug in found]
+
+
+def recently_changed(session: Session, limit: int) -> Sequence[Organisation]:
+    """The most recently added or updated organisations, newest first."""
+    return session.exec(
+        select(Organisation).order_by(Organisation.updated_at.desc()).limit(limit)  # type: ignore[attr-defined]
+    ).all()
+
+
+def page_of(
+    session: Session,
+    filters: Mapping[str, Sequence[str]],
+    modified_after: datetime | None,
+    page: int,
+    per_page: int,
+) -> tuple[Sequence[Organisation], int]:
+    """One page of organisations in slug order, filtered as search filters (AND across
+    fields, OR within one), and changed after a moment if given. Returns it and the total."""
+    conditions: list[Any] = []
+    for field, values in filters.items():
+        if values:
+            column = _FILTER_COLUMNS[field]
+            if field in ("focus", "service"):
+                conditions.append(_json_list_has_any(session, column, list(values)))
+            else:
+                conditions.append(column.in_(list(values)))
+    if modified_after is not None:
+        conditions.append(Organisation.updated_at > modified_after)
+    total = session.exec(select(func.count()).select_from(Organisation).where(*conditions)).one()
+    rows = session.exec(
+        select(Organisation)
+        .where(*conditions)
+        .order_by(Organisation.slug)  # type: ignore[arg-type]
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return rows, total
+
+
+_FILTER_COLUMNS: dict[str, Any] = {
+    "kind": Organisation.kind,
+    "country": Organisation.country,
+    "focus": Organisation.__table__.c.focus,  # type: ignore[attr-defined]
+    "service": Organisation.__table__.c.services,  # type: ignore[attr-defined]
+}
+
+
+def _json_list_has_any(session: Session, column: Any, values: list[str]) -> Any:
+    """Whether a JSON list column holds any of the values, in the database's own terms."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(column, JSONB).op("?|")(array(values))
+    element = func.json_each(column).table_valued("value").alias("element")
+    return exists(select(1).select_from(element).where(element.c.value.in_(values)))
+
+
+def slugs(session: Session) -> Sequence[str]:
+    """Every organisation's slug, in order: a light read when only identities are needed."""
+    return session.exec(select(Organisation.slug).order_by(Organisation.slug)).all()  # type: ignore[arg-type]
 
 
 def count(session: Session) -> int:

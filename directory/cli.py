@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
 
 import click
 
-from directory import catalogue
+from directory import accounts, catalogue, linkcheck
 from directory import migrate as migrations
 from directory import seed as seeding
 from directory.database import make_engine, session_scope
+from directory.opendata import exporting, importing
+from directory.places import build as gazetteer_build
 from directory.search import backends
+from directory.search.errors import SearchUnavailable
 from directory.search.indexing import reindex as rebuild_index
 from directory.settings import Settings
 
@@ -55,16 +63,37 @@ def seed(settings: Settings, if_empty: bool) -> None:
 
 
 @main.command()
+@click.option("--places", is_flag=True, help="Also rebuild the place-name gazetteer.")
 @click.pass_obj
-def reindex(settings: Settings) -> None:
-    """Rebuild the search index from the database."""
+def reindex(settings: Settings, places: bool) -> None:
+    """Rebuild every search index from the database (and the gazetteer if missing)."""
     engine = make_engine(settings)
-    backend = backends.embedded(settings)
-    with session_scope(engine) as session:
-        total = catalogue.count(session)
-        with click.progressbar(length=total, label=f"Indexing ({backend.name})") as bar:
-            indexed = rebuild_index(session, backend, progress=bar.update)
-    click.echo(f"Indexed {indexed} organisations.")
+    failed = False
+    for backend in backends.service(settings).backends:
+        with session_scope(engine) as session:
+            total = catalogue.count(session)
+            with click.progressbar(length=total, label=f"Indexing ({backend.name})") as bar:
+                try:
+                    indexed = rebuild_index(session, backend, progress=bar.update)
+                except SearchUnavailable as error:
+                    # A remote index being down must not stop the directory starting: search
+                    # falls back to the embedded index and the relay catches up later.
+                    failed = not backend.remote
+                    click.echo(
+                        f"\nCould not rebuild {backend.name}: {error.reason}. Searches will be "
+                        f"served from the embedded index; run `directory reindex` again once "
+                        f"{backend.name} is back.",
+                        err=True,
+                    )
+                    continue
+        click.echo(f"Indexed {indexed} organisations in {backend.name}.")
+    gazetteer = settings.gazetteer_path
+    assert gazetteer is not None
+    if places or not gazetteer.exists():
+        click.echo("Building the place-name gazetteer…")
+        click.echo(f"{gazetteer_build(gazetteer):,} place names ready.")
+    if failed:
+        sys.exit(1)
 
 
 @main.command()
@@ -83,3 +112,166 @@ def serve(host: str, port: int, reload: bool) -> None:
         reload=reload,
         proxy_headers=True,
     )
+
+
+@main.command("create-moderator")
+@click.argument("username")
+@click.option("--admin", is_flag=True, help="Also let them add and deactivate moderators.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (for scripts)."
+)
+@click.pass_obj
+def create_moderator(settings: Settings, username: str, admin: bool, password_stdin: bool) -> None:
+    """Add a moderator, who can then sign in at /moderate/login."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True, value_proc=_usable_password
+        )
+    problem = accounts.check_username(accounts.normalise_username(username))
+    problem = problem or accounts.check_password(password)
+    if problem:
+        click.echo(f"Cannot create that moderator: {problem}", err=True)
+        sys.exit(1)
+    try:
+        with session_scope(make_engine(settings)) as session:
+            moderator = accounts.create_moderator(session, username, password, admin=admin)
+            name, role = moderator.username, moderator.role
+    except accounts.AccountError as error:
+        click.echo(f"Cannot create that moderator: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {role} {name}. Sign in at {settings.base_url}/moderate/login")
+
+
+def _usable_password(value: str) -> str:
+    problem = accounts.check_password(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+@main.command()
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(list(exporting.FORMATS)),
+    default="json",
+    show_default=True,
+    help="hsds: Open Referral HSDS 3.0 organizations; json: our own; csv: one row each.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.pass_obj
+def export(settings: Settings, format_name: str, output: Path | None) -> None:
+    """Write every listing as open data, in slug order."""
+    with session_scope(make_engine(settings)) as session:
+        total = catalogue.count(session)
+        with (
+            _output_stream(output) as out,
+            click.progressbar(
+                length=total,
+                label=f"Exporting {total} organisations",
+                file=sys.stderr,
+            ) as bar,
+        ):
+            written = exporting.export(session, format_name, out, progress=bar.update)
+    if output is not None:
+        click.echo(f"Wrote {written} organisations to {output}.", err=True)
+
+
+@contextmanager
+def _output_stream(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a file that appears only once it is complete."""
+    if path is None:
+        yield sys.stdout
+        return
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as stream:
+            yield stream
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--publish", is_flag=True, help="Publish at once instead of queueing for review.")
+@click.option(
+    "--as",
+    "username",
+    metavar="USERNAME",
+    help="The active administrator publishing (needed with --publish).",
+)
+@click.pass_obj
+def import_(settings: Settings, file: TextIO, publish: bool, username: str | None) -> None:
+    """Import listings from FILE (our JSON or HSDS 3.0, recognised from the content).
+
+    Every record is validated and every bad one reported. Valid records are queued for
+    moderation, or with --publish published at once. Records identical to the live listing
+    or to a submission still waiting are skipped, so running an import again is safe.
+    """
+    if publish and not username:
+        raise click.UsageError("--publish needs --as USERNAME, an active administrator.")
+    engine = make_engine(settings)
+    try:
+        if publish:  # refuse before reading anything; publish() checks again as it writes
+            assert username is not None
+            with session_scope(engine) as session:
+                importing.check_publisher(session, username)
+        imported = importing.read(file.read())
+    except importing.NotAllowed as error:
+        click.echo(f"Cannot publish: {error}", err=True)
+        sys.exit(1)
+    except importing.UnreadableFile as error:
+        click.echo(f"Cannot import {file.name}: {error}", err=True)
+        sys.exit(1)
+    for candidate in imported.rejected:
+        for problem in candidate.problems:
+            click.echo(f"{candidate.where()}: {problem}", err=True)
+    with session_scope(engine) as session:
+        if publish:
+            assert username is not None
+            report = importing.publish(session, imported, username)
+        else:
+            report = importing.queue(session, imported, source=Path(file.name).name)
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
+    label = "HSDS 3.0" if imported.format == "hsds" else "our JSON"
+    click.echo(f"Imported {len(imported.candidates)} records ({label}): {report.summary()}.")
+    if publish and (report.counts["created"] or report.counts["updated"]):
+        click.echo("Search indexes catch up from the outbox (or run `directory reindex`).")
+    if report.counts["rejected"]:
+        sys.exit(1)
+
+
+@main.command("check-links")
+@click.option("--concurrency", default=linkcheck.CONCURRENCY, show_default=True, type=int)
+@click.option("--timeout", default=linkcheck.TIMEOUT_SECONDS, show_default=True, type=float)
+@click.pass_obj
+def check_links(settings: Settings, concurrency: int, timeout: float) -> None:
+    """Check every listing's website and record which may be down, for moderators."""
+    engine = make_engine(settings)
+    with session_scope(engine) as session:
+        targets = linkcheck.websites(session)
+    with click.progressbar(length=len(targets), label="Checking websites") as bar:
+        results = asyncio.run(
+            linkcheck.check(
+                targets,
+                concurrency=max(1, concurrency),
+                timeout=timeout,
+                progress=lambda _: bar.update(1),
+            )
+        )
+    with session_scope(engine) as session:
+        linkcheck.record(session, results)
+    down = [r for r in results if not r.ok]
+    answered = len(results) - len(down)
+    click.echo(f"Checked {len(results)} websites: {answered} answered, {len(down)} may be down.")
+    for result in down:
+        click.echo(f"  {result.slug}: {result.url} ({result.error})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -76,3 +77,78 @@ class OutboxDelivery(SQLModel, table=True):
     event_id: int = Field(foreign_key="outbox_event.id", primary_key=True, ondelete="CASCADE")
     backend: str = Field(max_length=40, primary_key=True)
     delivered_at: datetime = Field(default_factory=utcnow)
+
+
+def _json_column(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+    return Column(JSON, nullable=nullable)
+
+
+class Submission(SQLModel, table=True):
+    """A proposed new listing, an edit to a listing, or a report of a problem with one.
+
+    Nothing in a submission is public until a moderator approves it; the submitter's contact
+    is never public at all.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Unguessable: the only key to the submitter's status page.
+    token: str = Field(max_length=64, unique=True, index=True)
+    type: str = Field(max_length=20, index=True)
+    # The listing concerned; empty for a new listing until it is approved.
+    organisation_slug: str | None = Field(default=None, max_length=80, index=True)
+    # New: every proposed field. Edit: only the fields that differ from `base`.
+    proposed: dict[str, Any] | None = Field(default=None, sa_column=_json_column())
+    # Edit: the listing's editable fields as they were when the edit was proposed.
+    base: dict[str, Any] | None = Field(default=None, sa_column=_json_column())
+    report_reason: str | None = Field(default=None, max_length=40)
+    report_text: str | None = Field(default=None, max_length=2000)
+    contact: str | None = Field(default=None, max_length=200)
+    relation: str | None = Field(default=None, max_length=40)
+    note: str | None = Field(default=None, max_length=2000)
+    status: str = Field(default="pending", max_length=20, index=True)
+    decision_reason: str | None = Field(default=None, max_length=2000)
+    decided_by: str | None = Field(default=None, max_length=40)
+    decided_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Moderator(SQLModel, table=True):
+    """A person who may review submissions. Admins may also manage moderators."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True, index=True)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(default="moderator", max_length=20)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when, with the state before and after. Never updated or deleted."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=40)
+    action: str = Field(max_length=40)
+    organisation_slug: str | None = Field(default=None, max_length=80, index=True)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=_json_column())
+    after: dict[str, Any] | None = Field(default=None, sa_column=_json_column())
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class LinkCheck(SQLModel, table=True):
+    """The latest check of a listing's website: whether it answered, and when we looked."""
+
+    __tablename__ = "link_check"
+
+    organisation_slug: str = Field(max_length=80, primary_key=True)
+    url: str = Field(max_length=500)
+    ok: bool
+    status_code: int | None = None
+    final_url: str | None = Field(default=None, max_length=2000)
+    error: str | None = Field(default=None, max_length=300)
+    checked_at: datetime = Field(default_factory=utcnow, index=True)

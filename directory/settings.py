@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     search: Literal["embedded", "meilisearch", ""] = ""
     meili_url: str = Field("", validation_alias=AliasChoices("MEILI_URL", "meili_url"))
     meili_api_key: str = Field("", validation_alias=AliasChoices("MEILI_API_KEY", "meili_api_key"))
+    gazetteer_path: Path | None = None
     meili_index: str = "organisations"
     meili_timeout_seconds: float = 2.0
     debug: bool = False
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'directory.sqlite3'}"
         if not self.search:
             self.search = "meilisearch" if self.meili_url else "embedded"
+        if self.gazetteer_path is None:
+            self.gazetteer_path = self.data_dir / "places.sqlite3"
         return self
 
     @property

@@ -94,6 +94,18 @@ def is_country(code: str) -> bool:
     )
 
 
+def country_code(name: str) -> str | None:
+    """The ISO code for a country's English name ("Germany" -> "DE"), if it is one."""
+    wanted = name.strip().casefold()
+    for code, everyday in COUNTRY_NAMES.items():
+        if everyday.casefold() == wanted:
+            return code
+    try:
+        return str(pycountry.countries.lookup(name.strip()).alpha_2)
+    except LookupError:
+        return None
+
+
 def country_name(code: str) -> str:
     """The English name for an ISO 3166-1 alpha-2 code (or the international marker)."""
     if code == INTERNATIONAL:
@@ -117,3 +129,53 @@ def label(field: str, value: str) -> str:
         return country_name(value)
     table = {"kind": KINDS, "focus": FOCUS, "service": SERVICES, "status": STATUSES}[field]
     return table.get(value, value)
+
+
+# Submissions: what was sent, where it stands, and why a listing was reported.
+SUBMISSION_TYPES: dict[str, str] = {
+    "new": "New listing",
+    "edit": "Suggested edit",
+    "report": "Problem report",
+}
+
+SUBMISSION_STATUSES: dict[str, str] = {
+    "pending": "Waiting for review",
+    "changes_requested": "Changes requested",
+    "approved": "Approved",
+    "rejected": "Not accepted",
+    "spam": "Marked as spam",
+}
+
+# A submission in one of these may still be decided; every other status is final.
+OPEN_SUBMISSION_STATUSES: tuple[str, ...] = ("pending", "changes_requested")
+
+REPORT_REASONS: dict[str, str] = {
+    "website-dead": "The website does not work",
+    "contact-wrong": "The contact details are wrong",
+    "group-closed": "The group has closed",
+    "other": "Something else",
+}
+
+SUBMITTER_RELATIONS: dict[str, str] = {
+    "member": "I am part of this group",
+    "supporter": "I know the group or work with them",
+    "family": "I am a family member or friend of someone in prison",
+    "other": "Something else",
+}
+
+MODERATOR_ROLES: dict[str, str] = {
+    "moderator": "Moderator",
+    "admin": "Administrator",
+}
+
+AUDIT_ACTIONS: dict[str, str] = {
+    "approve": "Approved",
+    "reject": "Rejected",
+    "request_changes": "Asked for changes",
+    "mark_spam": "Marked as spam",
+    "revise": "Sent a corrected version",
+    "import": "Published from an import",
+    "moderator_create": "Added a moderator",
+    "moderator_activate": "Reactivated a moderator",
+    "moderator_deactivate": "Deactivated a moderator",
+}

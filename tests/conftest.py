@@ -27,8 +27,14 @@ def seed_records():
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, database_url="", search="embedded", meili_url="")
+def settings(tmp_path: Path, gazetteer: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url="",
+        search="embedded",
+        meili_url="",
+        gazetteer_path=gazetteer,
+    )
 
 
 @pytest.fixture
@@ -64,4 +70,57 @@ def client(seeded: Engine, settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def empty_client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def gazetteer(tmp_path_factory) -> Path:
+    """The place-name file, built once for the whole run (it takes a couple of seconds)."""
+    from directory import places
+
+    path = tmp_path_factory.mktemp("gazetteer") / "places.sqlite3"
+    places.build(path)
+    return path
+
+
+# Moderation: accounts, and clients signed in as them ---------------------------------------
+
+MODERATOR_PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def moderators(seeded: Engine) -> dict[str, str]:
+    """An administrator (alice) and a moderator (bob) in the seeded database."""
+    from directory import accounts
+
+    with Session(seeded) as session:
+        accounts.create_moderator(session, "alice", MODERATOR_PASSWORD, admin=True)
+        accounts.create_moderator(session, "bob", MODERATOR_PASSWORD)
+        session.commit()
+    return {"alice": MODERATOR_PASSWORD, "bob": MODERATOR_PASSWORD}
+
+
+@pytest.fixture
+def moderator_client(client: TestClient, moderators) -> TestClient:
+    """The public `client`, signed in as alice (an administrator)."""
+    from tests.web import sign_in
+
+    sign_in(client, "alice", moderators["alice"])
+    return client
+
+
+@pytest.fixture
+def public_client(seeded: Engine, settings: Settings) -> Iterator[TestClient]:
+    """A second browser: never signed in, with its own cookies."""
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def second_moderator_client(seeded: Engine, settings: Settings, moderators) -> Iterator[TestClient]:
+    """Another browser, signed in as bob (a moderator), over the same database."""
+    from tests.web import sign_in
+
+    with TestClient(create_app(settings)) as client:
+        sign_in(client, "bob", moderators["bob"])
         yield client

@@ -38,3 +38,24 @@ def organisation(**overrides: Any) -> Organisation:
 
 def document(**overrides: Any) -> dict[str, Any]:
     return documents.build(organisation(**overrides))
+
+
+def listing_form(**overrides: Any) -> dict[str, Any]:
+    """What a person fills in on /submit for a valid new listing; any field overridable."""
+    number = next(_serial)
+    values: dict[str, Any] = {
+        "name": f"Submitted Group {number}",
+        "kind": "abc-group",
+        "description": "A volunteer group that writes letters to people held in prison.",
+        "focus": ["all-prisoners"],
+        "services": ["letter-writing"],
+        "status": "active",
+        "country": "GB",
+        "city": "Leeds",
+        "website": f"https://group-{number}.example.org",
+        "contact": f"person-{number}@example.net",
+        "relation": "member",
+        "homepage": "",
+    }
+    values.update(overrides)
+    return {key: value for key, value in values.items() if value is not None}

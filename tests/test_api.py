@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session, select
 
 from directory.models import Organisation
@@ -103,3 +104,59 @@ def test_unknown_organisation_is_a_json_404(client):
     response = client.get("/api/organisations/nope")
     assert response.status_code == 404
     assert "error" in response.json()
+
+
+def test_organisations_are_paged_in_slug_order(client):
+    first = client.get("/api/organisations", params={"per_page": 10}).json()
+    second = client.get("/api/organisations", params={"per_page": 10, "page": 2}).json()
+    assert first["total"] == second["total"] == 66
+    slugs = [o["slug"] for o in first["organisations"] + second["organisations"]]
+    assert slugs == sorted(slugs) and len(set(slugs)) == 20
+    last = client.get("/api/organisations", params={"per_page": 10, "page": 7}).json()
+    assert len(last["organisations"]) == 6
+
+
+def test_organisations_take_the_search_filters(client):
+    body = client.get(
+        "/api/organisations", params={"focus": ["lgbtq", "vegan"], "country": "GB"}
+    ).json()
+    assert {o["slug"] for o in body["organisations"]} == {
+        "bent-bars-project",
+        "vegan-prisoners-support-group",
+    }
+    assert all(o["country"] == "GB" for o in body["organisations"])
+    services = client.get("/api/organisations", params={"service": "books"}).json()
+    assert services["total"] > 0
+    assert all("books" in o["services"] for o in services["organisations"])
+
+
+def test_organisations_modified_after(client, seeded):
+    from sqlmodel import Session
+
+    from directory import catalogue
+    from tests import factories
+
+    everything = client.get(
+        "/api/organisations", params={"modified_after": "2000-01-01", "per_page": 100}
+    ).json()
+    assert everything["total"] == 66
+    newest = max(o["updated_at"] for o in everything["organisations"])
+    with Session(seeded) as session:
+        catalogue.upsert(session, factories.record(slug="later-group", name="Later Group"))
+        session.commit()
+    since = client.get("/api/organisations", params={"modified_after": newest}).json()
+    assert [o["slug"] for o in since["organisations"]] == ["later-group"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"modified_after": "yesterday"}, "modified_after"),
+        ({"per_page": "0"}, "per_page"),
+        ({"kind": "nope"}, "kind"),
+    ],
+)
+def test_organisations_bad_parameters(client, params, field):
+    response = client.get("/api/organisations", params=params)
+    assert response.status_code == 400
+    assert field in response.json()["fields"]

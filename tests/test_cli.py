@@ -37,7 +37,7 @@ def test_migrate_seed_reindex(run, settings):
     assert "0 created, 0 updated, 66 unchanged" in again.output
     assert "not seeding" in run("seed", "--if-empty").output
     indexed = run("reindex")
-    assert "Indexed 66 organisations." in indexed.output
+    assert "Indexed 66 organisations in embedded." in indexed.output
     with Session(make_engine(settings)) as session:
         assert catalogue.count(session) == 66
     index = EmbeddedSearch(settings.search_index_path)
@@ -53,3 +53,14 @@ def test_seed_reports_problems_and_fails(run, settings, monkeypatch, tmp_path):
     result = run("seed")
     assert result.exit_code == 1
     assert "bad.toml: organisation #1 (x): field 'verification'" in result.output
+
+
+def test_reindex_with_meilisearch_unreachable_still_builds_the_embedded_index(run, monkeypatch):
+    monkeypatch.setenv("MEILI_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("DIRECTORY_MEILI_TIMEOUT_SECONDS", "0.5")
+    run("migrate")
+    run("seed")
+    result = run("reindex")
+    assert result.exit_code == 0
+    assert "Indexed 66 organisations in embedded." in result.output
+    assert "Could not rebuild meilisearch: cannot connect" in result.output

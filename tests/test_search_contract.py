@@ -344,3 +344,33 @@ def test_added_documents_take_their_alphabetical_place(index):
     names = [hit.name for hit in index.search(SearchQuery(per_page=100)).hits]
     assert names == sorted(names, key=str.casefold)
     assert names[0] == "Aardvark Letters"
+
+
+GLASGOW = (55.8652, -4.2576)
+PLACED = [
+    doc("glasgow-group", "Glasgow Letters", latitude=55.8652, longitude=-4.2576, city="Glasgow"),
+    doc("paisley-group", "Paisley Books", latitude=55.8466, longitude=-4.4236, services=["books"]),
+    doc("edinburgh-group", "Edinburgh Letters", latitude=55.9533, longitude=-3.1883),
+    doc("london-group", "London Letters", latitude=51.5085, longitude=-0.1257),
+    doc("nowhere-group", "Letters By Post"),  # no place at all
+]
+
+
+def test_near_filters_by_radius_and_sorts_by_distance(build_index):
+    index = build_index(PLACED)
+    results = index.search(SearchQuery(near=(*GLASGOW, 80.0)))
+    assert [hit.slug for hit in results.hits] == [
+        "glasgow-group",
+        "paisley-group",
+        "edinburgh-group",
+    ]
+    assert results.total == 3
+    distances = [hit.distance_km for hit in results.hits]
+    assert distances[0] < 1 and 9 < distances[1] < 12 and 60 < distances[2] < 75
+
+
+def test_near_combines_with_words_and_facets(build_index):
+    index = build_index(PLACED)
+    results = index.search(SearchQuery(q="letters", near=(*GLASGOW, 80.0)))
+    assert [hit.slug for hit in results.hits] == ["glasgow-group", "edinburgh-group"]
+    assert results.facets["country"] == {"GB": 2}

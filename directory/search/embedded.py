@@ -33,7 +33,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from directory import vocab
-from directory.search import highlight, synonyms, text
+from directory.search import geo, highlight, synonyms, text
 from directory.search.documents import facet_values
 from directory.search.interface import Document, Hit, SearchQuery, SearchResults
 
@@ -87,6 +87,8 @@ class _Snapshot:
     terms_by_length: dict[int, list[str]]
     alphabetical: list[int]
     position: dict[int, int]
+    # (latitude, longitude, id) of every document with coordinates, by latitude.
+    located: list[tuple[float, float, int]]
     postings: OrderedDict[tuple[str, str], BitMap] = field(default_factory=OrderedDict)
     variants: dict[str, list[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -174,10 +176,18 @@ class EmbeddedSearch:
                 break
         if plan is None:
             plan = _Plan(snapshot.universe, [snapshot.universe], set(), None)
-        filtered = plan.matched & _filter_mask(snapshot, query.filters, exclude=None)
-        facets = _facet_counts(snapshot, plan.matched, query.filters)
-        ids = _page(snapshot, plan.tiers, filtered, query.offset, query.per_page)
-        hits = self._hits(ids, highlight.Highlighter(plan.terms, plan.prefix))
+        matched, distances = plan.matched, None
+        if query.near is not None:
+            distances = _within(snapshot, *query.near)
+            matched = matched & BitMap(distances)
+        filtered = matched & _filter_mask(snapshot, query.filters, exclude=None)
+        facets = _facet_counts(snapshot, matched, query.filters)
+        if distances is None:
+            ids = _page(snapshot, plan.tiers, filtered, query.offset, query.per_page)
+        else:  # near a place: nearest first
+            nearest = sorted(filtered, key=lambda i: (distances[i], snapshot.position[i]))
+            ids = nearest[query.offset : query.offset + query.per_page]
+        hits = self._hits(ids, highlight.Highlighter(plan.terms, plan.prefix), distances)
         return SearchResults(hits, len(filtered), facets, query.page, query.per_page)
 
     def _plan(
@@ -250,7 +260,12 @@ class EmbeddedSearch:
         rows = self._reader().execute("SELECT id FROM docs WHERE sort_name = ?", (name,))
         return BitMap(row[0] for row in rows)
 
-    def _hits(self, ids: list[int], highlighter: highlight.Highlighter) -> list[Hit]:
+    def _hits(
+        self,
+        ids: list[int],
+        highlighter: highlight.Highlighter,
+        distances: dict[int, float] | None = None,
+    ) -> list[Hit]:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
@@ -265,6 +280,8 @@ class EmbeddedSearch:
                 "name": highlighter.mark(data["name"]),
                 "description": highlighter.snippet(description),
             }
+            if distances is not None:
+                data["distance_km"] = distances[doc_id]
             hits.append(Hit(**data))
         return hits
 
@@ -301,7 +318,11 @@ class EmbeddedSearch:
             row[0] for row in connection.execute("SELECT id FROM docs ORDER BY sort_name, slug")
         ]
         position = {doc_id: index for index, doc_id in enumerate(alphabetical)}
-        return _Snapshot(key, universe, facets, terms, by_length, alphabetical, position)
+        located = connection.execute(
+            "SELECT latitude, longitude, id FROM docs WHERE latitude IS NOT NULL "
+            "AND longitude IS NOT NULL ORDER BY latitude"
+        ).fetchall()
+        return _Snapshot(key, universe, facets, terms, by_length, alphabetical, position, located)
 
     def _reader(self, reconnect: bool = False) -> sqlite3.Connection:
         local = self._local
@@ -370,6 +391,21 @@ def _filter_mask(
         by_value = snapshot.facets.get(name, {})
         mask = mask & BitMap.union(BitMap(), *(by_value.get(v, BitMap()) for v in values))
     return mask
+
+
+def _within(
+    snapshot: _Snapshot, latitude: float, longitude: float, radius_km: float
+) -> dict[int, float]:
+    """Documents within radius_km of a point, with their distances in km."""
+    spread = radius_km / 111.0  # degrees of latitude; narrows the candidates before haversine
+    start = bisect.bisect_left(snapshot.located, (latitude - spread,))
+    end = bisect.bisect_right(snapshot.located, (latitude + spread, float("inf")))
+    found = {}
+    for lat, lng, doc_id in snapshot.located[start:end]:
+        distance = geo.distance_km(latitude, longitude, lat, lng)
+        if distance <= radius_km:
+            found[doc_id] = distance
+    return found
 
 
 def _facet_counts(

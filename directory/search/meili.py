@@ -49,17 +49,19 @@ T = TypeVar("T")
 
 # The index settings, applied before documents. Field order in searchableAttributes is
 # importance: names first, then place, then vocabulary labels, then the description.
+# "sort" ranks first because we only ask to sort when ordering must win over relevance:
+# by distance near a place, by name when there is no query. Ties end alphabetical.
 SETTINGS: dict[str, Any] = {
     "searchableAttributes": ["name", "alternate_names", "place_text", "tags_text", "description"],
     "filterableAttributes": ["id", "kind", "country", "focus", "service", "status", "_geo"],
     "sortableAttributes": ["sort_name", "_geo"],
     "rankingRules": [
+        "sort",
         "words",
         "attributeRank",
         "typo",
         "proximity",
         "wordPosition",
-        "sort",
         "exactness",
         "sort_name:asc",
     ],

@@ -8,16 +8,33 @@ from starlette.responses import JSONResponse
 
 from directory import catalogue
 from directory.database import session_scope
-from directory.web import presenters
-from directory.web.params import parse_search
+from directory.web import presenters, searching
+from directory.web.params import parse_listing
 
 
 def search(request: Request) -> JSONResponse:
-    parsed = parse_search(request.query_params)
+    searched = searching.run(request)
+    parsed = searched.parsed
     if parsed.problems:
         return JSONResponse({"error": "invalid parameters", "fields": parsed.problems}, 400)
-    results = request.state.search.search(parsed.query)
-    return JSONResponse(presenters.search_json(parsed.query, results))
+    return JSONResponse(
+        presenters.search_json(parsed.query, searched.results, searched.place, parsed.radius_km)
+    )
+
+
+def organisations(request: Request) -> JSONResponse:
+    parsed = parse_listing(request.query_params)
+    if parsed.problems:
+        return JSONResponse({"error": "invalid parameters", "fields": parsed.problems}, 400)
+    with session_scope(request.state.engine) as session:
+        rows, total = catalogue.page_of(
+            session, parsed.filters, parsed.modified_after, parsed.page, parsed.per_page
+        )
+        items = [presenters.organisation_json(row) for row in rows]
+    return JSONResponse(
+        {"total": total, "page": parsed.page, "per_page": parsed.per_page, "organisations": items},
+        headers={"X-Total-Count": str(total)},
+    )
 
 
 def organisation(request: Request) -> JSONResponse:

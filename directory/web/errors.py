@@ -11,11 +11,26 @@ from starlette.responses import JSONResponse, Response
 log = logging.getLogger(__name__)
 
 MESSAGES = {
+    400: ("Something was wrong with that request", "Please go back and try again."),
+    403: (
+        "Not allowed",
+        "You cannot do that here. If you are a moderator, sign in and try again.",
+    ),
     404: (
         "Page not found",
         "We could not find that page. The listing may have moved or been removed.",
     ),
     405: ("Not allowed", "That page cannot be used this way."),
+    413: (
+        "That was too much to send",
+        "What you sent is larger than we can accept. Go back (what you typed should still be "
+        "there), shorten the longest parts, such as the description or notes, and send it again.",
+    ),
+    429: (
+        "Please wait a few minutes",
+        "A lot has been sent from your connection in a short time. Please wait a few minutes, "
+        "then try again.",
+    ),
     500: ("Something went wrong", "Sorry, something went wrong on our side. Please try again."),
 }
 
@@ -23,6 +38,8 @@ MESSAGES = {
 def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     title, message = MESSAGES.get(status, ("Error", "The request could not be completed."))
+    if status == 403 and isinstance(exc, HTTPException) and exc.detail != "Forbidden":
+        message = exc.detail  # our own words on why, e.g. "Sign in to do that."
     if request.url.path.startswith("/api/"):
         detail = exc.detail if isinstance(exc, HTTPException) and status != 500 else message
         return JSONResponse({"error": detail}, status_code=status)

@@ -9,8 +9,8 @@ from starlette.responses import Response
 from directory import catalogue
 from directory.database import session_scope
 from directory.search import SearchQuery
-from directory.web import presenters
-from directory.web.params import parse_search
+from directory.web import presenters, searching
+from directory.web.params import RADIUS_CHOICES_KM
 
 
 def home(request: Request) -> Response:
@@ -23,21 +23,29 @@ def home(request: Request) -> Response:
 
 
 def search(request: Request) -> Response:
-    parsed = parse_search(request.query_params)
+    searched = searching.run(request)
+    parsed, results = searched.parsed, searched.results
     query = parsed.query
-    results = request.state.search.search(query)
+    links = presenters.SearchLinks(query, parsed.near, parsed.radius_km)
     return request.state.templates.TemplateResponse(
         request,
         "search.html",
         {
             "query": query,
             "problems": parsed.problems,
+            "near": parsed.near,
+            "radius_km": parsed.radius_km,
+            "radius_choices": RADIUS_CHOICES_KM,
+            "place": searched.place.label if searched.place else None,
             "total": results.total,
             "hits": [presenters.hit_card(hit) for hit in results.hits],
-            "facets": presenters.facet_groups(query, results),
-            "active_filters": presenters.active_filters(query),
-            "pagination": presenters.pagination(query, results),
-            "clear_url": presenters.search_url(SearchQuery(q=query.q)),
+            "facets": presenters.facet_groups(links, results),
+            "active_filters": presenters.active_filters(links),
+            "pagination": presenters.pagination(links, results),
+            "clear_url": presenters.SearchLinks(SearchQuery(q=query.q)).url(),
+            "without_place_url": presenters.SearchLinks(query).url(),
+            "print_url": links.url("/print"),
+            "print_text_url": links.url("/print.txt"),
         },
     )
 

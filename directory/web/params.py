@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from starlette.datastructures import QueryParams
 
@@ -14,11 +15,20 @@ MAX_PAGE = 1000
 _VOCABULARIES = {"kind": vocab.KINDS, "focus": vocab.FOCUS, "service": vocab.SERVICES}
 
 
+RADIUS_CHOICES_KM = (10, 25, 50, 100, 250)
+DEFAULT_RADIUS_KM = 50
+MAX_RADIUS_KM = 1000
+MAX_PLACE_CHARS = 100
+
+
 @dataclass
 class ParsedSearch:
     query: SearchQuery
     # Human-readable problems with the parameters, keyed by parameter name.
     problems: dict[str, str] = field(default_factory=dict)
+    # "Near a place", as typed; resolved to coordinates by the gazetteer, not here.
+    near: str = ""
+    radius_km: int = DEFAULT_RADIUS_KM
 
 
 def parse_search(params: QueryParams) -> ParsedSearch:
@@ -36,7 +46,10 @@ def parse_search(params: QueryParams) -> ParsedSearch:
             filters[name] = values
     page = _whole_number(params, "page", 1, 1, MAX_PAGE, problems)
     per_page = _whole_number(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, problems)
-    return ParsedSearch(SearchQuery(q=q, filters=filters, page=page, per_page=per_page), problems)
+    near = " ".join(params.get("near", "").split())[:MAX_PLACE_CHARS]
+    radius = _whole_number(params, "radius_km", DEFAULT_RADIUS_KM, 1, MAX_RADIUS_KM, problems)
+    query = SearchQuery(q=q, filters=filters, page=page, per_page=per_page)
+    return ParsedSearch(query, problems, near, radius)
 
 
 def _filter_values(name: str, raw_values: list[str]) -> tuple[tuple[str, ...], list[str]]:
@@ -69,3 +82,34 @@ def _whole_number(
         problems[name] = f"{name} must be a whole number from {low} to {high}."
         return default
     return int(raw)
+
+
+@dataclass
+class ParsedListing:
+    """Parameters of /api/organisations: filters, a page, and changes since a moment."""
+
+    filters: dict[str, tuple[str, ...]]
+    modified_after: datetime | None
+    page: int
+    per_page: int
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+def parse_listing(params: QueryParams) -> ParsedListing:
+    search = parse_search(params)
+    problems = {k: v for k, v in search.problems.items() if k not in ("q", "near")}
+    modified_after = None
+    raw = params.get("modified_after", "").strip()
+    if raw:
+        try:
+            modified_after = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            problems["modified_after"] = (
+                "modified_after must be an ISO 8601 date or time, such as 2026-01-31 or "
+                "2026-01-31T12:00:00Z."
+            )
+        else:
+            if modified_after.tzinfo is None:
+                modified_after = modified_after.replace(tzinfo=UTC)
+    query = search.query
+    return ParsedListing(dict(query.filters), modified_after, query.page, query.per_page, problems)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from directory import vocab
 from directory.models import Organisation
-from directory.search import SearchQuery, SearchResults
+from directory.places import Place
+from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
 from directory.search.interface import Hit
+from directory.web.params import DEFAULT_RADIUS_KM
 
 FACET_TITLES = {
     "kind": "Kind of group",
@@ -44,27 +46,41 @@ PUBLIC_FIELDS = (
 )
 
 
-def search_url(query: SearchQuery, **changes: Any) -> str:
-    """The /search URL for query with some parameters changed (page resets unless given)."""
-    params: dict[str, Any] = {"q": query.q, **{k: list(v) for k, v in query.filters.items()}}
-    params["page"] = 1
-    if query.per_page != 20:
-        params["per_page"] = query.per_page
-    params.update(changes)
-    pairs = [
-        (key, value)
-        for key, values in params.items()
-        for value in (values if isinstance(values, list) else [values])
-        if value not in ("", None) and not (key == "page" and value == 1)
-    ]
-    return "/search" + ("?" + urlencode(pairs) if pairs else "")
+@dataclass(frozen=True)
+class SearchLinks:
+    """Builds /search URLs for the current search with some parameters changed."""
+
+    query: SearchQuery
+    near: str = ""
+    radius_km: int = DEFAULT_RADIUS_KM
+
+    def url(self, path: str = "/search", **changes: Any) -> str:
+        """The page number resets to 1 unless given."""
+        params: dict[str, Any] = {
+            "q": self.query.q,
+            **{k: list(v) for k, v in self.query.filters.items()},
+            "near": self.near,
+        }
+        if self.near and self.radius_km != DEFAULT_RADIUS_KM:
+            params["radius_km"] = self.radius_km
+        if self.query.per_page != DEFAULT_PER_PAGE:
+            params["per_page"] = self.query.per_page
+        params["page"] = 1
+        params.update(changes)
+        pairs = [
+            (key, value)
+            for key, values in params.items()
+            for value in (values if isinstance(values, list) else [values])
+            if value not in ("", None) and not (key == "page" and value == 1)
+        ]
+        return path + ("?" + urlencode(pairs) if pairs else "")
 
 
-def facet_groups(query: SearchQuery, results: SearchResults) -> list[dict[str, Any]]:
+def facet_groups(links: SearchLinks, results: SearchResults) -> list[dict[str, Any]]:
     """Facets as toggle links: each value's link adds it to, or removes it from, the filters."""
     groups = []
     for field in vocab.FACET_FIELDS:
-        selected = list(query.filters.get(field, ()))
+        selected = list(links.query.filters.get(field, ()))
         counts = results.facets.get(field, {})
         values = []
         for value in dict.fromkeys(selected + list(counts)):
@@ -76,7 +92,7 @@ def facet_groups(query: SearchQuery, results: SearchResults) -> list[dict[str, A
                     "label": vocab.label(field, value),
                     "count": counts.get(value, 0),
                     "selected": chosen,
-                    "url": search_url(query, **{field: toggled}),
+                    "url": links.url(**{field: toggled}),
                 }
             )
         groups.append(
@@ -90,27 +106,28 @@ def facet_groups(query: SearchQuery, results: SearchResults) -> list[dict[str, A
     return groups
 
 
-def active_filters(query: SearchQuery) -> list[dict[str, str]]:
+def active_filters(links: SearchLinks) -> list[dict[str, str]]:
     chips = []
-    for field, values in query.filters.items():
+    for field, values in links.query.filters.items():
         for value in values:
             rest = [v for v in values if v != value]
             chips.append(
                 {
                     "label": vocab.label(field, value),
                     "field": FACET_TITLES[field],
-                    "url": search_url(query, **{field: rest}),
+                    "url": links.url(**{field: rest}),
                 }
             )
     return chips
 
 
-def pagination(query: SearchQuery, results: SearchResults) -> dict[str, Any]:
+def pagination(links: SearchLinks, results: SearchResults) -> dict[str, Any]:
+    query = links.query
     return {
         "page": query.page,
         "pages": results.pages,
-        "previous": search_url(query, page=query.page - 1) if query.page > 1 else None,
-        "next": search_url(query, page=query.page + 1) if query.page < results.pages else None,
+        "previous": links.url(page=query.page - 1) if query.page > 1 else None,
+        "next": links.url(page=query.page + 1) if query.page < results.pages else None,
         "first_shown": query.offset + 1 if results.hits else 0,
         "last_shown": query.offset + len(results.hits),
     }
@@ -123,7 +140,14 @@ def hit_card(hit: Hit) -> dict[str, Any]:
         "place": place(hit.city, hit.region, hit.country),
         "focus_labels": [vocab.FOCUS.get(tag, tag) for tag in hit.focus],
         "status_label": vocab.STATUSES.get(hit.status, hit.status),
+        "distance": distance(hit.distance_km),
     }
+
+
+def distance(km: float | None) -> str | None:
+    if km is None:
+        return None
+    return "less than 1 km away" if km < 1 else f"{km:,.0f} km away"
 
 
 def place(city: str | None, region: str | None, country: str) -> str:
@@ -150,9 +174,19 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     return data
 
 
-def search_json(query: SearchQuery, results: SearchResults) -> dict[str, Any]:
+def search_json(
+    query: SearchQuery, results: SearchResults, place: Place | None = None, radius_km: int = 0
+) -> dict[str, Any]:
+    echoed: dict[str, Any] = {"q": query.q, **{k: list(v) for k, v in query.filters.items()}}
+    if place is not None:
+        echoed["near"] = {
+            "place": place.label,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "radius_km": radius_km,
+        }
     return {
-        "query": {"q": query.q, **{k: list(v) for k, v in query.filters.items()}},
+        "query": echoed,
         "total": results.total,
         "page": results.page,
         "per_page": results.per_page,
@@ -190,7 +224,7 @@ def organisation_page(organisation: Organisation) -> dict[str, Any]:
 
 def browse_groups(results: SearchResults) -> list[dict[str, Any]]:
     """The home page's browse lists: each facet's values with counts, linking to a search."""
-    empty = SearchQuery()
+    empty = SearchLinks(SearchQuery())
     return [
         {
             "field": field,
@@ -199,7 +233,7 @@ def browse_groups(results: SearchResults) -> list[dict[str, Any]]:
                 {
                     "label": vocab.label(field, value),
                     "count": count,
-                    "url": search_url(empty, **{field: [value]}),
+                    "url": empty.url(**{field: [value]}),
                 }
                 for value, count in sorted(
                     results.facets.get(field, {}).items(),

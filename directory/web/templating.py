@@ -1,13 +1,15 @@
-"""The Jinja2 environment: autoescape on, and every template filter registered here."""
+"""The Jinja2 environment: autoescape on (bar plain text), every template filter registered here."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+from jinja2 import select_autoescape
 from starlette.templating import Jinja2Templates
 
 from directory import vocab
+from directory.web.params import RADIUS_CHOICES_KM
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 _MONTHS = [
@@ -45,7 +47,8 @@ def thousands(value: int) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES)
     environment = templates.env
-    environment.autoescape = True
+    # Escaped everywhere but plain-text templates, which are served as text/plain.
+    environment.autoescape = select_autoescape(disabled_extensions=("txt",), default=True)
     environment.trim_blocks = True
     environment.lstrip_blocks = True
     environment.filters.update(
@@ -54,5 +57,5 @@ def make_templates() -> Jinja2Templates:
         thousands=thousands,
         country_name=vocab.country_name,
     )
-    environment.globals.update(today=date.today)
+    environment.globals.update(today=date.today, radius_choices=RADIUS_CHOICES_KM)
     return templates

@@ -1,0 +1,13 @@
+# The directory's image, for docker-compose.yml. Untested here: no Docker engine on our machines.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY directory ./directory
+COPY templates ./templates
+COPY static ./static
+COPY seed_data ./seed_data
+RUN pip install --no-cache-dir -e ".[postgres]" \
+    && useradd --system --home-dir /app directory \
+    && mkdir /data && chown directory /data
+EXPOSE 8000
+USER directory

@@ -1,0 +1,560 @@
+"""Moderation: submissions from the public, decisions on them, and the audit log.
+
+Never sees a request. Callers pass listing fields already shaped by the form layer; anything
+that reaches the catalogue is validated again here as an OrganisationRecord.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from directory import catalogue, vocab
+from directory.models import AuditEvent, Organisation, Submission, utcnow
+from directory.records import OrganisationRecord
+
+# The listing fields people may propose or change. Coordinates, activity dates, the slug and
+# verification are the directory's own business and are never taken from a submission.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "name",
+    "alternate_names",
+    "kind",
+    "description",
+    "focus",
+    "services",
+    "country",
+    "region",
+    "city",
+    "areas_served",
+    "website",
+    "email",
+    "postal_address",
+    "postal_address_accepts_prisoner_mail",
+    "postal_address_note",
+    "languages",
+    "accessibility",
+    "founded_year",
+    "status",
+    "sources",
+)
+# Sets of tags: the form lists them in vocabulary order, a listing in any order.
+UNORDERED_FIELDS = frozenset({"focus", "services"})
+QUEUE_LIMIT = 500
+HONEYPOT_REASON = "The hidden spam-trap field was filled in."
+
+
+class ModerationError(Exception):
+    """A submission or decision that cannot go ahead; the message says why, in plain words."""
+
+
+class AlreadyDecided(ModerationError):
+    def __init__(self, submission: Submission) -> None:
+        self.submission = submission
+        status = vocab.SUBMISSION_STATUSES.get(submission.status, submission.status)
+        who = f" by {submission.decided_by}" if submission.decided_by else ""
+        super().__init__(f"This submission was already decided{who}: {status.lower()}.")
+
+
+class ListingChanged(ModerationError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The live listing changed while you were reviewing this. "
+            "Check the differences again before deciding."
+        )
+
+
+class ListingGone(ModerationError):
+    def __init__(self) -> None:
+        super().__init__("The listing this is about is no longer in the directory.")
+
+
+class NothingChanged(ModerationError):
+    def __init__(self) -> None:
+        super().__init__("Nothing was changed. Change at least one field, or add a note.")
+
+
+class NotRevisable(ModerationError):
+    def __init__(self) -> None:
+        super().__init__("This submission is not waiting for changes, so it cannot be revised.")
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """What the person who sent something told us about themselves. Never public."""
+
+    contact: str | None = None
+    relation: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    live: Any
+    proposed: Any
+    changed: bool
+    # The live value moved since the edit was proposed: someone else changed it meanwhile.
+    moved_since: bool = False
+
+
+@dataclass
+class QueueGroup:
+    """The open submissions about one listing (or one proposed new listing)."""
+
+    slug: str | None
+    title: str
+    listed: bool
+    submissions: list[Submission] = field(default_factory=list)
+
+
+@dataclass
+class Queue:
+    groups: list[QueueGroup]
+    shown: int
+    status_counts: dict[str, int]
+    type_counts: dict[str, int]
+
+
+# Receiving submissions -------------------------------------------------------------------
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def submit_new(
+    session: Session, fields: Mapping[str, Any], submitter: Submitter, *, spam: bool = False
+) -> Submission:
+    return _receive(session, "new", None, submitter, spam, proposed=_editable(fields))
+
+
+def submit_edit(
+    session: Session,
+    organisation: Organisation,
+    fields: Mapping[str, Any],
+    submitter: Submitter,
+    *,
+    spam: bool = False,
+) -> Submission:
+    """Store a change set against the listing as it is now."""
+    base = listing_values(organisation)
+    changes = changed_fields(base, fields)
+    if not changes and not submitter.note and not spam:
+        raise NothingChanged
+    return _receive(
+        session, "edit", organisation.slug, submitter, spam, proposed=changes, base=base
+    )
+
+
+def submit_report(
+    session: Session,
+    organisation: Organisation,
+    reason: str,
+    text: str | None,
+    submitter: Submitter,
+    *,
+    spam: bool = False,
+) -> Submission:
+    return _receive(
+        session,
+        "report",
+        organisation.slug,
+        submitter,
+        spam,
+        report_reason=reason,
+        report_text=text,
+    )
+
+
+def revise(
+    session: Session, submission: Submission, fields: Mapping[str, Any], note: str | None
+) -> Submission:
+    """The submitter answers "changes requested" with a corrected version; it waits again."""
+    if submission.type == "report":
+        raise NotRevisable
+    old_proposed = submission.proposed
+    if submission.type == "edit":
+        organisation = _target(session, submission)
+        base = listing_values(organisation)
+        proposed = changed_fields(base, fields)
+        if not proposed and not note:
+            raise NothingChanged
+    else:
+        base, proposed = None, _editable(fields)
+    claimed = session.execute(
+        update(Submission)
+        .where(col(Submission.id) == submission.id, col(Submission.status) == "changes_requested")
+        .values(
+            status="pending",
+            proposed=proposed,
+            base=base,
+            note=note,
+            decision_reason=None,
+            decided_by=None,
+            decided_at=None,
+            updated_at=utcnow(),
+        )
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotRevisable
+    _audit(
+        session,
+        "submitter",
+        "revise",
+        submission,
+        {"status": "changes_requested", "proposed": old_proposed},
+        {"status": "pending", "proposed": proposed},
+    )
+    session.refresh(submission)
+    return submission
+
+
+def _receive(
+    session: Session,
+    kind: str,
+    slug: str | None,
+    submitter: Submitter,
+    spam: bool,
+    **values: Any,
+) -> Submission:
+    submission = Submission(
+        token=new_token(),
+        type=kind,
+        organisation_slug=slug,
+        contact=submitter.contact,
+        relation=submitter.relation,
+        note=submitter.note,
+        status="spam" if spam else "pending",
+        decision_reason=HONEYPOT_REASON if spam else None,
+        **values,
+    )
+    session.add(submission)
+    session.flush()
+    return submission
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def get(session: Session, submission_id: int) -> Submission | None:
+    return session.get(Submission, submission_id)
+
+
+def get_by_token(session: Session, token: str) -> Submission | None:
+    return session.exec(select(Submission).where(Submission.token == token)).first()
+
+
+def listing_values(organisation: Organisation) -> dict[str, Any]:
+    """The organisation's editable fields, as a submission stores them."""
+    return {name: _jsonable(getattr(organisation, name)) for name in EDITABLE_FIELDS}
+
+
+def changed_fields(base: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: _jsonable(fields[name])
+        for name in EDITABLE_FIELDS
+        if name in fields and not same_value(name, fields[name], base.get(name))
+    }
+
+
+def same_value(name: str, first: Any, second: Any) -> bool:
+    first, second = _jsonable(first), _jsonable(second)
+    if name in UNORDERED_FIELDS and isinstance(first, list) and isinstance(second, list):
+        return sorted(first) == sorted(second)
+    return bool(first == second)
+
+
+def proposed_values(session: Session, submission: Submission) -> dict[str, Any]:
+    """The full listing a moderator starts from: the live listing with the proposal applied."""
+    proposed = submission.proposed or {}
+    if submission.type == "new":
+        return dict(proposed)
+    organisation = catalogue.get(session, submission.organisation_slug or "")
+    live = listing_values(organisation) if organisation else dict(submission.base or {})
+    return {**live, **proposed}
+
+
+def diff(session: Session, submission: Submission) -> list[FieldChange]:
+    """Field by field, the live listing against what the submission proposes."""
+    proposed = submission.proposed or {}
+    if submission.type == "new":
+        return [
+            FieldChange(name, None, proposed.get(name), _has_value(proposed.get(name)))
+            for name in EDITABLE_FIELDS
+        ]
+    organisation = catalogue.get(session, submission.organisation_slug or "")
+    live = listing_values(organisation) if organisation else {}
+    base = submission.base or {}
+    changes = []
+    for name in EDITABLE_FIELDS:
+        value = live.get(name)
+        new = proposed.get(name, value)
+        changes.append(
+            FieldChange(
+                name,
+                value,
+                new,
+                name in proposed and not same_value(name, new, value),
+                moved_since=name in base and not same_value(name, base[name], value),
+            )
+        )
+    return changes
+
+
+def queue(
+    session: Session,
+    *,
+    types: Sequence[str] = (),
+    statuses: Sequence[str] = vocab.OPEN_SUBMISSION_STATUSES,
+    limit: int = QUEUE_LIMIT,
+) -> Queue:
+    """Submissions grouped by listing, oldest first, with counts for the filters."""
+    query = select(Submission)
+    if types:
+        query = query.where(col(Submission.type).in_(types))
+    if statuses:
+        query = query.where(col(Submission.status).in_(statuses))
+    ordered = query.order_by(col(Submission.created_at), col(Submission.id)).limit(limit)
+    shown = list(session.exec(ordered).all())
+    return Queue(
+        groups=_group(session, shown),
+        shown=len(shown),
+        status_counts=_count(session, "status", types=types),
+        type_counts=_count(session, "type", statuses=statuses),
+    )
+
+
+def history(session: Session, slug: str) -> Sequence[AuditEvent]:
+    """Everything done to one listing and to the submissions about it, newest first."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.organisation_slug == slug)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+    )
+    return session.exec(query).all()
+
+
+def submission_history(session: Session, submission_id: int) -> Sequence[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.submission_id == submission_id)
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    )
+    return session.exec(query).all()
+
+
+def _group(session: Session, submissions: Iterable[Submission]) -> list[QueueGroup]:
+    groups: dict[str, QueueGroup] = {}
+    slugs = {s.organisation_slug for s in submissions if s.organisation_slug}
+    names = dict(
+        session.exec(
+            select(Organisation.slug, Organisation.name).where(col(Organisation.slug).in_(slugs))
+        ).all()
+    )
+    for submission in submissions:
+        slug = submission.organisation_slug
+        key = slug if slug and submission.type != "new" else f"new-{submission.id}"
+        if key not in groups:
+            title = names.get(slug or "") or (submission.proposed or {}).get("name") or slug
+            groups[key] = QueueGroup(slug, str(title or "Untitled"), slug in names)
+        groups[key].submissions.append(submission)
+    return list(groups.values())  # insertion order: each group's oldest submission first
+
+
+def _count(
+    session: Session, by: str, *, types: Sequence[str] = (), statuses: Sequence[str] = ()
+) -> dict[str, int]:
+    column = col(getattr(Submission, by))
+    query = select(column, func.count()).group_by(column)
+    if types:
+        query = query.where(col(Submission.type).in_(types))
+    if statuses:
+        query = query.where(col(Submission.status).in_(statuses))
+    return {value: count for value, count in session.exec(query).all()}
+
+
+# Deciding --------------------------------------------------------------------------------
+
+
+def approve(
+    session: Session,
+    submission: Submission,
+    fields: Mapping[str, Any],
+    *,
+    moderator: str,
+    expected_version: str | None = None,
+    today: date | None = None,
+) -> Organisation:
+    """Publish the moderator's version of the listing, in the caller's transaction.
+
+    `expected_version` is the live listing's `updated_at` the moderator saw; a different one
+    means someone changed the listing meanwhile, and approving would silently undo that.
+    Raises pydantic's ValidationError when the fields do not make a valid listing.
+    """
+    organisation = None if submission.type == "new" else _target(session, submission)
+    if (
+        organisation is not None
+        and expected_version is not None
+        and organisation.updated_at.isoformat() != expected_version
+    ):
+        raise ListingChanged
+    before = _snapshot(organisation) if organisation else None
+    values = {
+        **(before or {}),
+        **_editable(fields),
+        "slug": organisation.slug if organisation else "pending",
+        "verified_on": today or date.today(),
+        "verified_by": moderator,
+    }
+    record = OrganisationRecord.model_validate(values)  # before claiming: nothing to undo
+    _claim(session, submission, "approved", moderator, reason=None)
+    if organisation is None:
+        slug = _unique_slug(session, record.name)
+        record = record.model_copy(update={"slug": slug})
+        session.execute(
+            update(Submission)
+            .where(col(Submission.id) == submission.id)
+            .values(organisation_slug=slug)
+        )
+    published, _ = catalogue.upsert(session, record)
+    _audit(session, moderator, "approve", submission, before, _snapshot(published))
+    session.refresh(submission)
+    return published
+
+
+def reject(session: Session, submission: Submission, *, moderator: str, reason: str) -> None:
+    _decide(session, submission, "rejected", "reject", moderator, reason)
+
+
+def request_changes(
+    session: Session, submission: Submission, *, moderator: str, reason: str
+) -> None:
+    if submission.type == "report":
+        raise ModerationError("A problem report cannot be sent back for changes.")
+    _decide(session, submission, "changes_requested", "request_changes", moderator, reason)
+
+
+def mark_spam(session: Session, submission: Submission, *, moderator: str) -> None:
+    _decide(session, submission, "spam", "mark_spam", moderator, None)
+
+
+def _decide(
+    session: Session,
+    submission: Submission,
+    status: str,
+    action: str,
+    moderator: str,
+    reason: str | None,
+) -> None:
+    before = {"status": submission.status}
+    _claim(session, submission, status, moderator, reason=reason)
+    _audit(session, moderator, action, submission, before, {"status": status, "reason": reason})
+    session.refresh(submission)
+
+
+def _claim(
+    session: Session, submission: Submission, status: str, moderator: str, reason: str | None
+) -> None:
+    """Move an open submission to `status`, or raise AlreadyDecided.
+
+    One conditional UPDATE: of two moderators deciding at once, the database lets exactly
+    one of them match the open status; the other changes no row.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(Submission)
+        .where(
+            col(Submission.id) == submission.id,
+            col(Submission.status).in_(vocab.OPEN_SUBMISSION_STATUSES),
+        )
+        .values(
+            status=status,
+            decision_reason=reason,
+            decided_by=moderator,
+            decided_at=now,
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(submission)
+        raise AlreadyDecided(submission)
+
+
+def _target(session: Session, submission: Submission) -> Organisation:
+    organisation = catalogue.get(session, submission.organisation_slug or "")
+    if organisation is None:
+        raise ListingGone
+    return organisation
+
+
+def _audit(
+    session: Session,
+    actor: str,
+    action: str,
+    submission: Submission,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    slug = submission.organisation_slug
+    if slug is None and after is not None:
+        slug = after.get("slug")
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action=action,
+            organisation_slug=slug,
+            submission_id=submission.id,
+            before=before,
+            after=after,
+        )
+    )
+    session.flush()
+
+
+# Helpers ---------------------------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    """A URL-safe slug from a name: "Bristol ABC (UK)" -> "bristol-abc-uk"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:60].rstrip("-") or "group"
+
+
+def _unique_slug(session: Session, name: str) -> str:
+    base = slugify(name)
+    candidate, number = base, 2
+    while catalogue.get(session, candidate) is not None:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def _snapshot(organisation: Organisation) -> dict[str, Any]:
+    """Every field of the published record, JSON-ready, for the audit log."""
+    return {
+        name: _jsonable(getattr(organisation, name)) for name in OrganisationRecord.model_fields
+    }
+
+
+def _editable(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _jsonable(fields[name]) for name in EDITABLE_FIELDS if name in fields}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return list(value)
+    return value
+
+
+def _has_value(value: Any) -> bool:
+    return value not in (None, "", [], False)

@@ -1,0 +1,556 @@
+"""Open Referral HSDS 3.0: a listing as an HSDS organization, and an HSDS organization back.
+
+Where HSDS has a field for something a listing holds, it goes there: name, description,
+email, website, year_incorporated, one service (status, assured_date, languages, service
+areas), a postal location with its address, a virtual location for the website, and the
+coordinates on a location. Kind, focus and services offered are taxonomy terms in our own
+taxonomies, so HSDS tools can filter on them. Everything HSDS has no field for travels as
+attributes in our "listing fields" taxonomy: that is what makes HSDS -> listing lossless.
+
+Ids are uuid5s of a fixed namespace, the slug and the kind of entity, so exporting the same
+listing again always gives the same ids, in any database.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from directory import vocab
+from directory.moderation import slugify
+from directory.opendata import Listing
+
+# Fixed forever: every exported id derives from it, and consumers key on those ids.
+NAMESPACE = uuid.UUID("c8916f2a-a55e-43f4-88d6-3122381e3db2")
+SLUG_IDENTIFIER_TYPE = "Prisoner Support Directory listing"
+TAXONOMY_PREFIX = "prisoner-support-directory/"
+
+# Our three statuses onto HSDS's four. "unknown" has no HSDS equivalent: the group is listed
+# because it may still help, as on our own pages, and the service's alert says it is unconfirmed.
+SERVICE_STATUS = {"active": "active", "inactive": "inactive", "unknown": "active"}
+# HSDS statuses read back when a file carries no status of ours (data from elsewhere).
+STATUS_FROM_HSDS = {
+    "active": "active",
+    "inactive": "inactive",
+    "defunct": "inactive",
+    "temporarily closed": "inactive",
+}
+BASE_LOCATION_NOTE = (
+    "The town or city the group is based in, at city level. Not an address to visit: "
+    "write to the postal address or use the website."
+)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    key: str
+    name: str
+    description: str
+    # code -> (term name, term description)
+    terms: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return TAXONOMY_PREFIX + self.key
+
+    @property
+    def id(self) -> str:
+        return _id("taxonomy", self.code)
+
+    def term(self, code: str) -> dict[str, Any]:
+        name, description = self.terms.get(code, (code, code))
+        return {
+            "id": term_id(self, code),
+            "code": code,
+            "name": name,
+            "description": description,
+            "taxonomy": self.code,
+            "taxonomy_id": self.id,
+        }
+
+
+def _labelled(labels: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    return {code: (label, label) for code, label in labels.items()}
+
+
+KIND = Taxonomy(
+    "kind",
+    "Prisoner Support Directory: kinds of group",
+    "The one kind of group an organisation is.",
+    _labelled(vocab.KINDS),
+)
+FOCUS = Taxonomy(
+    "focus",
+    "Prisoner Support Directory: who the group supports",
+    "The people a group's support is for.",
+    _labelled(vocab.FOCUS),
+)
+SERVICES = Taxonomy(
+    "services",
+    "Prisoner Support Directory: what the group offers",
+    "The kinds of support a group offers.",
+    _labelled(vocab.SERVICES),
+)
+FIELDS = Taxonomy(
+    "fields",
+    "Prisoner Support Directory: listing fields",
+    "Fields of a directory listing that HSDS has no place for. The attribute's value holds "
+    "the field's value; lists repeat the attribute once per item, in order.",
+    {
+        "alternate_names": (
+            "Further alternate name",
+            "An alternate name after the first, which is in alternate_name.",
+        ),
+        "country": (
+            "Country",
+            "ISO 3166-1 alpha-2 code of the country the group works in, or 'international'.",
+        ),
+        "region": ("Region", "The region, state or province the group is based in."),
+        "city": ("Town or city", "The town or city the group is based in."),
+        "accessibility": ("Accessibility notes", "Notes on access to the group's support."),
+        "status": (
+            "Status in the directory",
+            "active, inactive or unknown: whether the group is known to be active.",
+        ),
+        "last_activity": (
+            "Latest activity found",
+            "YYYY or YYYY-MM of the latest dated public activity found; not proof of life.",
+        ),
+        "verified_by": (
+            "Verified by",
+            "Who last checked the listing; the date is the service's assured_date.",
+        ),
+        "sources": ("Source", "A public web page the listing's facts come from."),
+        "postal_address_accepts_prisoner_mail": (
+            "Accepts mail from people in prison",
+            "'true' when people in prison may write to this postal address, else 'false'.",
+        ),
+        "postal_address": (
+            "Complete postal address",
+            "address_1 holds the whole address as the group gives it, line by line; city, "
+            "state_province and country are copies for indexing.",
+        ),
+    },
+)
+TAXONOMIES = (KIND, FOCUS, SERVICES, FIELDS)
+# Single-valued listing fields carried as attributes on the organization, in this order.
+ORGANIZATION_FIELDS = (
+    "country",
+    "region",
+    "city",
+    "accessibility",
+    "status",
+    "last_activity",
+    "verified_by",
+)
+
+
+def _id(*parts: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+
+
+def organization_id(slug: str) -> str:
+    return _id("organization", slug)
+
+
+def term_id(taxonomy: Taxonomy, code: str) -> str:
+    return _id("taxonomy_term", taxonomy.code, code)
+
+
+# Listing -> HSDS ----------------------------------------------------------------------------
+
+
+class _Attributes:
+    """The attributes of one entity; ids count repeats of a term, so lists keep stable ids."""
+
+    def __init__(self, slug: str, link_entity: str, link_id: str) -> None:
+        self.slug, self.link_entity, self.link_id = slug, link_entity, link_id
+        self.items: list[dict[str, Any]] = []
+        self._seen: Counter[tuple[str, str]] = Counter()
+
+    def add(self, taxonomy: Taxonomy, code: str, value: str | None = None) -> None:
+        repeat = self._seen[(taxonomy.code, code)]
+        self._seen[(taxonomy.code, code)] += 1
+        term = taxonomy.term(code)
+        self.items.append(
+            _compact(
+                {
+                    "id": _id(
+                        "attribute", self.slug, self.link_entity, taxonomy.code, code, str(repeat)
+                    ),
+                    "link_id": self.link_id,
+                    "link_entity": self.link_entity,
+                    "taxonomy_term_id": term["id"],
+                    "taxonomy_term": term,
+                    "value": value,
+                }
+            )
+        )
+
+
+def organization(listing: Listing) -> dict[str, Any]:
+    """The listing as an HSDS 3.0 organization, valid against compiled/organization.json."""
+    slug = listing.slug
+    org_id = organization_id(slug)
+    attributes = _Attributes(slug, "organization", org_id)
+    attributes.add(KIND, listing.kind)
+    for name in listing.alternate_names[1:]:
+        attributes.add(FIELDS, "alternate_names", name)
+    for name in ORGANIZATION_FIELDS:
+        value = getattr(listing, name)
+        if value is not None:
+            attributes.add(FIELDS, name, str(value))
+    for source in listing.sources:
+        attributes.add(FIELDS, "sources", source)
+    return _compact(
+        {
+            "id": org_id,
+            "name": listing.name,
+            "alternate_name": listing.alternate_names[0] if listing.alternate_names else None,
+            "description": listing.description,
+            "email": listing.email,
+            "website": listing.website,
+            # Many groups are informal rather than incorporated; this is the year they began.
+            "year_incorporated": listing.founded_year,
+            "organization_identifiers": [
+                {
+                    "id": _id("organization_identifier", slug),
+                    "organization_id": org_id,
+                    "identifier_type": SLUG_IDENTIFIER_TYPE,
+                    "identifier": slug,
+                }
+            ],
+            "locations": _locations(listing, org_id),
+            "services": [_service(listing, org_id)],
+            "attributes": attributes.items,
+        }
+    )
+
+
+def _service(listing: Listing, org_id: str) -> dict[str, Any]:
+    slug = listing.slug
+    service_id = _id("service", slug)
+    attributes = _Attributes(slug, "service", service_id)
+    for tag in listing.focus:
+        attributes.add(FOCUS, tag)
+    for tag in listing.services:
+        attributes.add(SERVICES, tag)
+    return _compact(
+        {
+            "id": service_id,
+            "organization_id": org_id,
+            "name": listing.name,
+            "description": listing.description,
+            "status": SERVICE_STATUS[listing.status],
+            "eligibility_description": "; ".join(vocab.FOCUS[tag] for tag in listing.focus),
+            "assured_date": listing.verified_on.isoformat() if listing.verified_on else None,
+            "alert": _alert(listing),
+            "languages": [
+                {
+                    "id": _id("language", slug, code),
+                    "service_id": service_id,
+                    "name": vocab.language_name(code),
+                    "code": code,
+                }
+                for code in listing.languages
+            ],
+            "service_areas": [
+                {"id": _id("service_area", slug, area), "service_id": service_id, "name": area}
+                for area in listing.areas_served
+            ],
+            "attributes": attributes.items,
+        }
+    )
+
+
+def _alert(listing: Listing) -> str | None:
+    if listing.status != "unknown":
+        return None
+    alert = "We could not confirm that this group is still active"
+    if listing.last_activity:
+        alert += f"; the latest activity we found is from {listing.last_activity}"
+    return alert + "."
+
+
+def _locations(listing: Listing, org_id: str) -> list[dict[str, Any]]:
+    slug = listing.slug
+    found = []
+    if listing.latitude is not None or listing.city:
+        place = (listing.city, listing.region, vocab.country_name(listing.country))
+        found.append(
+            _compact(
+                {
+                    "id": _id("location", slug, "base"),
+                    "organization_id": org_id,
+                    "location_type": "physical",
+                    "name": ", ".join(part for part in place if part),
+                    "description": BASE_LOCATION_NOTE,
+                    "latitude": listing.latitude,
+                    "longitude": listing.longitude,
+                }
+            )
+        )
+    if listing.postal_address:
+        found.append(_postal_location(listing, org_id))
+    if listing.website:
+        found.append(
+            {
+                "id": _id("location", slug, "virtual"),
+                "organization_id": org_id,
+                "location_type": "virtual",
+                "name": "Website",
+                "url": listing.website,
+            }
+        )
+    return found
+
+
+def _postal_location(listing: Listing, org_id: str) -> dict[str, Any]:
+    slug = listing.slug
+    location_id = _id("location", slug, "postal")
+    address_id = _id("address", slug, "postal")
+    mail = _Attributes(slug, "location", location_id)
+    accepts = listing.postal_address_accepts_prisoner_mail
+    mail.add(FIELDS, "postal_address_accepts_prisoner_mail", "true" if accepts else "false")
+    whole = _Attributes(slug, "address", address_id)
+    whole.add(FIELDS, "postal_address")
+    country = "" if listing.country == vocab.INTERNATIONAL else listing.country
+    return _compact(
+        {
+            "id": location_id,
+            "organization_id": org_id,
+            "location_type": "postal",
+            "name": "Postal address",
+            "description": listing.postal_address_note,
+            "addresses": [
+                {
+                    "id": address_id,
+                    "location_id": location_id,
+                    # We hold addresses as the group writes them, not split into parts.
+                    "address_1": listing.postal_address,
+                    "city": listing.city or "",
+                    "state_province": listing.region or "",
+                    "postal_code": "",
+                    "country": country,
+                    "address_type": "postal",
+                    "attributes": whole.items,
+                }
+            ],
+            "attributes": mail.items,
+        }
+    )
+
+
+def _compact(values: dict[str, Any]) -> dict[str, Any]:
+    """Without None values (HSDS types do not allow null) and without empty lists."""
+    return {key: value for key, value in values.items() if value is not None and value != []}
+
+
+def write(listings: Iterable[Listing], out: TextIO) -> None:
+    """A JSON array of HSDS organizations, one listing at a time so memory stays flat."""
+    _write_array((organization(listing) for listing in listings), out)
+
+
+def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
+    out.write("[")
+    for number, item in enumerate(items):
+        out.write(",\n" if number else "\n")
+        out.write(json.dumps(item, ensure_ascii=False, indent=2))
+    out.write("\n]\n")
+
+
+def page(contents: list[dict[str, Any]], number: int, per_page: int, total: int) -> dict[str, Any]:
+    """A page of results as HSDS 3.0 APIs give it (its Page schema, plus page/per_page)."""
+    pages = math.ceil(total / per_page)
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": number,
+        "size": per_page,
+        "page": number,
+        "per_page": per_page,
+        "first_page": number == 1,
+        "last_page": number >= pages,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+def slug_for_id(slugs: Iterable[str], wanted: str) -> str | None:
+    """The slug whose organization id is wanted; a slug is accepted as its own id too."""
+    try:
+        key = str(uuid.UUID(wanted))
+    except ValueError:
+        key = None
+    for slug in slugs:
+        if slug == wanted or organization_id(slug) == key:
+            return slug
+    return None
+
+
+# HSDS -> listing ----------------------------------------------------------------------------
+
+_KNOWN_TERMS = {
+    term_id(taxonomy, code): (taxonomy.code, code)
+    for taxonomy in TAXONOMIES
+    for code in taxonomy.terms
+}
+
+
+def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The listing an HSDS organization describes, as unvalidated OrganisationRecord values.
+
+    Reads our own exports losslessly, and data from elsewhere as far as it goes: what it
+    lacks (kind, focus, sources...) is then reported by validation, not guessed.
+    """
+    terms = _our_terms(data)
+    fields: dict[str, list[str]] = {}
+    for code, value in terms.get(FIELDS.code, []):
+        if value is not None:
+            fields.setdefault(code, []).append(value)
+    services = _objects(data.get("services"))
+    locations = _objects(data.get("locations"))
+    address, postal = _postal_address(locations)
+    first_service = services[0] if services else {}
+    alternate = [data["alternate_name"]] if data.get("alternate_name") else []
+    kinds = [code for code, _ in terms.get(KIND.code, [])]
+    status = _first(fields, "status") or STATUS_FROM_HSDS.get(first_service.get("status"))
+    coordinates = next(
+        (
+            (place["latitude"], place["longitude"])
+            for place in locations
+            if place.get("latitude") is not None and place.get("longitude") is not None
+        ),
+        (None, None),
+    )
+    return {
+        "slug": _slug(data),
+        "name": data.get("name"),
+        "alternate_names": alternate + fields.get("alternate_names", []),
+        "kind": kinds[0] if kinds else None,
+        "description": data.get("description"),
+        "focus": [code for code, _ in terms.get(FOCUS.code, [])],
+        "services": [code for code, _ in terms.get(SERVICES.code, [])],
+        "country": _first(fields, "country") or address.get("country") or None,
+        "region": _first(fields, "region") or address.get("state_province") or None,
+        "city": _first(fields, "city") or address.get("city") or None,
+        "areas_served": [
+            area["name"]
+            for service in services
+            for area in _objects(service.get("service_areas"))
+            if area.get("name")
+        ],
+        "latitude": coordinates[0],
+        "longitude": coordinates[1],
+        "website": data.get("website") or _virtual_url(locations),
+        "email": data.get("email"),
+        "postal_address": _address_text(address) if address else None,
+        "postal_address_accepts_prisoner_mail": (
+            _first(fields, "postal_address_accepts_prisoner_mail") == "true"
+        ),
+        "postal_address_note": postal.get("description") if postal else None,
+        "languages": [
+            language["code"]
+            for service in services
+            for language in _objects(service.get("languages"))
+            if language.get("code")
+        ],
+        "accessibility": _first(fields, "accessibility"),
+        "founded_year": data.get("year_incorporated"),
+        "status": status or "unknown",
+        "last_activity": _first(fields, "last_activity"),
+        "verified_on": first_service.get("assured_date"),
+        "verified_by": _first(fields, "verified_by"),
+        "sources": fields.get("sources", []),
+    }
+
+
+def _objects(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _first(fields: Mapping[str, list[str]], code: str) -> str | None:
+    values = fields.get(code)
+    return values[0] if values else None
+
+
+def _slug(data: Mapping[str, Any]) -> str:
+    for identifier in _objects(data.get("organization_identifiers")):
+        if identifier.get("identifier_type") == SLUG_IDENTIFIER_TYPE:
+            return str(identifier.get("identifier"))
+    # Data from elsewhere: the address the directory would give it. Importing it again
+    # finds the same listing, so re-running an import stays idempotent.
+    return slugify(str(data.get("name") or ""))
+
+
+def _our_terms(data: Mapping[str, Any]) -> dict[str, list[tuple[str, str | None]]]:
+    """Our taxonomies' (code, value) pairs anywhere in the organization, in document order."""
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    for attribute in _attributes_in(data):
+        taxonomy, code = _term_of(attribute)
+        if taxonomy is not None and code is not None:
+            found.setdefault(taxonomy, []).append((code, attribute.get("value")))
+    return found
+
+
+def _term_of(attribute: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(taxonomy, code) when the attribute's term is one of ours, else (None, None)."""
+    term = attribute.get("taxonomy_term")
+    term = term if isinstance(term, Mapping) else {}
+    taxonomy, code = term.get("taxonomy"), term.get("code")
+    if isinstance(taxonomy, str) and taxonomy.startswith(TAXONOMY_PREFIX) and code:
+        return taxonomy, str(code)
+    # A term given by id only: ours are uuid5s we can recognise.
+    term_id = attribute.get("taxonomy_term_id")
+    return _KNOWN_TERMS.get(term_id, (None, None)) if isinstance(term_id, str) else (None, None)
+
+
+def _attributes_in(data: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield from _objects(data.get("attributes"))
+    for service in _objects(data.get("services")):
+        yield from _objects(service.get("attributes"))
+    for location in _objects(data.get("locations")):
+        yield from _objects(location.get("attributes"))
+        for address in _objects(location.get("addresses")):
+            yield from _objects(address.get("attributes"))
+
+
+def _postal_address(
+    locations: list[Mapping[str, Any]],
+) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:
+    """The first postal address, and the postal location holding it (for its note)."""
+    for location in locations:
+        postal_location = location.get("location_type") == "postal"
+        for address in _objects(location.get("addresses")):
+            if postal_location or address.get("address_type") == "postal":
+                return address, location if postal_location else None
+    return {}, None
+
+
+def _address_text(address: Mapping[str, Any]) -> str | None:
+    """Our complete address as written, or one composed from HSDS's parts, line by line."""
+    whole = any(
+        _term_of(attribute) == (FIELDS.code, "postal_address")
+        for attribute in _objects(address.get("attributes"))
+    )
+    if whole:
+        return address.get("address_1")
+    town = " ".join(
+        str(address[part])
+        for part in ("city", "state_province", "postal_code")
+        if address.get(part)
+    )
+    lines = [address.get("address_1"), address.get("address_2"), town]
+    return "\n".join(str(line) for line in lines if line) or None
+
+
+def _virtual_url(locations: list[Mapping[str, Any]]) -> str | None:
+    for location in locations:
+        if location.get("location_type") == "virtual" and location.get("url"):
+            return str(location["url"])
+    return None

@@ -1,0 +1,273 @@
+"""Import listings from our JSON or HSDS: validate every record, then queue or publish them.
+
+Queued records become ordinary submissions, so moderators review them like any other.
+Publishing skips review and is for administrators only; each change is written to the audit
+log as an approval is. Both are idempotent: a record identical to the live listing or to a
+submission still waiting is left alone, so an import can safely be run again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from directory import accounts, catalogue, moderation, vocab
+from directory.models import AuditEvent, Organisation, Submission
+from directory.opendata import hsds, hsds_schema, ourjson
+from directory.records import OrganisationRecord
+
+OUTCOMES = ("created", "updated", "unchanged", "queued", "already queued", "rejected")
+# Fields a submission never carries: only publishing can change them (see moderation).
+_MANAGED_FIELDS = tuple(
+    name
+    for name in OrganisationRecord.model_fields
+    if name != "slug" and name not in moderation.EDITABLE_FIELDS
+)
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read as listings; the message says why."""
+
+
+class NotAllowed(Exception):
+    """The person named may not publish without review; the message says why."""
+
+
+@dataclass
+class Candidate:
+    """One record of the file: valid (with its record) or not (with every reason)."""
+
+    position: int
+    label: str
+    record: OrganisationRecord | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def where(self) -> str:
+        return f"record #{self.position} ({self.label})"
+
+
+@dataclass
+class ImportFile:
+    format: str
+    candidates: list[Candidate]
+
+    @property
+    def valid(self) -> list[Candidate]:
+        return [candidate for candidate in self.candidates if candidate.record is not None]
+
+    @property
+    def rejected(self) -> list[Candidate]:
+        return [candidate for candidate in self.candidates if candidate.record is None]
+
+
+@dataclass
+class Report:
+    counts: Counter[str] = field(default_factory=Counter)
+    # Worth telling the person importing, though nothing is wrong with the record.
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return ", ".join(f"{self.counts[outcome]} {outcome}" for outcome in OUTCOMES)
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def read(text: str) -> ImportFile:
+    """Every record in the file, validated; the format is recognised from the content."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnreadableFile(f"not JSON ({error})") from error
+    items = _items(data)
+    format_name = "hsds" if _looks_like_hsds(items) else "json"
+    candidates = [_candidate(number, item, format_name) for number, item in enumerate(items, 1)]
+    _reject_repeated_slugs(candidates)
+    return ImportFile(format_name, candidates)
+
+
+def _items(data: Any) -> list[Any]:
+    """Records from a list, an export or API page ("organisations" or HSDS "contents"), or
+    a single record."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("organisations", "contents"):
+            if isinstance(data.get(key), list):
+                return list(data[key])
+        return [data]
+    raise UnreadableFile("expected a list of organisations or an object holding one")
+
+
+def _looks_like_hsds(items: list[Any]) -> bool:
+    first = next((item for item in items if isinstance(item, dict)), {})
+    return "slug" not in first and "id" in first
+
+
+def _candidate(position: int, item: Any, format_name: str) -> Candidate:
+    if not isinstance(item, dict):
+        return Candidate(position, "not an object", problems=["a record must be a JSON object"])
+    if format_name == "hsds":
+        label = str(item.get("name") or item.get("id") or "no name")
+        problems = [f"HSDS {problem}" for problem in hsds_schema.organization_problems(item)]
+        if problems:
+            return Candidate(position, label, problems=problems)
+        values = hsds.listing_values(item)
+    else:
+        values = ourjson.listing_values(item)
+    label = str(values.get("slug") or values.get("name") or "no slug")
+    try:
+        return Candidate(position, label, record=OrganisationRecord.model_validate(values))
+    except ValidationError as error:
+        return Candidate(position, label, problems=_reasons(error))
+
+
+def _reasons(error: ValidationError) -> list[str]:
+    reasons = []
+    for detail in error.errors():
+        where = ".".join(str(part) for part in detail["loc"]) or "record"
+        message = detail["msg"].removeprefix("Value error, ")
+        reasons.append(f"field '{where}': {message}")
+    return reasons
+
+
+def _reject_repeated_slugs(candidates: list[Candidate]) -> None:
+    first_seen: dict[str, Candidate] = {}
+    for candidate in candidates:
+        if candidate.record is None:
+            continue
+        slug = candidate.record.slug
+        if slug in first_seen:
+            earlier = first_seen[slug].where()
+            candidate.problems.append(f"field 'slug': {slug!r} is already used by {earlier}")
+            candidate.record = None
+        else:
+            first_seen[slug] = candidate
+
+
+# Publishing ------------------------------------------------------------------------------
+
+
+def check_publisher(session: Session, username: str) -> str:
+    """The username of an active administrator, or NotAllowed."""
+    moderator = accounts.get_by_username(session, username)
+    if moderator is None or not moderator.active or moderator.role != "admin":
+        raise NotAllowed(
+            f"{accounts.normalise_username(username)} is not an active administrator; only "
+            "administrators may publish without review."
+        )
+    return moderator.username
+
+
+def publish(session: Session, imported: ImportFile, username: str) -> Report:
+    """Publish every valid record as it is in the file, verification included.
+
+    Raises NotAllowed unless username is an active administrator, in this transaction.
+    """
+    actor = check_publisher(session, username)
+    report = _start(imported)
+    for candidate in imported.valid:
+        assert candidate.record is not None
+        live = catalogue.get(session, candidate.record.slug)
+        before = _snapshot(live) if live is not None else None  # upsert changes live in place
+        published, outcome = catalogue.upsert(session, candidate.record)
+        if outcome != "unchanged":
+            session.add(
+                AuditEvent(
+                    actor=actor,
+                    action="import",
+                    organisation_slug=published.slug,
+                    before=before,
+                    after=_snapshot(published),
+                )
+            )
+        report.counts[outcome] += 1
+    session.flush()
+    return report
+
+
+def _snapshot(organisation: Organisation) -> dict[str, Any]:
+    return {
+        name: _jsonable(getattr(organisation, name)) for name in OrganisationRecord.model_fields
+    }
+
+
+# Queueing for moderation -----------------------------------------------------------------
+
+
+def queue(session: Session, imported: ImportFile, source: str) -> Report:
+    """Send every valid record to moderators: a new listing, or an edit of the live one."""
+    report = _start(imported)
+    for candidate in imported.valid:
+        record = candidate.record
+        assert record is not None
+        fields = record.model_dump(mode="json")
+        submitter = moderation.Submitter(note=f"Imported from {source}, {candidate.where()}.")
+        live = catalogue.get(session, record.slug)
+        if live is None:
+            proposed = {name: fields[name] for name in moderation.EDITABLE_FIELDS}
+            if _waiting(session, "new", None, proposed):
+                report.counts["already queued"] += 1
+                continue
+            moderation.submit_new(session, fields, submitter)
+        else:
+            changes = moderation.changed_fields(moderation.listing_values(live), fields)
+            if not changes:
+                report.counts["unchanged"] += 1
+                _note_managed_differences(report, candidate, live, fields)
+                continue
+            if _waiting(session, "edit", live.slug, changes):
+                report.counts["already queued"] += 1
+                continue
+            moderation.submit_edit(session, live, fields, submitter)
+        report.counts["queued"] += 1
+    return report
+
+
+def _waiting(session: Session, kind: str, slug: str | None, proposed: Mapping[str, Any]) -> bool:
+    """Whether a submission still open proposes exactly this."""
+    query = select(Submission).where(
+        Submission.type == kind,
+        Submission.organisation_slug == slug,
+        col(Submission.status).in_(vocab.OPEN_SUBMISSION_STATUSES),
+    )
+    return any(_same(submission.proposed or {}, proposed) for submission in session.exec(query))
+
+
+def _same(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    return first.keys() == second.keys() and all(
+        moderation.same_value(name, first[name], second[name]) for name in first
+    )
+
+
+def _note_managed_differences(
+    report: Report, candidate: Candidate, live: Organisation, fields: Mapping[str, Any]
+) -> None:
+    differ = [name for name in _MANAGED_FIELDS if fields[name] != _jsonable(getattr(live, name))]
+    if differ:
+        verb = "differs" if len(differ) == 1 else "differ"
+        report.notes.append(
+            f"{candidate.where()}: {', '.join(differ)} {verb} from the live listing; a "
+            "submission cannot change that, only --publish can."
+        )
+
+
+# Shared ----------------------------------------------------------------------------------
+
+
+def _start(imported: ImportFile) -> Report:
+    report = Report()
+    report.counts["rejected"] = len(imported.rejected)
+    return report
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return list(value) if isinstance(value, tuple) else value

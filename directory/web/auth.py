@@ -1,0 +1,104 @@
+"""Moderator sign-in state in the session, and the guard every /moderate page goes through."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from directory import accounts
+from directory.database import session_scope
+from directory.models import Moderator
+from directory.web import csrf
+from directory.web.endpoints import FormHandler
+
+SESSION_HOURS = 12
+_USER_KEY = "moderator_id"
+_SINCE_KEY = "signed_in_at"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The moderator behind this request, as handlers need them."""
+
+    id: int
+    username: str
+    is_admin: bool
+
+
+ModeratorHandler = Callable[[Request, FormData | None, SignedIn], Response]
+
+
+def sign_in(request: Request, moderator: Moderator) -> None:
+    # Start from an empty session so nothing from before signing in carries over.
+    request.session.clear()
+    request.session[_USER_KEY] = moderator.id
+    request.session[_SINCE_KEY] = int(time.time())
+    csrf.rotate(request)
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+    csrf.rotate(request)
+
+
+def current(request: Request) -> SignedIn | None:
+    """The signed-in, still active moderator, or None. Checked against the database each time,
+    so deactivating someone ends their session at once."""
+    moderator_id = request.session.get(_USER_KEY)
+    since = request.session.get(_SINCE_KEY)
+    if not isinstance(moderator_id, int) or not isinstance(since, int):
+        return None
+    if time.time() - since > SESSION_HOURS * 3600:
+        return None
+    with session_scope(request.state.engine) as session:
+        moderator = accounts.get_active(session, moderator_id)
+        if moderator is None or moderator.id is None:
+            return None
+        return SignedIn(moderator.id, moderator.username, moderator.role == "admin")
+
+
+def moderator_required(handler: ModeratorHandler) -> FormHandler:
+    """Pages redirect to the sign-in page; POSTs without a session, or with a bad CSRF
+    token, get 403."""
+    return _guard(handler, admin=False)
+
+
+def admin_required(handler: ModeratorHandler) -> FormHandler:
+    """As moderator_required, and other moderators get 403."""
+    return _guard(handler, admin=True)
+
+
+def _guard(handler: ModeratorHandler, *, admin: bool) -> FormHandler:
+    @functools.wraps(handler)
+    def guarded(request: Request, form: FormData | None) -> Response:
+        moderator = current(request)
+        if moderator is None:
+            if request.method != "GET":
+                raise HTTPException(403, "Sign in to do that.")
+            return RedirectResponse(login_url(request.url.path), status_code=303)
+        if form is not None and not csrf.is_valid(request, form):
+            raise HTTPException(403, "The form had expired. Go back, reload and try again.")
+        if admin and not moderator.is_admin:
+            raise HTTPException(403, "Only administrators can do that.")
+        return handler(request, form, moderator)
+
+    return guarded
+
+
+def login_url(next_path: str) -> str:
+    return "/moderate/login?next=" + quote(next_path, safe="/")
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: only somewhere inside /moderate, never another site."""
+    if value and value.startswith("/moderate") and "//" not in value and "\\" not in value:
+        return value
+    return "/moderate"

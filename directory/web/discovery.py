@@ -1,0 +1,70 @@
+"""How others find and follow the directory: an Atom feed, sitemap.xml and robots.txt."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from directory import catalogue
+from directory.database import session_scope
+from directory.web import presenters
+
+FEED_ENTRIES = 50
+SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit for one file
+
+
+def feed(request: Request) -> Response:
+    with session_scope(request.state.engine) as session:
+        entries = [
+            {
+                "slug": o.slug,
+                "name": o.name,
+                "summary": o.description,
+                "kind": presenters.organisation_page(o)["kind_label"],
+                "place": presenters.place(o.city, o.region, o.country),
+                "updated": o.updated_at.isoformat(),
+                "published": o.created_at.isoformat(),
+            }
+            for o in catalogue.recently_changed(session, FEED_ENTRIES)
+        ]
+    return request.state.templates.TemplateResponse(
+        request,
+        "feed.xml",
+        {
+            "entries": entries,
+            "base_url": _base(request),
+            "updated": entries[0]["updated"] if entries else "1970-01-01T00:00:00+00:00",
+        },
+        media_type="application/atom+xml",
+    )
+
+
+def sitemap(request: Request) -> Response:
+    with session_scope(request.state.engine) as session:
+        pages = [
+            {"slug": o.slug, "updated": o.updated_at.date().isoformat()}
+            for _, o in zip(range(SITEMAP_LIMIT - 2), catalogue.iter_all(session), strict=False)
+        ]
+    return request.state.templates.TemplateResponse(
+        request,
+        "sitemap.xml",
+        {"pages": pages, "base_url": _base(request)},
+        media_type="application/xml",
+    )
+
+
+def robots(request: Request) -> Response:
+    lines = [
+        "User-agent: *",
+        "Disallow: /moderate",
+        "Disallow: /submissions/",
+        "Disallow: /search",
+        "Disallow: /print",
+        "Allow: /",
+        f"Sitemap: {_base(request)}/sitemap.xml",
+    ]
+    return PlainTextResponse("\n".join(lines) + "\n")
+
+
+def _base(request: Request) -> str:
+    return str(request.state.settings.base_url).rstrip("/")

@@ -1,0 +1,369 @@
+"""Read and check submitted forms: raw text in, clean values or friendly per-field errors out.
+
+Listing fields are checked by the same rules as every record (OrganisationRecord); this
+module turns pydantic's errors into plain words next to the field they are about, and keeps
+what the person typed so nothing has to be entered twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Annotated, Any
+
+import pycountry
+from pydantic import StringConstraints, TypeAdapter, ValidationError
+from starlette.datastructures import FormData
+
+from directory import vocab
+from directory.moderation import EDITABLE_FIELDS
+from directory.records import OrganisationRecord, Text
+
+HONEYPOT = "homepage"
+CONTACT_MAX = 200
+NOTE_MAX = 2000
+
+FIELD_LABELS: dict[str, str] = {
+    "name": "Name of the group",
+    "alternate_names": "Other names",
+    "kind": "Kind of group",
+    "description": "What the group does",
+    "focus": "Who they support",
+    "services": "What they offer",
+    "country": "Country",
+    "region": "Region, state or county",
+    "city": "Town or city",
+    "areas_served": "Areas served",
+    "website": "Website",
+    "email": "Email address",
+    "postal_address": "Postal address",
+    "postal_address_accepts_prisoner_mail": "People in prison can write to this address",
+    "postal_address_note": "Note about the postal address",
+    "languages": "Languages",
+    "accessibility": "Accessibility",
+    "founded_year": "Year founded",
+    "status": "Is the group active?",
+    "sources": "Where these details can be checked",
+    "contact": "Your email address or phone number",
+    "relation": "How you know the group",
+    "note": "Note to the moderators",
+    "reason": "What is wrong?",
+    "details": "Tell us more",
+}
+LINE_FIELDS = ("alternate_names", "areas_served", "sources")
+CHOICE_LIST_FIELDS = ("focus", "services")
+
+REQUIRED = {
+    "name": "Enter the name of the group.",
+    "kind": "Choose the kind of group.",
+    "description": "Describe what the group does, in at least 20 characters.",
+    "focus": "Choose at least one group of people they support.",
+    "services": "Choose at least one thing they offer.",
+    "country": "Choose a country, or “International”.",
+    "status": "Say whether the group is active.",
+    "sources": "Add at least one web address where these details can be checked.",
+    "contact": "Enter an email address or phone number, so we can ask you about this listing.",
+    "reason": "Choose what is wrong.",
+    "details": "Tell us what is wrong, so we can fix it.",
+    "username": "Enter your username.",
+    "password": "Enter your password.",
+}
+_INVALID = {
+    "kind": "Choose a kind of group from the list.",
+    "focus": "Choose from the list.",
+    "services": "Choose from the list.",
+    "country": "Choose a country from the list.",
+    "status": "Choose one of the options.",
+    "website": "Enter a web address starting with http:// or https://, such as https://example.org.",
+    "sources": "Enter web addresses starting with http:// or https://, one on each line.",
+    "email": "Enter an email address such as name@example.org.",
+    "founded_year": "Enter a year between 1800 and 2100, such as 1998.",
+    "languages": (
+        "Write language names in English, separated by commas, such as “English, Spanish”."
+    ),
+    "relation": "Choose one of the options.",
+    "reason": "Choose one of the options.",
+}
+_CONTROL = (
+    "This has invisible control characters in it, often left by copying and pasting. "
+    "Please retype it."
+)
+_REACHABLE = (
+    "Give at least one way to reach the group: a website, an email address or a postal address."
+)
+_PRISONER_MAIL = "Add the postal address, or untick “People in prison can write to this address”."
+# Submitters need not name a source; moderators must, before a listing goes live. This
+# stands in for a missing source only while checking a submitter's form, and is never stored.
+_NO_SOURCE_YET = "https://example.invalid/source-to-be-added"
+
+
+@dataclass
+class Form:
+    """What a person typed (to show again) and what is wrong with it, by field."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """Errors in the order the fields appear, for the summary at the top of the page."""
+        order = {name: position for position, name in enumerate(FORM_ORDER)}
+        return sorted(self.errors.items(), key=lambda item: order.get(item[0], len(order)))
+
+
+FORM_ORDER: tuple[str, ...] = (
+    "form",
+    "reason",
+    "details",
+    *EDITABLE_FIELDS,
+    "contact",
+    "relation",
+    "note",
+    "username",
+    "password",
+    "password_again",
+    "role",
+    "decision_reason",
+)
+
+
+@dataclass
+class ListingForm(Form):
+    """A parsed listing form: `listing` holds clean values once there are no errors."""
+
+    listing: dict[str, Any] = field(default_factory=dict)
+
+
+# Listing fields -------------------------------------------------------------------------
+
+
+def listing_form(form: FormData, *, sources_required: bool) -> ListingForm:
+    raw = raw_listing(form)
+    result = ListingForm(values=raw)
+    values = _listing_input(raw, result.errors)
+    if not sources_required and not values["sources"]:
+        values["sources"] = [_NO_SOURCE_YET]
+    try:
+        record = OrganisationRecord.model_validate({**values, "slug": "pending"})
+    except ValidationError as error:
+        for name, message in friendly_errors(error):
+            result.errors.setdefault(name, message)
+    else:
+        clean = record.model_dump(mode="json")
+        result.listing = {name: clean[name] for name in EDITABLE_FIELDS}
+        if result.listing["sources"] == [_NO_SOURCE_YET]:
+            result.listing["sources"] = []
+    if not any(values.get(name) for name in ("website", "email", "postal_address")):
+        result.errors.setdefault("website", _REACHABLE)
+    if result.errors:
+        result.listing = {}
+    return result
+
+
+def raw_listing(form: FormData) -> dict[str, Any]:
+    """The listing fields exactly as typed, for showing the form again."""
+    raw: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        if name in CHOICE_LIST_FIELDS:
+            raw[name] = [v for v in form.getlist(name) if isinstance(v, str)]
+        elif name == "postal_address_accepts_prisoner_mail":
+            raw[name] = form.get(name) == "yes"
+        else:
+            raw[name] = text(form, name)
+    return raw
+
+
+def listing_to_form(listing: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored listing values as a form shows them (lists as lines, language names)."""
+    raw: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        value = listing.get(name)
+        if name in LINE_FIELDS:
+            raw[name] = "\n".join(value or [])
+        elif name in CHOICE_LIST_FIELDS:
+            raw[name] = list(value or [])
+        elif name == "languages":
+            raw[name] = ", ".join(vocab.language_name(code) for code in value or [])
+        elif name == "postal_address_accepts_prisoner_mail":
+            raw[name] = bool(value)
+        else:
+            raw[name] = "" if value is None else str(value)
+    return raw
+
+
+def _listing_input(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        value = raw[name]
+        if name in LINE_FIELDS:
+            values[name] = [line.strip() for line in value.splitlines() if line.strip()]
+        elif name == "languages":
+            values[name] = _language_codes(value, errors)
+        elif name == "founded_year":
+            values[name] = _year(value, errors)
+        elif isinstance(value, str):
+            values[name] = value.strip() or None
+        else:
+            values[name] = value
+    for name in ("name", "description"):  # required: empty must fail as "enter ...", not None
+        values[name] = values[name] or ""
+    for name in ("kind", "country", "status"):
+        if not values[name]:
+            errors[name] = REQUIRED[name]
+            values.pop(name)
+    return values
+
+
+def _language_codes(value: str, errors: dict[str, str]) -> list[str]:
+    codes, unknown = [], []
+    for part in (p.strip() for p in value.replace(";", ",").split(",")):
+        if not part:
+            continue
+        code = _language_code(part)
+        if code:
+            codes.append(code)
+        else:
+            unknown.append(part[:40])
+    if unknown:
+        names = ", ".join(f"“{name}”" for name in unknown)
+        errors["languages"] = f"We do not recognise {names}. {_INVALID['languages']}"
+    return codes
+
+
+def _language_code(name: str) -> str | None:
+    try:
+        language = pycountry.languages.lookup(name)
+    except LookupError:
+        return None
+    return getattr(language, "alpha_2", None)
+
+
+def _year(value: str, errors: dict[str, str]) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit() and len(value) <= 4:
+        return int(value)
+    errors["founded_year"] = _INVALID["founded_year"]
+    return None
+
+
+# Other fields ---------------------------------------------------------------------------
+
+
+def submitter_fields(form: FormData, result: Form, *, contact_required: bool) -> None:
+    """Check the submitter's contact, relation and note into `result`."""
+    contact = _plain(form, "contact", CONTACT_MAX, result, required=contact_required)
+    relation = text(form, "relation")
+    result.values.update(contact=contact, relation=relation)
+    if relation and relation not in vocab.SUBMITTER_RELATIONS:
+        result.errors["relation"] = _INVALID["relation"]
+    _plain(form, "note", NOTE_MAX, result)
+
+
+def report_form(form: FormData) -> Form:
+    result = Form()
+    reason = text(form, "reason")
+    result.values["reason"] = reason
+    if not reason:
+        result.errors["reason"] = REQUIRED["reason"]
+    elif reason not in vocab.REPORT_REASONS:
+        result.errors["reason"] = _INVALID["reason"]
+    _plain(form, "details", NOTE_MAX, result, required=reason == "other")
+    submitter_fields(form, result, contact_required=False)
+    return result
+
+
+def reason_form(form: FormData, *, required: bool) -> Form:
+    """A moderator's reason for a decision, shown to the submitter."""
+    result = Form()
+    _plain(form, "decision_reason", NOTE_MAX, result)
+    if required and not result.values["decision_reason"] and "decision_reason" not in result.errors:
+        result.errors["decision_reason"] = (
+            "Write a reason. The person who sent this will see it on their status page."
+        )
+    return result
+
+
+def honeypot_filled(form: FormData) -> bool:
+    return bool(text(form, HONEYPOT).strip())
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def clean(result: Form, names: Iterable[str]) -> dict[str, str | None]:
+    """Stripped values for names, with empty ones as None, once `result` has no errors."""
+    return {name: (str(result.values.get(name) or "").strip() or None) for name in names}
+
+
+def _plain(
+    form: FormData, name: str, max_length: int, result: Form, *, required: bool = False
+) -> str:
+    value = text(form, name)
+    result.values[name] = value
+    if not value.strip():
+        if required:
+            result.errors[name] = REQUIRED[name]
+        return value
+    try:
+        _plain_adapter(max_length).validate_python(value)
+    except ValidationError as error:
+        for _, message in friendly_errors(error, name):
+            result.errors.setdefault(name, message)
+    return value
+
+
+@cache
+def _plain_adapter(max_length: int) -> TypeAdapter[str]:
+    return TypeAdapter(Annotated[Text, StringConstraints(max_length=max_length)])
+
+
+# Turning pydantic's errors into plain words ---------------------------------------------
+
+
+def friendly_errors(error: ValidationError, default_field: str = "form") -> list[tuple[str, str]]:
+    """(field, message) pairs in plain words; never pydantic's own text."""
+    return [_friendly(detail, default_field) for detail in error.errors(include_url=False)]
+
+
+def _friendly(detail: Mapping[str, Any], default_field: str) -> tuple[str, str]:
+    loc = detail["loc"]
+    name = str(loc[0]) if loc else default_field
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    item = len(loc) > 1 and isinstance(loc[1], int)
+    if kind == "value_error":
+        message = str(ctx.get("error", ""))
+        if "control characters" in message:
+            return name, _CONTROL
+        if not loc and "postal_address" in message:
+            return "postal_address", _PRISONER_MAIL
+    if kind in ("missing", "too_short") and not item:
+        return name, REQUIRED.get(name, "Fill this in.")
+    if kind == "too_long":
+        limit, actual = ctx.get("max_length", 0), ctx.get("actual_length", 0)
+        if item:
+            return name, f"Keep each line to {limit:,} characters or fewer."
+        if ctx.get("field_type") == "List":
+            return name, f"Give at most {limit:,}, one on each line."
+        return name, f"Keep this to {limit:,} characters or fewer (it has {actual:,})."
+    return name, _INVALID.get(name, "Check this answer.")
+
+
+# Choices for the form -------------------------------------------------------------------
+
+
+@cache
+def country_choices() -> tuple[tuple[str, str], ...]:
+    countries = sorted(
+        ((c.alpha_2, vocab.country_name(c.alpha_2)) for c in pycountry.countries),
+        key=lambda pair: pair[1],
+    )
+    return ((vocab.INTERNATIONAL, vocab.INTERNATIONAL_LABEL), *countries)

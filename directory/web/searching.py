@@ -1,0 +1,52 @@
+"""The search step shared by the search page and the API: parameters, place, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from starlette.requests import Request
+
+from directory import places
+from directory.search import MAX_PER_PAGE, SearchResults
+from directory.web.params import ParsedSearch, parse_search
+
+
+@dataclass
+class Searched:
+    parsed: ParsedSearch
+    results: SearchResults
+    place: places.Place | None
+
+
+def run(request: Request) -> Searched:
+    """Parse the query string, find the place if one is asked for, and search."""
+    parsed = parse_search(request.query_params)
+    place = None
+    if parsed.near:
+        place = places.resolve(request.state.settings.gazetteer_path, parsed.near)
+        if place is None:
+            parsed.problems["near"] = (
+                f"We could not find a place called “{parsed.near}”. Try the name of a town or "
+                "city, perhaps with its country (“Portland, US”), or search without a place."
+            )
+        else:
+            near = (place.latitude, place.longitude, float(parsed.radius_km))
+            parsed.query = replace(parsed.query, near=near)
+    return Searched(parsed, request.state.search.search(parsed.query), place)
+
+
+PRINT_LIMIT = 1000
+
+
+def run_all(request: Request, limit: int = PRINT_LIMIT) -> tuple[Searched, list[str]]:
+    """The same search, every page of it up to `limit` results: for printed lists."""
+    searched = run(request)
+    query = replace(searched.parsed.query, page=1, per_page=MAX_PER_PAGE)
+    slugs: list[str] = []
+    while len(slugs) < limit:
+        results = request.state.search.search(query)
+        slugs += [hit.slug for hit in results.hits]
+        if query.page >= results.pages:
+            break
+        query = replace(query, page=query.page + 1)
+    return searched, slugs[:limit]

@@ -1,0 +1,151 @@
+"""Moderator accounts: the service, and `directory create-moderator` from a terminal."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from directory import accounts
+from directory.cli import main
+from directory.database import make_engine
+from directory.models import AuditEvent, Moderator
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_create_and_authenticate(session):
+    moderator = accounts.create_moderator(session, " Alice ", PASSWORD)
+    assert (moderator.username, moderator.role, moderator.active) == ("alice", "moderator", True)
+    assert moderator.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in moderator.password_hash
+    found = accounts.authenticate(session, "ALICE", PASSWORD)
+    assert found is not None and found.username == "alice"
+    assert found.last_login_at is not None
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("alice", "wrong password here"), ("nobody", PASSWORD), ("alice", ""), ("", PASSWORD)],
+)
+def test_authenticate_refuses_wrong_credentials(session, username, password):
+    accounts.create_moderator(session, "alice", PASSWORD)
+    assert accounts.authenticate(session, username, password) is None
+
+
+def test_a_deactivated_moderator_cannot_sign_in(session):
+    accounts.create_moderator(session, "admin", PASSWORD, admin=True)
+    accounts.create_moderator(session, "alice", PASSWORD)
+    accounts.set_active(session, "alice", False, actor="admin")
+    assert accounts.authenticate(session, "alice", PASSWORD) is None
+    accounts.set_active(session, "alice", True, actor="admin")
+    assert accounts.authenticate(session, "alice", PASSWORD) is not None
+
+
+def test_set_active_is_audited_and_refuses_yourself(session):
+    accounts.create_moderator(session, "admin", PASSWORD, admin=True, actor="cli")
+    accounts.create_moderator(session, "alice", PASSWORD, actor="admin")
+    accounts.set_active(session, "alice", False, actor="admin")
+    with pytest.raises(accounts.AccountError, match="your own account"):
+        accounts.set_active(session, "admin", False, actor="admin")
+    events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.actor, e.action) for e in events] == [
+        ("cli", "moderator_create"),
+        ("admin", "moderator_create"),
+        ("admin", "moderator_deactivate"),
+    ]
+    assert events[-1].before["active"] is True and events[-1].after["active"] is False
+    assert all("password" not in str(e.after) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [
+        ("alice", "short", "at least 12"),
+        ("a", PASSWORD, "2 to 40 characters"),
+        ("al ice", PASSWORD, "lower-case letters"),
+        ("<script>", PASSWORD, "lower-case letters"),
+        ("x" * 41, PASSWORD, "2 to 40 characters"),
+    ],
+)
+def test_create_refuses_bad_usernames_and_passwords(session, username, password, message):
+    with pytest.raises(accounts.AccountError, match=message):
+        accounts.create_moderator(session, username, password)
+
+
+def test_usernames_are_unique(session):
+    accounts.create_moderator(session, "alice", PASSWORD)
+    with pytest.raises(accounts.AccountError, match="already a moderator called alice"):
+        accounts.create_moderator(session, "ALICE", PASSWORD)
+
+
+def test_list_moderators(session):
+    for name in ("carol", "alice", "bob"):
+        accounts.create_moderator(session, name, PASSWORD)
+    assert [m.username for m in accounts.list_moderators(session)] == ["alice", "bob", "carol"]
+
+
+# The command line ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run(settings, engine, monkeypatch):
+    monkeypatch.setenv("DIRECTORY_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("DIRECTORY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("MEILI_URL", raising=False)
+
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def moderators_in(settings) -> dict[str, str]:
+    with Session(make_engine(settings)) as session:
+        return {m.username: m.role for m in session.exec(select(Moderator)).all()}
+
+
+def test_create_moderator_with_password_stdin(run, settings):
+    result = run("create-moderator", "alice", "--password-stdin", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Created moderator alice" in result.output
+    admin = run("create-moderator", "root", "--admin", "--password-stdin", input=PASSWORD)
+    assert "Created admin root" in admin.output
+    assert moderators_in(settings) == {"alice": "moderator", "root": "admin"}
+    with Session(make_engine(settings)) as session:
+        assert accounts.authenticate(session, "alice", PASSWORD) is not None
+
+
+def test_create_moderator_prompts_twice_without_echo(run, settings):
+    result = run("create-moderator", "bob", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
+    assert PASSWORD not in result.output
+    assert moderators_in(settings) == {"bob": "moderator"}
+
+
+def test_create_moderator_asks_again_for_a_short_password(run, settings):
+    result = run("create-moderator", "bob", input=f"short\n{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0
+    assert "at least 12" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("alice",), "short\n", "at least 12"),
+        (("no spaces",), PASSWORD, "lower-case letters"),
+    ],
+)
+def test_create_moderator_refuses_bad_input(run, settings, args, stdin, message):
+    result = run("create-moderator", *args, "--password-stdin", input=stdin)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert moderators_in(settings) == {}
+
+
+def test_create_moderator_refuses_a_duplicate(run, settings):
+    run("create-moderator", "alice", "--password-stdin", input=PASSWORD)
+    again = run("create-moderator", "alice", "--password-stdin", input=PASSWORD)
+    assert again.exit_code == 1
+    assert "already a moderator called alice" in again.output

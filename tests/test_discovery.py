@@ -1,0 +1,46 @@
+"""The Atom feed, sitemap.xml and robots.txt."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from sqlmodel import Session
+
+from directory import catalogue
+from tests import factories
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def test_feed_lists_new_and_updated_listings_newest_first(client, seeded):
+    with Session(seeded) as session:
+        catalogue.upsert(session, factories.record(slug="brand-new", name="Brand <New> & Group"))
+        session.commit()
+    response = client.get("/feed.atom")
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)  # well-formed XML, user text escaped
+    entries = root.findall(f"{ATOM}entry")
+    assert 0 < len(entries) <= 50
+    first = entries[0]
+    assert first.find(f"{ATOM}title").text == "Brand <New> & Group"
+    assert first.find(f"{ATOM}id").text == "http://127.0.0.1:8000/organisations/brand-new"
+    updated = [e.find(f"{ATOM}updated").text for e in entries]
+    assert updated == sorted(updated, reverse=True)
+
+
+def test_sitemap_lists_every_organisation(client):
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    locations = [u.find(f"{SITEMAP}loc").text for u in root.findall(f"{SITEMAP}url")]
+    assert "http://127.0.0.1:8000/organisations/bent-bars-project" in locations
+    assert len(locations) == 66 + 1
+
+
+def test_robots(client):
+    text = client.get("/robots.txt").text
+    assert "Disallow: /moderate" in text
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in text
+
+
+def test_pages_link_to_the_feed(client):
+    assert 'type="application/atom+xml"' in client.get("/").text

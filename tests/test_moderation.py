@@ -1,0 +1,590 @@
+"""Moderation over HTTP and through the service: login, the queue, decisions, races, audit."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date
+
+import pytest
+from sqlmodel import Session, func, select
+
+from directory import catalogue, moderation
+from directory.models import AuditEvent, Organisation, Submission
+from directory.moderation import AlreadyDecided, Submitter
+from tests.factories import listing_form
+from tests.web import (
+    approve,
+    csrf_token,
+    post_form,
+    prefilled,
+    review_url,
+    sign_in,
+    submit_new,
+    text_of,
+    token_of,
+)
+
+MODERATION_PAGES = [
+    "/moderate",
+    "/moderate?status=all&type=new",
+    "/moderate/submissions/1",
+    "/moderate/organisations/bent-bars-project/history",
+    "/moderate/moderators",
+]
+MODERATION_POSTS = [
+    "/moderate/logout",
+    "/moderate/submissions/1",
+    "/moderate/moderators",
+]
+
+
+def suggest_edit(client, slug: str, **changes) -> str:
+    path = f"/organisations/{slug}/edit"
+    values = {**prefilled(client.get(path).text), **changes}
+    return token_of(post_form(client, path, values))
+
+
+def organisations_named(engine, name: str) -> int:
+    with Session(engine) as session:
+        query = select(func.count()).select_from(Organisation).where(Organisation.name == name)
+        return session.exec(query).one()
+
+
+def submission_by_token(engine, token: str) -> Submission:
+    with Session(engine) as session:
+        return session.exec(select(Submission).where(Submission.token == token)).one()
+
+
+# Login required everywhere ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", MODERATION_PAGES)
+def test_moderation_pages_redirect_to_login(client, path):
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/moderate/login?next=/moderate")
+
+
+@pytest.mark.parametrize("path", MODERATION_POSTS)
+def test_moderation_posts_without_a_session_are_403(client, seeded, path):
+    token = csrf_token(client, "/submit")  # a valid token, but nobody signed in
+    response = client.post(path, data={"csrf_token": token, "decision": "approve"})
+    assert response.status_code == 403
+    assert "Sign in to do that" in response.text
+
+
+@pytest.mark.parametrize("path", MODERATION_POSTS)
+def test_moderation_posts_with_a_bad_csrf_token_are_403(moderator_client, path):
+    response = moderator_client.post(path, data={"csrf_token": "nope", "decision": "spam"})
+    assert response.status_code == 403
+
+
+def test_every_moderation_route_is_covered_by_these_tests():
+    from directory.app import ROUTES
+
+    paths = {route.path for route in ROUTES if route.path.startswith("/moderate")}
+    assert paths == {
+        "/moderate",
+        "/moderate/login",
+        "/moderate/logout",
+        "/moderate/submissions/{id:int}",
+        "/moderate/organisations/{slug}/history",
+        "/moderate/moderators",
+    }
+
+
+def test_login_redirects_back_to_the_page_asked_for(client, moderators):
+    login = client.get("/moderate/organisations/bent-bars-project/history")
+    assert "Sign in to moderate" in login.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)
+    response = client.post(
+        "/moderate/login",
+        data={
+            "csrf_token": token,
+            "username": "alice",
+            "password": moderators["alice"],
+            "next": "/moderate/organisations/bent-bars-project/history",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/moderate/organisations/bent-bars-project/history"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/search"])
+def test_login_never_redirects_outside_the_moderation_area(client, moderators, target):
+    response = post_form(
+        client,
+        "/moderate/login",
+        {"username": "alice", "password": moderators["alice"], "next": target},
+    )
+    assert response.headers["location"] == "/moderate"
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, moderators):
+    for username in ("alice", "nobody"):
+        response = post_form(
+            client, "/moderate/login", {"username": username, "password": "wrong password!"}
+        )
+        assert response.status_code == 400
+        assert "do not match an active moderator" in response.text
+        assert f'value="{username}"' in response.text
+        assert "wrong password!" not in response.text
+    assert client.get("/moderate", follow_redirects=False).status_code == 303
+
+
+def test_login_is_rate_limited_per_username(client, public_client, moderators):
+    for _ in range(5):
+        post_form(client, "/moderate/login", {"username": "alice", "password": "guess-guess"})
+    right = {"username": "alice", "password": moderators["alice"]}
+    response = post_form(client, "/moderate/login", right)
+    assert response.status_code == 429
+    assert "Too many attempts to sign in" in response.text
+    # Others, elsewhere, are not locked out of their own accounts.
+    bob = {"username": "bob", "password": moderators["bob"]}
+    assert post_form(public_client, "/moderate/login", bob).status_code == 303
+
+
+def test_login_is_rate_limited_per_client(client, moderators):
+    for number in range(20):
+        post_form(client, "/moderate/login", {"username": f"x{number}", "password": "guess"})
+    response = post_form(
+        client, "/moderate/login", {"username": "bob", "password": moderators["bob"]}
+    )
+    assert response.status_code == 429
+
+
+def test_session_cookie_is_httponly_and_samesite(client, moderators):
+    sign_in(client, "alice", moderators["alice"])
+    page = client.get("/moderate/login")
+    assert page.status_code == 200
+    response = post_form(
+        client, "/moderate/login", {"username": "alice", "password": moderators["alice"]}
+    )
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert "secure" not in cookie  # served over http in tests
+
+
+def test_session_cookie_is_secure_behind_https(seeded, settings):
+    from starlette.testclient import TestClient
+
+    from directory.app import create_app
+
+    secure = settings.model_copy(update={"base_url": "https://directory.example"})
+    with TestClient(create_app(secure), base_url="https://testserver") as browser:
+        cookie = browser.get("/submit").headers["set-cookie"].lower()
+    assert "; secure" in cookie
+
+
+def test_logout_ends_the_session(moderator_client):
+    response = post_form(moderator_client, "/moderate/logout", {}, token_from="/moderate")
+    assert response.headers["location"] == "/moderate/login"
+    assert "You have signed out" in moderator_client.get("/moderate/login").text
+    assert moderator_client.get("/moderate", follow_redirects=False).status_code == 303
+
+
+def test_deactivated_moderator_is_signed_out_at_once(
+    moderator_client, second_moderator_client, moderators
+):
+    assert second_moderator_client.get("/moderate").status_code == 200
+    response = post_form(
+        moderator_client, "/moderate/moderators", {"action": "deactivate", "username": "bob"}
+    )
+    assert response.status_code == 303
+    assert "Deactivated bob" in moderator_client.get("/moderate/moderators").text
+    gone = second_moderator_client.get("/moderate", follow_redirects=False)
+    assert gone.status_code == 303
+    again = post_form(
+        second_moderator_client,
+        "/moderate/login",
+        {"username": "bob", "password": moderators["bob"]},
+    )
+    assert again.status_code == 400
+
+
+def test_only_admins_manage_moderators(second_moderator_client):
+    assert second_moderator_client.get("/moderate/moderators").status_code == 403
+    assert "Moderators</a>" not in second_moderator_client.get("/moderate").text
+
+
+def test_admin_adds_a_moderator_who_can_then_sign_in(moderator_client, public_client):
+    form = {
+        "action": "add",
+        "username": "Carol",
+        "password": "another long password",
+        "password_again": "another long password",
+        "role": "moderator",
+    }
+    response = post_form(moderator_client, "/moderate/moderators", form)
+    assert response.status_code == 303
+    assert "Added carol" in moderator_client.get("/moderate/moderators").text
+    sign_in(public_client, "carol", "another long password")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"username": "a b"}, "username", "lower-case letters"),
+        ({"password": "short", "password_again": "short"}, "password", "at least 12"),
+        ({"password_again": "different password"}, "password_again", "not the same"),
+        ({"role": "overlord"}, "role", "Choose a role"),
+        ({"username": "bob"}, "username", "already a moderator called bob"),
+    ],
+)
+def test_adding_a_moderator_explains_problems(moderator_client, changes, field, message):
+    form = {
+        "action": "add",
+        "username": "dave",
+        "password": "a good long password",
+        "password_again": "a good long password",
+        "role": "moderator",
+        **changes,
+    }
+    response = post_form(moderator_client, "/moderate/moderators", form)
+    assert response.status_code == 400
+    assert message in response.text
+    assert f'href="#field-{field}"' in response.text
+
+
+# The queue ---------------------------------------------------------------------------------
+
+
+def test_queue_groups_by_listing_oldest_first_with_counts(moderator_client, public_client):
+    suggest_edit(public_client, "bent-bars-project", city="Brighton and Hove")
+    submit_new(public_client, name="Kakapo Letters")
+    suggest_edit(public_client, "bent-bars-project", founded_year="2003")
+    post_form(
+        public_client,
+        "/organisations/bent-bars-project/report",
+        {"reason": "other", "details": "Moved."},
+    )
+    html = moderator_client.get("/moderate").text
+    page = text_of(html)
+    assert page.index("Bent Bars Project") < page.index("Kakapo Letters")  # oldest group first
+    bent_bars = html[html.index("Bent Bars Project") : html.index("Kakapo Letters")]
+    assert bent_bars.count("Review #") == 3
+    assert "Changes: Town or city" in text_of(bent_bars)
+    assert "Open (waiting or changes requested) (4)" in page
+    assert "Suggested edit (2)" in page and "New listing (1)" in page
+    assert "Problem report (1)" in page
+
+    only_new = text_of(moderator_client.get("/moderate?type=new").text)
+    assert "Kakapo Letters" in only_new and "Bent Bars Project" not in only_new
+    nothing = text_of(moderator_client.get("/moderate?status=approved").text)
+    assert "Nothing here" in nothing
+
+
+def test_an_empty_queue_says_so(moderator_client):
+    assert "Nothing here" in moderator_client.get("/moderate").text
+
+
+# Deciding -----------------------------------------------------------------------------------
+
+
+def test_an_edit_shows_its_diff_and_approving_changes_the_public_page(
+    moderator_client, public_client
+):
+    suggest_edit(
+        public_client,
+        "bent-bars-project",
+        description="Bent Bars writes letters with LGBTQ+ prisoners across Britain and more.",
+        founded_year="2008",
+    )
+    review = review_url(moderator_client, "Bent Bars Project")
+    html = moderator_client.get(review).text
+    diff = re.search(r'<table class="diff">.*?</table>', html, re.S).group(0)
+    assert "What the group does" in diff and "Year founded" in diff
+    assert "<ins>2008</ins>" in diff and "<del>2009</del>" in diff
+    assert "<ins>prisoners across </ins>" in diff
+    assert "<ins>" in diff and "<del>" in diff
+    assert "Town or city" not in diff  # unchanged fields are left out
+    assert approve(moderator_client, review).status_code == 303
+
+    page = text_of(public_client.get("/organisations/bent-bars-project").text)
+    assert "Founded 2008" in page
+    assert "across Britain and more" in page
+    assert f"Last verified: {date.today().day}" in page and "by alice" in page
+    api = public_client.get("/api/organisations/bent-bars-project").json()
+    assert api["founded_year"] == 2008
+    assert api["verification"] == {
+        "last_verified": date.today().isoformat(),
+        "verified_by": "alice",
+    }
+
+
+def test_the_moderator_may_correct_values_before_approving(moderator_client, public_client):
+    submit_new(public_client, name="Bilby Books Projekt", city="Alice Sprngs")
+    review = review_url(moderator_client, "Bilby Books Projekt")
+    decided = approve(moderator_client, review, name="Bilby Books Project", city="Alice Springs")
+    assert decided.status_code == 303
+    hit = public_client.get("/api/search", params={"q": "bilby"}).json()["hits"][0]
+    assert (hit["name"], hit["city"], hit["slug"]) == (
+        "Bilby Books Project",
+        "Alice Springs",
+        "bilby-books-project",
+    )
+
+
+def test_approving_needs_a_valid_listing_and_a_source(moderator_client, public_client):
+    submit_new(public_client, name="Echidna Aid", website="", email="echidna@example.org")
+    review = review_url(moderator_client, "Echidna Aid")
+    values = prefilled(moderator_client.get(review).text)
+    assert values["sources"] == ""  # nothing to suggest: the group gave no website
+    response = post_form(moderator_client, review, {**values, "decision": "approve"})
+    assert response.status_code == 400
+    assert "Add at least one web address where these details can be checked" in response.text
+    assert 'value="Echidna Aid"' in response.text
+    response = post_form(
+        moderator_client,
+        review,
+        {**values, "decision": "approve", "sources": "https://echidna.example.org/about"},
+    )
+    assert response.status_code == 303
+
+
+def test_rejecting_leaves_the_listing_unchanged_and_shows_the_reason(
+    moderator_client, public_client, seeded
+):
+    before = public_client.get("/api/organisations/bent-bars-project").json()
+    token = suggest_edit(public_client, "bent-bars-project", name="Totally Different Name")
+    review = review_url(moderator_client, "Bent Bars Project")
+    response = post_form(
+        moderator_client,
+        review,
+        {"decision": "reject", "decision_reason": "We could not confirm the new name."},
+    )
+    assert response.status_code == 303
+    assert public_client.get("/api/organisations/bent-bars-project").json() == before
+    status = text_of(public_client.get(f"/submissions/{token}").text)
+    assert "Not accepted" in status
+    assert "We could not confirm the new name." in status
+
+
+@pytest.mark.parametrize("decision", ["reject", "request_changes"])
+def test_reject_and_request_changes_need_a_reason(moderator_client, public_client, decision):
+    submit_new(public_client, name="Dingo Defence")
+    review = review_url(moderator_client, "Dingo Defence")
+    response = post_form(moderator_client, review, {"decision": decision, "decision_reason": ""})
+    assert response.status_code == 400
+    assert "Write a reason" in response.text
+    assert 'href="#field-decision_reason"' in response.text
+    assert "Waiting for review" in moderator_client.get(review).text
+
+
+def test_mark_as_spam(moderator_client, public_client, seeded):
+    token = token_of(submit_new(public_client, name="Cheap Watches"))
+    review = review_url(moderator_client, "Cheap Watches")
+    assert post_form(moderator_client, review, {"decision": "spam"}).status_code == 303
+    assert submission_by_token(seeded, token).status == "spam"
+    assert "This was not accepted" in public_client.get(f"/submissions/{token}").text
+    assert organisations_named(seeded, "Cheap Watches") == 0
+
+
+def test_review_page_has_the_four_decisions_as_labelled_buttons(moderator_client, public_client):
+    submit_new(public_client, name="Platypus Post")
+    html = moderator_client.get(review_url(moderator_client, "Platypus Post")).text
+    for label in ("Approve", "Reject", "Request changes", "Mark as spam"):
+        assert re.search(rf'<button type="submit" name="decision" value="\w+"[^>]*>{label}<', html)
+    assert html.count('method="post"') >= 3 and "<script" not in html
+
+
+def test_approving_a_report_applies_the_correction(moderator_client, public_client, seeded):
+    post_form(
+        public_client,
+        "/organisations/bent-bars-project/report",
+        {"reason": "group-closed", "details": "They closed last year."},
+    )
+    review = review_url(moderator_client, "Bent Bars Project")
+    html = moderator_client.get(review).text
+    assert "The group has closed" in html and "They closed last year." in html
+    assert "Request changes" not in html  # a report has nothing to revise
+    assert approve(moderator_client, review, status="inactive").status_code == 303
+    assert "No longer active" in public_client.get("/organisations/bent-bars-project").text
+
+
+def test_a_listing_changed_while_reviewing_is_not_silently_overwritten(
+    moderator_client, public_client, seeded
+):
+    suggest_edit(public_client, "bent-bars-project", founded_year="2005")
+    suggest_edit(public_client, "bent-bars-project", city="Hove")
+    first, second = re.findall(
+        r'href="(/moderate/submissions/\d+)"', moderator_client.get("/moderate").text
+    )
+    stale = prefilled(moderator_client.get(second).text)  # opened before the other is approved
+    assert approve(moderator_client, first).status_code == 303
+    response = post_form(moderator_client, second, {**stale, "decision": "approve"})
+    assert response.status_code == 409
+    assert "The live listing changed while you were reviewing this" in response.text
+    fresh = approve(moderator_client, second)  # reviewed again: both changes survive
+    assert fresh.status_code == 303
+    api = public_client.get("/api/organisations/bent-bars-project").json()
+    assert (api["founded_year"], api["city"]) == (2005, "Hove")
+
+
+# The double-decision race -------------------------------------------------------------------
+
+
+def test_two_moderators_approving_at_once_create_one_organisation(
+    moderator_client, second_moderator_client, public_client, seeded
+):
+    submit_new(public_client, name="Quoll Solidarity")
+    review = review_url(moderator_client, "Quoll Solidarity")
+    # Both have the page open with its form filled in before either decides.
+    alice_form = {**prefilled(moderator_client.get(review).text), "decision": "approve"}
+    bob_form = {**prefilled(second_moderator_client.get(review).text), "decision": "approve"}
+    alice_form["csrf_token"] = csrf_token(moderator_client, review)
+    bob_form["csrf_token"] = csrf_token(second_moderator_client, review)
+
+    first = moderator_client.post(review, data=alice_form, follow_redirects=False)
+    second = second_moderator_client.post(review, data=bob_form, follow_redirects=False)
+    assert first.status_code == 303
+    assert second.status_code == 409
+    assert "This submission was already decided by alice: approved." in text_of(second.text)
+    assert organisations_named(seeded, "Quoll Solidarity") == 1
+
+    # A late rejection cannot undo it either.
+    late = post_form(
+        second_moderator_client, review, {"decision": "reject", "decision_reason": "No."}
+    )
+    assert late.status_code == 409
+    assert organisations_named(seeded, "Quoll Solidarity") == 1
+
+
+def test_concurrent_approvals_from_two_threads_create_exactly_one_organisation(seeded):
+    with Session(seeded, expire_on_commit=False) as session:
+        fields = listing_form(name="Racing Group", sources=None)
+        fields.update(sources=["https://racing.example.org"], website="https://racing.example.org")
+        fields = {key: value for key, value in fields.items() if key in moderation.EDITABLE_FIELDS}
+        fields.update(alternate_names=[], areas_served=[], languages=[])
+        submission_id = moderation.submit_new(session, fields, Submitter(contact="x@y.org")).id
+        session.commit()
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(moderator: str) -> None:
+        with Session(seeded, expire_on_commit=False) as session:
+            submission = moderation.get(session, submission_id)
+            barrier.wait()
+            try:
+                moderation.approve(session, submission, fields, moderator=moderator)
+                session.commit()
+                outcomes.append("approved")
+            except AlreadyDecided:
+                session.rollback()
+                outcomes.append("already decided")
+
+    threads = [threading.Thread(target=decide, args=(name,)) for name in ("alice", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["already decided", "approved"]
+    assert organisations_named(seeded, "Racing Group") == 1
+    with Session(seeded) as session:
+        approvals = session.exec(
+            select(AuditEvent).where(AuditEvent.submission_id == submission_id)
+        ).all()
+        assert [event.action for event in approvals] == ["approve"]
+
+
+def test_new_listings_with_the_same_name_get_distinct_slugs(moderator_client, public_client):
+    for _ in range(2):
+        submit_new(public_client, name="Bent Bars Project", city="Elsewhere")
+        approve(moderator_client, review_url(moderator_client, "Bent Bars Project"))
+    slugs = {
+        hit["slug"]
+        for hit in public_client.get("/api/search", params={"q": "bent bars"}).json()["hits"]
+    }
+    assert {"bent-bars-project", "bent-bars-project-2", "bent-bars-project-3"} <= slugs
+
+
+def test_slugify():
+    assert moderation.slugify("Bristol ABC (UK)") == "bristol-abc-uk"
+    assert moderation.slugify("Poznań Anarchist Black Cross") == "poznan-anarchist-black-cross"
+    assert moderation.slugify("Анархистский Черный Крест") == "group"
+    assert len(moderation.slugify("x" * 300)) == 60
+
+
+# Audit --------------------------------------------------------------------------------------
+
+
+def test_every_decision_is_audited_with_before_and_after(moderator_client, public_client, seeded):
+    suggest_edit(public_client, "bent-bars-project", city="Brighton")
+    approve(moderator_client, review_url(moderator_client, "Bent Bars Project"))
+    suggest_edit(public_client, "bent-bars-project", city="Nowhere")
+    post_form(
+        moderator_client,
+        review_url(moderator_client, "Bent Bars Project"),
+        {"decision": "reject", "decision_reason": "Not true."},
+    )
+    with Session(seeded) as session:
+        events = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.organisation_slug == "bent-bars-project")
+            .order_by(AuditEvent.id)
+        ).all()
+    approved, rejected = events
+    assert (approved.actor, approved.action) == ("alice", "approve")
+    assert approved.before["city"] == "London"
+    assert approved.after["city"] == "Brighton"
+    assert approved.after["verified_by"] == "alice"
+    assert (rejected.action, rejected.before, rejected.after) == (
+        "reject",
+        {"status": "pending"},
+        {"status": "rejected", "reason": "Not true."},
+    )
+
+    history = text_of(
+        moderator_client.get("/moderate/organisations/bent-bars-project/history").text
+    )
+    assert history.index("Rejected by alice") < history.index("Approved by alice")  # newest first
+    assert "Town or city" in history and "Brighton" in history
+    assert "Waiting for review Not accepted" in history
+    assert "Not true." in history
+
+
+def test_history_of_an_unknown_listing_is_404(moderator_client):
+    assert moderator_client.get("/moderate/organisations/nope/history").status_code == 404
+
+
+def test_submission_and_review_pages_404_for_unknown_ids(moderator_client):
+    assert moderator_client.get("/moderate/submissions/999").status_code == 404
+
+
+def test_approval_writes_the_outbox_row_in_the_same_transaction(seeded):
+    from directory.models import OutboxEvent
+
+    with Session(seeded, expire_on_commit=False) as session:
+        organisation = catalogue.get(session, "bent-bars-project")
+        submission = moderation.submit_edit(
+            session,
+            organisation,
+            {**moderation.listing_values(organisation), "city": "Hove"},
+            Submitter(),
+        )
+        session.commit()
+        before = session.exec(select(func.count()).select_from(OutboxEvent)).one()
+        moderation.approve(
+            session, submission, moderation.proposed_values(session, submission), moderator="alice"
+        )
+        session.rollback()  # nothing of the decision survives without its outbox row
+        assert session.exec(select(func.count()).select_from(OutboxEvent)).one() == before
+        assert moderation.get(session, submission.id).status == "pending"
+        assert catalogue.get(session, "bent-bars-project").city != "Hove"
+
+
+def test_word_diff_marks_only_the_changed_words():
+    from directory.web.submission_presenters import word_diff
+
+    assert word_diff("sends a newsletter. In 2021 it", "sends a newsletter.") == [
+        ("same", "sends a newsletter. ", "sends a newsletter."),
+        ("del", "In 2021 it", ""),
+    ]
+    assert word_diff("a b c", "a x c") == [
+        ("same", "a ", "a "),
+        ("del", "b ", ""),
+        ("ins", "", "x "),
+        ("same", "c", "c"),
+    ]

@@ -1,0 +1,80 @@
+"""Place names to coordinates, and searching near a place on the site and the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from directory import places
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "country"),
+    [
+        ("Glasgow", "Glasgow", "GB"),
+        ("glasgow", "Glasgow", "GB"),
+        ("Poznan", "Poznań", "PL"),
+        ("Wien", "Vienna", "AT"),
+        ("Portland, US", "Portland", "US"),
+        ("Portland, United States", "Portland", "US"),
+        ("London, UK", "London", "GB"),
+        ("Derry", "Derry", "GB"),
+    ],
+)
+def test_place_names_resolve(gazetteer, text, name, country):
+    place = places.resolve(gazetteer, text)
+    assert place is not None
+    assert (place.name, place.country) == (name, country)
+
+
+def test_coordinates_are_accepted(gazetteer):
+    place = places.resolve(gazetteer, "55.86, -4.25")
+    assert (place.latitude, place.longitude) == (55.86, -4.25)
+    assert places.resolve(gazetteer, "95, 10") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["Qwxlorpville", "", "   ", "%", "'; DROP TABLE places; --", "x" * 100]
+)
+def test_unknown_places_resolve_to_nothing(gazetteer, text):
+    assert places.resolve(gazetteer, text) is None
+
+
+def test_near_glasgow_on_the_search_page(client):
+    page = client.get("/search", params={"near": "Glasgow", "radius_km": "50"})
+    assert page.status_code == 200
+    assert "within 50 km of Glasgow, United Kingdom" in page.text
+    assert "Glasgow Prisoner Solidarity" in page.text
+    assert "less than 1 km away" in page.text or "km away" in page.text
+    assert "Bent Bars Project" not in page.text  # London is far from Glasgow
+
+
+def test_near_glasgow_on_the_api(client):
+    body = client.get("/api/search", params={"near": "Glasgow", "radius_km": 50}).json()
+    slugs = [hit["slug"] for hit in body["hits"]]
+    assert set(slugs) == {"glasgow-prisoner-solidarity", "glasgow-abc"}
+    assert all(hit["distance_km"] < 50 for hit in body["hits"])
+    assert body["query"]["near"]["place"] == "Glasgow, United Kingdom"
+    assert body["query"]["near"]["radius_km"] == 50
+
+
+def test_wider_radius_finds_more(client):
+    near = client.get("/api/search", params={"near": "London", "radius_km": 10}).json()
+    wide = client.get("/api/search", params={"near": "London", "radius_km": 250}).json()
+    assert 0 < near["total"] < wide["total"]
+    distances = [hit["distance_km"] for hit in wide["hits"]]
+    assert distances == sorted(distances)
+
+
+def test_unknown_place_gets_a_clear_message(client):
+    page = client.get("/search", params={"near": "Qwxlorpville", "q": "books"})
+    assert page.status_code == 200
+    assert "We could not find a place called “Qwxlorpville”" in page.text
+    assert 'value="Qwxlorpville"' in page.text  # what they typed is kept
+    api = client.get("/api/search", params={"near": "Qwxlorpville"})
+    assert api.status_code == 400
+    assert "Qwxlorpville" in api.json()["fields"]["near"]
+
+
+def test_filter_links_keep_the_place(client):
+    page = client.get("/search", params={"near": "Glasgow", "radius_km": "25"}).text
+    assert "near=Glasgow&amp;radius_km=25" in page

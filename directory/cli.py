@@ -275,3 +275,7 @@ def check_links(settings: Settings, concurrency: int, timeout: float) -> None:
     click.echo(f"Checked {len(results)} websites: {answered} answered, {len(down)} may be down.")
     for result in down:
         click.echo(f"  {result.slug}: {result.url} ({result.error})")
+
+
+if __name__ == "__main__":  # `python -m directory.cli`, as the benchmarks run it
+    main()

@@ -21,6 +21,33 @@ from pydantic import (
 
 from directory import vocab
 
+# A listing's public fields, in the order the API and our JSON export give them (then its
+# verification and sources). Everything else about a listing is the directory's own business.
+PUBLIC_FIELDS = (
+    "slug",
+    "name",
+    "alternate_names",
+    "kind",
+    "description",
+    "focus",
+    "services",
+    "country",
+    "region",
+    "city",
+    "areas_served",
+    "latitude",
+    "longitude",
+    "website",
+    "email",
+    "postal_address",
+    "postal_address_accepts_prisoner_mail",
+    "postal_address_note",
+    "languages",
+    "accessibility",
+    "founded_year",
+    "status",
+    "last_activity",
+)
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -11,33 +11,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from directory.opendata import Listing
+from directory.records import PUBLIC_FIELDS
 
-# The order of GET /api/organisations/{slug}, before its verification and sources.
-PUBLIC_FIELDS = (
-    "slug",
-    "name",
-    "alternate_names",
-    "kind",
-    "description",
-    "focus",
-    "services",
-    "country",
-    "region",
-    "city",
-    "areas_served",
-    "latitude",
-    "longitude",
-    "website",
-    "email",
-    "postal_address",
-    "postal_address_accepts_prisoner_mail",
-    "postal_address_note",
-    "languages",
-    "accessibility",
-    "founded_year",
-    "status",
-    "last_activity",
-)
 # In API responses, but about our database rather than the listing: ignored on import.
 DATABASE_FIELDS = ("updated_at",)
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from directory import vocab
 from directory.models import Organisation
 from directory.places import Place
+from directory.records import PUBLIC_FIELDS
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
 from directory.search.interface import Hit
 from directory.web.params import DEFAULT_RADIUS_KM
@@ -19,31 +20,6 @@ FACET_TITLES = {
     "focus": "Who they support",
     "service": "What they offer",
 }
-PUBLIC_FIELDS = (
-    "slug",
-    "name",
-    "alternate_names",
-    "kind",
-    "description",
-    "focus",
-    "services",
-    "country",
-    "region",
-    "city",
-    "areas_served",
-    "latitude",
-    "longitude",
-    "website",
-    "email",
-    "postal_address",
-    "postal_address_accepts_prisoner_mail",
-    "postal_address_note",
-    "languages",
-    "accessibility",
-    "founded_year",
-    "status",
-    "last_activity",
-)
 
 
 @dataclass(frozen=True)

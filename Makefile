@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test migrate seed reindex lint bench clean
+.PHONY: run test install install-test browser-deps screenshots migrate seed reindex lint bench clean
 
 run: install
 	$(BIN)/directory migrate
@@ -13,7 +13,7 @@ run: install
 	$(BIN)/directory reindex
 	$(BIN)/directory serve --host $(HOST) --port $(PORT)
 
-test: install-test
+test: install-test browser-deps
 	$(BIN)/python -m pytest
 
 lint: install-test
@@ -23,8 +23,34 @@ lint: install-test
 bench: install-test
 	$(BIN)/python scripts/benchmark.py
 
+# Every page type at 375 px and 1280 px wide, into screenshots/ (not kept in git).
+screenshots: install-test browser-deps
+	$(BIN)/python scripts/screenshots.py screenshots
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+
+# What the browser tests need besides Python packages: Debian's Chromium (installed only when
+# missing, and only where apt-get can as root) and axe-core from the npm registry. Without
+# them the browser tests are skipped outside CI and fail in CI.
+CHROMIUM := /usr/bin/chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+browser-deps: $(AXE)
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "warning: no $(CHROMIUM), and installing it needs root and apt-get" >&2; \
+	  fi; \
+	fi
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund && touch $@; \
+	else \
+	  echo "warning: npm is missing, so axe-core cannot be installed" >&2; \
+	fi
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -44,4 +70,4 @@ migrate seed reindex: install
 	$(BIN)/directory $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info tests/browser/node_modules screenshots

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from directory.models import AuditEvent, Moderator, utcnow
+from directory.models import AuditEvent, Moderator, storable, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1000
@@ -48,6 +48,8 @@ def check_password(password: str) -> str | None:
 
 
 def get_by_username(session: Session, username: str) -> Moderator | None:
+    if not storable(username):
+        return None
     query = select(Moderator).where(Moderator.username == normalise_username(username))
     return session.exec(query).first()
 

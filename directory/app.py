@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=settings.debug,
         routes=ROUTES,
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, base_url=settings.base_url),
             Middleware(BodySizeLimit),
             Middleware(
                 SessionMiddleware,

@@ -14,11 +14,13 @@ from sqlalchemy import cast, exists, func
 from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlmodel import Session, select
 
-from directory.models import Organisation, OutboxEvent, utcnow
+from directory.models import Organisation, OutboxEvent, storable, utcnow
 from directory.records import OrganisationRecord
 
 
 def get(session: Session, slug: str) -> Organisation | None:
+    if not storable(slug):
+        return None
     return session.exec(select(Organisation).where(Organisation.slug == slug)).first()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 import click
+from sqlalchemy.engine import Engine
 
 from directory import accounts, catalogue, linkcheck
 from directory import migrate as migrations
@@ -30,11 +31,19 @@ def main(context: click.Context) -> None:
     context.obj = Settings()
 
 
+def _engine(settings: Settings) -> Engine:
+    """The command's engine, disposed of when the command ends, so that its connections are
+    closed properly rather than dropped (which PostgreSQL logs, and psycopg warns about)."""
+    engine = make_engine(settings)
+    click.get_current_context().call_on_close(engine.dispose)
+    return engine
+
+
 @main.command()
 @click.pass_obj
 def migrate(settings: Settings) -> None:
     """Create or upgrade the database schema."""
-    migrations.upgrade(make_engine(settings))
+    migrations.upgrade(_engine(settings))
     click.echo("Database is up to date.")
 
 
@@ -50,7 +59,7 @@ def seed(settings: Settings, if_empty: bool) -> None:
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
-    engine = make_engine(settings)
+    engine = _engine(settings)
     with session_scope(engine) as session:
         if if_empty and catalogue.count(session):
             click.echo("The database already has organisations; not seeding.")
@@ -67,7 +76,7 @@ def seed(settings: Settings, if_empty: bool) -> None:
 @click.pass_obj
 def reindex(settings: Settings, places: bool) -> None:
     """Rebuild every search index from the database (and the gazetteer if missing)."""
-    engine = make_engine(settings)
+    engine = _engine(settings)
     failed = False
     for backend in backends.service(settings).backends:
         with session_scope(engine) as session:
@@ -135,7 +144,7 @@ def create_moderator(settings: Settings, username: str, admin: bool, password_st
         click.echo(f"Cannot create that moderator: {problem}", err=True)
         sys.exit(1)
     try:
-        with session_scope(make_engine(settings)) as session:
+        with session_scope(_engine(settings)) as session:
             moderator = accounts.create_moderator(session, username, password, admin=admin)
             name, role = moderator.username, moderator.role
     except accounts.AccountError as error:
@@ -169,7 +178,7 @@ def _usable_password(value: str) -> str:
 @click.pass_obj
 def export(settings: Settings, format_name: str, output: Path | None) -> None:
     """Write every listing as open data, in slug order."""
-    with session_scope(make_engine(settings)) as session:
+    with session_scope(_engine(settings)) as session:
         total = catalogue.count(session)
         with (
             _output_stream(output) as out,
@@ -218,7 +227,7 @@ def import_(settings: Settings, file: TextIO, publish: bool, username: str | Non
     """
     if publish and not username:
         raise click.UsageError("--publish needs --as USERNAME, an active administrator.")
-    engine = make_engine(settings)
+    engine = _engine(settings)
     try:
         if publish:  # refuse before reading anything; publish() checks again as it writes
             assert username is not None
@@ -256,7 +265,7 @@ def import_(settings: Settings, file: TextIO, publish: bool, username: str | Non
 @click.pass_obj
 def check_links(settings: Settings, concurrency: int, timeout: float) -> None:
     """Check every listing's website and record which may be down, for moderators."""
-    engine = make_engine(settings)
+    engine = _engine(settings)
     with session_scope(engine) as session:
         targets = linkcheck.websites(session)
     with click.progressbar(length=len(targets), label="Checking websites") as bar:

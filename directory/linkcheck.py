@@ -24,6 +24,9 @@ PER_HOST = 2
 TIMEOUT_SECONDS = 10.0
 MAX_REDIRECTS = 5
 _HEAD_REFUSED = {403, 405, 501}
+# The size of LinkCheck.final_url. PostgreSQL refuses a longer value, which would lose every
+# result of the run; where a redirect ended is only a detail, so a longer one is not kept.
+_FINAL_URL_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ async def _check_one(client: httpx.AsyncClient, slug: str, url: str) -> Result:
         url,
         response.status_code < 400,
         response.status_code,
-        final if final != url else None,
+        final if final != url and len(final) <= _FINAL_URL_MAX else None,
         None if response.status_code < 400 else f"HTTP {response.status_code}",
     )
 

@@ -13,6 +13,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Lookups by what a visitor typed must check these first: where no row could match,
+# PostgreSQL raises an error instead of finding nothing (SQLite finds nothing).
+
+# The largest INTEGER on PostgreSQL. Ids count up from 1, so a larger one names no row.
+MAX_ID = 2**31 - 1
+
+
+def storable(text: str) -> bool:
+    """Whether a text column can hold this: PostgreSQL refuses NUL characters."""
+    return "\x00" not in text
+
+
 def _list_column() -> Column:  # type: ignore[type-arg]
     return Column(JSON, nullable=False, default=list)
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from directory import catalogue, vocab
-from directory.models import AuditEvent, Organisation, Submission, utcnow
+from directory.models import MAX_ID, AuditEvent, Organisation, Submission, storable, utcnow
 from directory.records import OrganisationRecord
 
 # The listing fields people may propose or change. Coordinates, activity dates, the slug and
@@ -245,10 +245,14 @@ def _receive(
 
 
 def get(session: Session, submission_id: int) -> Submission | None:
+    if not 0 < submission_id <= MAX_ID:
+        return None
     return session.get(Submission, submission_id)
 
 
 def get_by_token(session: Session, token: str) -> Submission | None:
+    if not storable(token):
+        return None
     return session.exec(select(Submission).where(Submission.token == token)).first()
 
 
@@ -334,6 +338,8 @@ def queue(
 
 def history(session: Session, slug: str) -> Sequence[AuditEvent]:
     """Everything done to one listing and to the submissions about it, newest first."""
+    if not storable(slug):
+        return []
     query = (
         select(AuditEvent)
         .where(AuditEvent.organisation_slug == slug)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
@@ -27,14 +31,90 @@ def seed_records():
 
 
 @pytest.fixture
-def settings(tmp_path: Path, gazetteer: Path) -> Settings:
+def settings(tmp_path: Path, gazetteer: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path,
-        database_url="",
+        database_url=database_url,
         search="embedded",
         meili_url="",
         gazetteer_path=gazetteer,
     )
+
+
+# Database backends -----------------------------------------------------------------------
+# Tests marked `databases` run on SQLite and again on PostgreSQL, production's database; the
+# rest run on SQLite only, so the suite does not take twice as long.
+
+POSTGRES_URL_VARIABLE = "DIRECTORY_TEST_POSTGRES_URL"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("databases") and (
+        "database_backend" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def database_backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Engine]:
+    """A connection to the PostgreSQL server that tests may create their databases on."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        reason = f"{POSTGRES_URL_VARIABLE} is not set, so nothing is tested on PostgreSQL"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; .ci/run sets it (see README.md)")  # never skip in CI
+        pytest.skip(f"{reason} (.ci/run sets it; see README.md)")
+    server = create_engine(url, isolation_level="AUTOCOMMIT")  # CREATE DATABASE needs it
+    yield server
+    server.dispose()
+
+
+@pytest.fixture
+def new_database(
+    request: pytest.FixtureRequest, database_backend: str
+) -> Iterator[Callable[[], str]]:
+    """Makes empty databases on the test's backend, as DIRECTORY_DATABASE_URL values.
+
+    On SQLite that is "": the default file in each data directory. On PostgreSQL, a database
+    with a random name, dropped after the test.
+    """
+    if database_backend == "sqlite":
+        yield lambda: ""
+        return
+    # Asked for here, not as an argument: its skip must not reach the SQLite case.
+    server: Engine = request.getfixturevalue("postgres_server")
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"directory_test_{secrets.token_hex(8)}"
+        with server.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return server.url.set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    with server.connect() as connection:
+        for name in created:
+            _drop_database(connection, name)
+
+
+def _drop_database(connection: Connection, name: str) -> None:
+    try:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    except OperationalError:
+        # A connection the test left open. FORCE ends it, but is not the first try: a role
+        # without superuser may not end an autovacuum worker, which plain DROP waits out.
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    return new_database()
 
 
 @pytest.fixture

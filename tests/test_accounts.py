@@ -8,8 +8,9 @@ from sqlmodel import Session, select
 
 from directory import accounts
 from directory.cli import main
-from directory.database import make_engine
 from directory.models import AuditEvent, Moderator
+
+pytestmark = pytest.mark.databases
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,7 +27,13 @@ def test_create_and_authenticate(session):
 
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("alice", "wrong password here"), ("nobody", PASSWORD), ("alice", ""), ("", PASSWORD)],
+    [
+        ("alice", "wrong password here"),
+        ("nobody", PASSWORD),
+        ("alice", ""),
+        ("", PASSWORD),
+        ("ali\x00ce", PASSWORD),  # PostgreSQL refuses NUL in text: must not reach it
+    ],
 )
 def test_authenticate_refuses_wrong_credentials(session, username, password):
     accounts.create_moderator(session, "alice", PASSWORD)
@@ -91,7 +98,7 @@ def test_list_moderators(session):
 @pytest.fixture
 def run(settings, engine, monkeypatch):
     monkeypatch.setenv("DIRECTORY_DATA_DIR", str(settings.data_dir))
-    monkeypatch.delenv("DIRECTORY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DIRECTORY_DATABASE_URL", settings.database_url)
     monkeypatch.delenv("MEILI_URL", raising=False)
 
     def invoke(*args: str, input: str | None = None):
@@ -100,28 +107,28 @@ def run(settings, engine, monkeypatch):
     return invoke
 
 
-def moderators_in(settings) -> dict[str, str]:
-    with Session(make_engine(settings)) as session:
+def moderators_in(engine) -> dict[str, str]:
+    with Session(engine) as session:
         return {m.username: m.role for m in session.exec(select(Moderator)).all()}
 
 
-def test_create_moderator_with_password_stdin(run, settings):
+def test_create_moderator_with_password_stdin(run, engine):
     result = run("create-moderator", "alice", "--password-stdin", input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     assert "Created moderator alice" in result.output
     admin = run("create-moderator", "root", "--admin", "--password-stdin", input=PASSWORD)
     assert "Created admin root" in admin.output
-    assert moderators_in(settings) == {"alice": "moderator", "root": "admin"}
-    with Session(make_engine(settings)) as session:
+    assert moderators_in(engine) == {"alice": "moderator", "root": "admin"}
+    with Session(engine) as session:
         assert accounts.authenticate(session, "alice", PASSWORD) is not None
 
 
-def test_create_moderator_prompts_twice_without_echo(run, settings):
+def test_create_moderator_prompts_twice_without_echo(run, engine):
     result = run("create-moderator", "bob", input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert "Repeat for confirmation" in result.output
     assert PASSWORD not in result.output
-    assert moderators_in(settings) == {"bob": "moderator"}
+    assert moderators_in(engine) == {"bob": "moderator"}
 
 
 def test_create_moderator_asks_again_for_a_short_password(run, settings):
@@ -137,11 +144,11 @@ def test_create_moderator_asks_again_for_a_short_password(run, settings):
         (("no spaces",), PASSWORD, "lower-case letters"),
     ],
 )
-def test_create_moderator_refuses_bad_input(run, settings, args, stdin, message):
+def test_create_moderator_refuses_bad_input(run, engine, args, stdin, message):
     result = run("create-moderator", *args, "--password-stdin", input=stdin)
     assert result.exit_code == 1
     assert message in result.output
-    assert moderators_in(settings) == {}
+    assert moderators_in(engine) == {}
 
 
 def test_create_moderator_refuses_a_duplicate(run, settings):

@@ -7,7 +7,21 @@ from sqlmodel import Session, select
 
 from directory.models import Organisation
 
-HIT_KEYS = {"slug", "name", "kind", "country", "city", "focus", "services", "url", "highlight"}
+# DESIGN.md's stable shape, plus region and status (added so that pages updated as you type
+# show the same as the server's).
+HIT_KEYS = {
+    "slug",
+    "name",
+    "kind",
+    "country",
+    "city",
+    "focus",
+    "services",
+    "url",
+    "highlight",
+    "region",
+    "status",
+}
 
 
 def test_search_shape(client):

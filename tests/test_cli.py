@@ -16,7 +16,7 @@ from directory.search.embedded import EmbeddedSearch
 @pytest.fixture
 def run(settings, monkeypatch):
     monkeypatch.setenv("DIRECTORY_DATA_DIR", str(settings.data_dir))
-    monkeypatch.delenv("DIRECTORY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DIRECTORY_DATABASE_URL", settings.database_url)
     monkeypatch.delenv("MEILI_URL", raising=False)
     runner = CliRunner()
 
@@ -27,6 +27,7 @@ def run(settings, monkeypatch):
     return invoke
 
 
+@pytest.mark.databases
 def test_migrate_seed_reindex(run, settings):
     assert "up to date" in run("migrate").output
     assert "up to date" in run("migrate").output  # idempotent
@@ -38,8 +39,10 @@ def test_migrate_seed_reindex(run, settings):
     assert "not seeding" in run("seed", "--if-empty").output
     indexed = run("reindex")
     assert "Indexed 66 organisations in embedded." in indexed.output
-    with Session(make_engine(settings)) as session:
+    engine = make_engine(settings)
+    with Session(engine) as session:
         assert catalogue.count(session) == 66
+    engine.dispose()
     index = EmbeddedSearch(settings.search_index_path)
     assert index.search(SearchQuery(q="bent bars")).hits[0].slug == "bent-bars-project"
 

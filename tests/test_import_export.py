@@ -14,8 +14,10 @@ from sqlmodel import Session, select
 
 from directory import accounts, catalogue, moderation
 from directory.cli import main
+from directory.database import make_engine
 from directory.models import AuditEvent, Submission
 from directory.opendata import hsds, ourjson
+from directory.settings import Settings
 from tests import factories
 
 PASSWORD = "a long enough password"
@@ -23,29 +25,32 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture
 def run(settings, monkeypatch):
-    """Run `directory ...` against the test's data directory, or another one."""
-    monkeypatch.delenv("DIRECTORY_DATABASE_URL", raising=False)
+    """Run `directory ...` against the test's directory, or another one."""
     monkeypatch.delenv("MEILI_URL", raising=False)
     runner = CliRunner()
 
-    def invoke(*args: str, data_dir: Path | None = None, input: str | None = None):
-        env = {"DIRECTORY_DATA_DIR": str(data_dir or settings.data_dir)}
+    def invoke(*args: str, directory: Settings | None = None, input: str | None = None):
+        directory = directory or settings
+        env = {
+            "DIRECTORY_DATA_DIR": str(directory.data_dir),
+            "DIRECTORY_DATABASE_URL": directory.database_url,
+        }
         return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
     return invoke
 
 
 @pytest.fixture
-def fresh(run, tmp_path) -> Path:
-    """Another, empty directory with an administrator, alice."""
-    data_dir = tmp_path / "fresh"
-    run("migrate", data_dir=data_dir)
+def fresh(run, tmp_path, new_database) -> Settings:
+    """Another, empty directory (its own data and database) with an administrator, alice."""
+    directory = Settings(data_dir=tmp_path / "fresh", database_url=new_database(), meili_url="")
+    run("migrate", directory=directory)
     created = run(
         "create-moderator", "alice", "--admin", "--password-stdin",
-        data_dir=data_dir, input=PASSWORD + "\n",
+        directory=directory, input=PASSWORD + "\n",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
-    return data_dir
+    return directory
 
 
 def write_json(path: Path, data) -> Path:
@@ -94,32 +99,34 @@ def test_export_to_a_file(run, seeded, tmp_path):
 
 
 @pytest.mark.parametrize("format_name", ["json", "hsds"])
+@pytest.mark.databases
 def test_export_import_publish_export_is_byte_identical(run, seeded, fresh, tmp_path, format_name):
     first = tmp_path / f"first.{format_name}"
     second = tmp_path / f"second.{format_name}"
     assert run("export", "--format", format_name, "-o", str(first)).exit_code == 0
 
-    imported = run("import", str(first), "--publish", "--as", "alice", data_dir=fresh)
+    imported = run("import", str(first), "--publish", "--as", "alice", directory=fresh)
     assert imported.exit_code == 0, imported.output
     assert "66 created, 0 updated, 0 unchanged" in imported.stdout
 
-    assert run("export", "--format", format_name, "-o", str(second), data_dir=fresh).exit_code == 0
+    assert run("export", "--format", format_name, "-o", str(second), directory=fresh).exit_code == 0
     assert second.read_bytes() == first.read_bytes()
 
-    again = run("import", str(first), "--publish", "--as", "alice", data_dir=fresh)
+    again = run("import", str(first), "--publish", "--as", "alice", directory=fresh)
     assert "0 created, 0 updated, 66 unchanged" in again.stdout
 
 
+@pytest.mark.databases
 def test_publishing_writes_an_audit_event_per_change(run, seeded, fresh, tmp_path):
     (listing,) = seed_listings(seeded, "bent-bars-project")
     source = write_json(tmp_path / "one.json", [listing])
-    assert run("import", str(source), "--publish", "--as", "alice", data_dir=fresh).exit_code == 0
+    assert run("import", str(source), "--publish", "--as", "alice", directory=fresh).exit_code == 0
     changed = {**listing, "description": listing["description"] + " Now with more detail."}
     write_json(source, [changed])
-    result = run("import", str(source), "--publish", "--as", "alice", data_dir=fresh)
+    result = run("import", str(source), "--publish", "--as", "alice", directory=fresh)
     assert "0 created, 1 updated, 0 unchanged" in result.stdout
 
-    engine = catalogue_engine(fresh)
+    engine = make_engine(fresh)
     with Session(engine) as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "import")).all()
         assert [(e.actor, e.organisation_slug) for e in events] == [
@@ -131,13 +138,6 @@ def test_publishing_writes_an_audit_event_per_change(run, seeded, fresh, tmp_pat
         assert updated.before["description"] == listing["description"]
         assert updated.after["description"] == changed["description"]
     engine.dispose()
-
-
-def catalogue_engine(data_dir: Path):
-    from directory.database import make_engine
-    from directory.settings import Settings
-
-    return make_engine(Settings(data_dir=data_dir, database_url="", meili_url=""))
 
 
 @pytest.mark.parametrize("username", ["bob", "nobody"])
@@ -154,6 +154,7 @@ def test_publishing_is_refused_unless_by_an_active_admin(
         assert session.exec(select(Submission)).all() == []
 
 
+@pytest.mark.databases
 def test_a_deactivated_admin_cannot_publish(run, seeded, moderators, tmp_path):
     with Session(seeded) as session:
         accounts.create_moderator(session, "carol", PASSWORD, admin=True)
@@ -257,6 +258,7 @@ def test_an_unreadable_file_is_refused(run, seeded, tmp_path, content, reason):
 # Queueing for moderation ---------------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_import_queues_for_moderation_and_a_second_run_queues_nothing_new(run, seeded, tmp_path):
     edited, unchanged, moved = seed_listings(
         seeded, "bent-bars-project", "bristol-abc", "brighton-abc"
@@ -291,6 +293,7 @@ def test_import_queues_for_moderation_and_a_second_run_queues_nothing_new(run, s
         assert len(session.exec(select(Submission)).all()) == 2
 
 
+@pytest.mark.databases
 def test_a_queued_import_can_be_approved_like_any_submission(run, seeded, moderators, tmp_path):
     (listing,) = seed_listings(seeded, "bent-bars-project")
     listing["email"] = "letters@bentbars.example"

@@ -35,10 +35,12 @@ class Handler(BaseHTTPRequestHandler):
         time.sleep({"/slow": 1.5}.get(self.path, 0.05 if self.path.startswith("/busy") else 0))
         with counts.lock:  # done before the answer leaves, so the next request never overlaps
             counts.active -= 1
-        if self.path in ("/ok", "/slow") or self.path.startswith("/busy"):
+        if self.path.split("?")[0] in ("/ok", "/slow") or self.path.startswith("/busy"):
             self._send(200)
         elif self.path == "/moved":
             self._send(301, {"Location": "/ok"})
+        elif self.path == "/far":
+            self._send(301, {"Location": "/ok?" + "x" * 2100})
         elif self.path == "/loop":
             self._send(302, {"Location": "/loop"})
         elif self.path == "/no-head":
@@ -136,6 +138,7 @@ def test_check_links_records_results_and_moderators_see_failures(
         lambda session: [("alive-group", f"{server}/ok"), ("dead-group", f"{server}/gone")],
     )
     monkeypatch.setenv("DIRECTORY_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("DIRECTORY_DATABASE_URL", settings.database_url)
     result = CliRunner().invoke(main, ["check-links", "--timeout", "2"])
     assert result.exit_code == 0, result.output
     assert "Checked 2 websites: 1 answered, 1 may be down." in result.output
@@ -151,6 +154,7 @@ def test_check_links_records_results_and_moderators_see_failures(
     assert "alive-group" not in page
 
 
+@pytest.mark.databases
 def test_a_fixed_website_is_no_longer_listed_as_down(server, seeded):
     with Session(seeded) as session:
         catalogue.upsert(session, factories.record(slug="g", website=f"{server}/gone"))
@@ -160,3 +164,12 @@ def test_a_fixed_website_is_no_longer_listed_as_down(server, seeded):
         catalogue.upsert(session, factories.record(slug="g", website=f"{server}/ok"))
         session.commit()
         assert linkcheck.failing(session) == []  # the failure was for the old address
+
+
+@pytest.mark.databases
+def test_a_redirect_too_long_to_keep_does_not_lose_the_result(server, session):
+    (result,) = asyncio.run(linkcheck.check([("far", f"{server}/far")]))
+    assert result.ok and result.final_url is None
+    linkcheck.record(session, [result])  # PostgreSQL would refuse it, and the whole run with it
+    session.commit()
+    assert linkcheck.latest(session, "far").ok

@@ -25,6 +25,9 @@ from tests.web import (
     token_of,
 )
 
+# Tests whose outcome rests on the database (decisions, races, audit, slugs) are marked
+# `databases` and run on PostgreSQL too; the others are about pages and run on SQLite only.
+
 MODERATION_PAGES = [
     "/moderate",
     "/moderate?status=all&type=new",
@@ -184,6 +187,7 @@ def test_logout_ends_the_session(moderator_client):
     assert moderator_client.get("/moderate", follow_redirects=False).status_code == 303
 
 
+@pytest.mark.databases
 def test_deactivated_moderator_is_signed_out_at_once(
     moderator_client, second_moderator_client, moderators
 ):
@@ -250,6 +254,7 @@ def test_adding_a_moderator_explains_problems(moderator_client, changes, field, 
 # The queue ---------------------------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_queue_groups_by_listing_oldest_first_with_counts(moderator_client, public_client):
     suggest_edit(public_client, "bent-bars-project", city="Brighton and Hove")
     submit_new(public_client, name="Kakapo Letters")
@@ -403,6 +408,7 @@ def test_approving_a_report_applies_the_correction(moderator_client, public_clie
     assert "No longer active" in public_client.get("/organisations/bent-bars-project").text
 
 
+@pytest.mark.databases
 def test_a_listing_changed_while_reviewing_is_not_silently_overwritten(
     moderator_client, public_client, seeded
 ):
@@ -425,6 +431,7 @@ def test_a_listing_changed_while_reviewing_is_not_silently_overwritten(
 # The double-decision race -------------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_two_moderators_approving_at_once_create_one_organisation(
     moderator_client, second_moderator_client, public_client, seeded
 ):
@@ -451,6 +458,7 @@ def test_two_moderators_approving_at_once_create_one_organisation(
     assert organisations_named(seeded, "Quoll Solidarity") == 1
 
 
+@pytest.mark.databases
 def test_concurrent_approvals_from_two_threads_create_exactly_one_organisation(seeded):
     with Session(seeded, expire_on_commit=False) as session:
         fields = listing_form(name="Racing Group", sources=None)
@@ -489,6 +497,7 @@ def test_concurrent_approvals_from_two_threads_create_exactly_one_organisation(s
         assert [event.action for event in approvals] == ["approve"]
 
 
+@pytest.mark.databases
 def test_new_listings_with_the_same_name_get_distinct_slugs(moderator_client, public_client):
     for _ in range(2):
         submit_new(public_client, name="Bent Bars Project", city="Elsewhere")
@@ -510,6 +519,7 @@ def test_slugify():
 # Audit --------------------------------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_every_decision_is_audited_with_before_and_after(moderator_client, public_client, seeded):
     suggest_edit(public_client, "bent-bars-project", city="Brighton")
     approve(moderator_client, review_url(moderator_client, "Bent Bars Project"))
@@ -553,6 +563,7 @@ def test_submission_and_review_pages_404_for_unknown_ids(moderator_client):
     assert moderator_client.get("/moderate/submissions/999").status_code == 404
 
 
+@pytest.mark.databases
 def test_approval_writes_the_outbox_row_in_the_same_transaction(seeded):
     from directory.models import OutboxEvent
 
@@ -573,6 +584,17 @@ def test_approval_writes_the_outbox_row_in_the_same_transaction(seeded):
         assert session.exec(select(func.count()).select_from(OutboxEvent)).one() == before
         assert moderation.get(session, submission.id).status == "pending"
         assert catalogue.get(session, "bent-bars-project").city != "Hove"
+
+
+@pytest.mark.databases
+def test_lookups_by_keys_no_row_could_have_find_nothing(session):
+    # PostgreSQL raises an error for these (NUL in text, an id beyond INTEGER), SQLite for
+    # an id beyond 64 bits; a visitor typing them must get "not found" from either.
+    assert moderation.get(session, 2**31) is None
+    assert moderation.get(session, 2**64) is None
+    assert moderation.get_by_token(session, "a\x00b") is None
+    assert moderation.history(session, "a\x00b") == []
+    assert catalogue.get(session, "a\x00b") is None
 
 
 def test_word_diff_marks_only_the_changed_words():

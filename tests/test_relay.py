@@ -18,6 +18,8 @@ from directory.search.service import SearchService
 from directory.search.sync import Relay, apply_pending
 from tests import factories
 
+pytestmark = pytest.mark.databases
+
 
 class Flaky:
     """A real embedded index behind a switch that makes it unreachable, as a remote one can be."""

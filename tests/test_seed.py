@@ -187,6 +187,7 @@ def test_broken_toml_names_the_file(tmp_path):
         seed.load(tmp_path)
 
 
+@pytest.mark.databases
 def test_seeding_twice_updates_and_never_duplicates(session, seed_records, tmp_path):
     first = catalogue.upsert_many(session, seed_records)
     session.commit()

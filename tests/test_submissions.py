@@ -454,6 +454,7 @@ def test_xss_in_every_field_renders_escaped_everywhere(client, public_client, mo
 # Changes requested: the submitter sends a corrected version ---------------------------------
 
 
+@pytest.mark.databases
 def test_changes_requested_then_revised(client, public_client, seeded, moderators):
     from tests.web import prefilled, sign_in
 

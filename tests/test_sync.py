@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session
 
 from directory import catalogue
@@ -9,6 +10,8 @@ from directory.search import SearchQuery, backends
 from directory.search.indexing import reindex
 from directory.search.sync import apply_pending
 from tests import factories
+
+pytestmark = pytest.mark.databases
 
 
 def names(backend) -> list[str]:

@@ -8,6 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from directory.web import security
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -53,4 +55,7 @@ def http_error(request: Request, exc: Exception) -> Response:
 
 def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return http_error(request, exc)
+    response = http_error(request, exc)
+    # Starlette sends this page from its outermost layer, outside SecurityHeaders.
+    response.raw_headers.extend(security.headers_for(request.state.settings.base_url))
+    return response

@@ -23,6 +23,7 @@ from directory.records import OrganisationRecord, Text
 HONEYPOT = "homepage"
 CONTACT_MAX = 200
 NOTE_MAX = 2000
+LANGUAGES_MAX = 20  # as many as a listing may hold (OrganisationRecord.languages)
 
 FIELD_LABELS: dict[str, str] = {
     "name": "Name of the group",
@@ -219,10 +220,14 @@ def _listing_input(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, 
 
 
 def _language_codes(value: str, errors: dict[str, str]) -> list[str]:
+    parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+    if len(parts) > LANGUAGES_MAX:
+        # Each name is looked up among thousands of languages: a form full of commas must
+        # not keep the server busy for minutes.
+        errors["languages"] = f"Give at most {LANGUAGES_MAX} languages. {_INVALID['languages']}"
+        return []
     codes, unknown = [], []
-    for part in (p.strip() for p in value.replace(";", ",").split(",")):
-        if not part:
-            continue
+    for part in parts:
         code = _language_code(part)
         if code:
             codes.append(code)

@@ -287,6 +287,8 @@ SCHEMAS: dict[str, Any] = {
                 "description": "HTML from escaped text; matches in <mark>.",
                 "properties": {"name": {"type": "string"}, "description": {"type": "string"}},
             },
+            "region": _nullable_string,
+            "status": {"type": "string", "enum": list(vocab.STATUSES)},
             "distance_km": {"type": "number"},
         },
     },
@@ -428,7 +430,7 @@ def api_page(request: Request) -> Response:
             "parameters": [
                 {
                     "name": p["name"],
-                    "description": p.get("description", ""),
+                    "description": p.get("description", "").replace("`", ""),
                     "choices": p["schema"].get("items", {}).get("enum", []),
                 }
                 for p in operation.get("parameters", [])

@@ -103,13 +103,19 @@ def parse_listing(params: QueryParams) -> ParsedListing:
     if raw:
         try:
             modified_after = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if modified_after.tzinfo is None:
+                modified_after = modified_after.replace(tzinfo=UTC)
+            # Times are stored in UTC; in UTC, "0001-01-01T00:00+01:00" is before year 1,
+            # which Python cannot represent (OverflowError).
+            modified_after = modified_after.astimezone(UTC)
         except ValueError:
+            modified_after = None
             problems["modified_after"] = (
                 "modified_after must be an ISO 8601 date or time, such as 2026-01-31 or "
                 "2026-01-31T12:00:00Z."
             )
-        else:
-            if modified_after.tzinfo is None:
-                modified_after = modified_after.replace(tzinfo=UTC)
+        except OverflowError:
+            modified_after = None
+            problems["modified_after"] = "modified_after must be in the years 1 to 9999, in UTC."
     query = search.query
     return ParsedListing(dict(query.filters), modified_after, query.page, query.per_page, problems)

@@ -143,6 +143,9 @@ def hit_json(hit: Hit) -> dict[str, Any]:
             "services",
             "url",
             "highlight",
+            # Beyond DESIGN's stable shape, added (never removed): what the page also shows.
+            "region",
+            "status",
         )
     }
     if hit.distance_km is not None:

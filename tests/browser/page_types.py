@@ -1,0 +1,70 @@
+"""Every kind of page the directory shows, and how a browser gets to each one.
+
+The accessibility tests run axe-core on each; `make screenshots` photographs each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser import actions
+from tests.browser.site import SAMPLE_SLUG, Site
+
+Opener = Callable[[Page, Site], None]
+
+
+def visit(path: str | Callable[[Site], str]) -> Opener:
+    def open_page(page: Page, site: Site) -> None:
+        page.goto(path(site) if callable(path) else path)
+
+    return open_page
+
+
+def signed_in(path: str | Callable[[Site], str]) -> Opener:
+    def open_page(page: Page, site: Site) -> None:
+        actions.sign_in(page)
+        visit(path)(page, site)
+
+    return open_page
+
+
+def typed_search(page: Page, _site: Site) -> None:
+    page.goto("/search")
+    page.get_by_label("Search for a group").fill("prison")
+    expect(page.locator("#results-heading")).to_contain_text("for “prison”")
+
+
+def submit_with_errors(page: Page, _site: Site) -> None:
+    page.goto("/submit")
+    page.get_by_label("Name of the group").fill("A")
+    page.get_by_role("button", name="Send for review").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+PAGES: dict[str, Opener] = {
+    "home": visit("/"),
+    "search with results": visit("/search?q=books"),
+    "search with filters": visit("/search?q=prison&country=GB&kind=abc-group"),
+    "search as you type": typed_search,
+    "search with no results": visit("/search?q=zzzzqqq"),
+    "search near a place": visit("/search?near=Glasgow"),
+    "search near an unknown place": visit("/search?near=Nowhereville"),
+    "organisation": visit(f"/organisations/{SAMPLE_SLUG}"),
+    "404": visit("/organisations/no-such-group"),
+    "submit": visit("/submit"),
+    "submit with errors": submit_with_errors,
+    "edit": visit(f"/organisations/{SAMPLE_SLUG}/edit"),
+    "report": visit(f"/organisations/{SAMPLE_SLUG}/report"),
+    "submission received": visit(lambda s: f"/submissions/{s.samples.pending_edit_token}?sent=1"),
+    "changes requested": visit(lambda s: f"/submissions/{s.samples.changes_requested_token}"),
+    "revise": visit(lambda s: f"/submissions/{s.samples.changes_requested_token}/revise"),
+    "print": visit("/print?q=books"),
+    "api": visit("/api"),
+    "moderator login": visit("/moderate/login"),
+    "queue": signed_in("/moderate"),
+    "review": signed_in(lambda s: f"/moderate/submissions/{s.samples.pending_edit_id}"),
+    "history": signed_in(f"/moderate/organisations/{SAMPLE_SLUG}/history"),
+    "moderators": signed_in("/moderate/moderators"),
+}

@@ -1,0 +1,179 @@
+"""A real directory for a browser: a seeded data directory, served by uvicorn on loopback.
+
+Used by the browser tests and by `make screenshots`, so both see the same pages.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+from sqlmodel import Session
+
+from directory import accounts, catalogue, moderation, seed
+from directory.database import make_engine, session_scope
+from directory.migrate import upgrade
+from directory.search import backends
+from directory.search.indexing import reindex
+from directory.settings import Settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright's own download is not used
+# Headless, as root, on a machine with no network but loopback: nothing may phone home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOST = "127.0.0.1"
+MODERATOR = "alice"
+MODERATOR_PASSWORD = "a long enough password"
+# A seeded listing with a postal address, the kind of page people print and post.
+SAMPLE_SLUG = "nottingham-black-prisoner-support"
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Submissions made before the server starts, for pages that need one to exist."""
+
+    pending_edit_id: int  # a review page with a field-by-field diff
+    pending_edit_token: str  # its submitter's status page
+    changes_requested_token: str  # a status page that offers "send a corrected version"
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    data_dir: Path
+    samples: Samples
+
+
+def prepare(data_dir: Path, gazetteer: Path) -> tuple[Settings, Samples]:
+    """Migrate, seed and index a fresh data directory; add a moderator and sample submissions."""
+    settings = Settings(
+        data_dir=data_dir,
+        database_url="",
+        search="embedded",
+        meili_url="",
+        gazetteer_path=gazetteer,
+    )
+    engine = make_engine(settings)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        catalogue.upsert_many(session, seed.load(SEED_DIR))
+    with Session(engine) as session:
+        reindex(session, backends.embedded(settings))
+    with session_scope(engine) as session:
+        accounts.create_moderator(session, MODERATOR, MODERATOR_PASSWORD, admin=True)
+        samples = _submissions(session)
+    engine.dispose()
+    return settings, samples
+
+
+def _submissions(session: Session) -> Samples:
+    organisation = catalogue.get(session, SAMPLE_SLUG)
+    assert organisation is not None, f"the seed data has no {SAMPLE_SLUG}"
+    someone = moderation.Submitter(contact="someone@example.net", relation="member")
+    approved = moderation.submit_edit(
+        session, organisation, {"areas_served": ["Nottingham", "Derby"]}, someone
+    )
+    moderation.approve(
+        session, approved, moderation.proposed_values(session, approved), moderator=MODERATOR
+    )
+    pending = moderation.submit_edit(
+        session,
+        organisation,
+        {"founded_year": 1990, "languages": ["en", "pa"]},
+        moderation.Submitter(contact="someone@example.net", note="They also work in Punjabi."),
+    )
+    returned = moderation.submit_new(
+        session,
+        {
+            "name": "Sample Letters Collective",
+            "kind": "regional-network",
+            "description": "Writes letters to people held in prisons across the north of England.",
+            "focus": ["all-prisoners"],
+            "services": ["letter-writing"],
+            "status": "active",
+            "country": "GB",
+            "city": "Leeds",
+        },
+        someone,
+    )
+    moderation.request_changes(
+        session, returned, moderator=MODERATOR, reason="Please add a website or an address."
+    )
+    assert pending.id is not None
+    return Samples(pending.id, pending.token, returned.token)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serve(settings: Settings, log: Path) -> Iterator[str]:
+    """Run the app with uvicorn in a child process, as `make run` does; yield its address."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DIRECTORY_DATA_DIR": str(settings.data_dir),
+        "DIRECTORY_DATABASE_URL": settings.database_url,
+        "DIRECTORY_GAZETTEER_PATH": str(settings.gazetteer_path),
+        "DIRECTORY_SEARCH": "embedded",
+        "MEILI_URL": "",
+    }
+    command = [sys.executable, "-m", "uvicorn", "--factory", "directory.app:create_app"]
+    command += ["--host", HOST, "--port", str(port), "--no-access-log"]
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT)
+        url = f"http://{HOST}:{port}"
+        try:
+            _wait_until_up(url, server, log)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server stopped at start-up:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer within 30 s:\n{log.read_text()}")
+
+
+@contextmanager
+def running(data_dir: Path, gazetteer: Path) -> Iterator[Site]:
+    settings, samples = prepare(data_dir, gazetteer)
+    with serve(settings, data_dir / "server.log") as url:
+        yield Site(url, data_dir, samples)
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -20,8 +20,10 @@ lint: install-test
 	$(BIN)/ruff check directory tests scripts
 	$(BIN)/ruff format --check directory tests scripts
 
+# Figures, not pass/fail: search at 10,000 and 100,000 listings, then HTTP load on 127.0.0.1.
 bench: install-test
 	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/loadtest.py
 
 # Every page type at 375 px and 1280 px wide, into screenshots/ (not kept in git).
 screenshots: install-test browser-deps

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test browser-deps screenshots migrate seed reindex lint bench clean
+.PHONY: run test install install-test browser-deps screenshots migrate seed reindex lint bench clean audit
 
 run: install
 	$(BIN)/directory migrate
@@ -14,6 +14,7 @@ run: install
 	$(BIN)/directory serve --host $(HOST) --port $(PORT)
 
 test: install-test browser-deps
+	$(BIN)/python scripts/audit.py
 	$(BIN)/python -m pytest
 
 lint: install-test
@@ -57,7 +58,7 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.python-ok pyproject.toml
@@ -73,3 +74,9 @@ migrate seed reindex: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info tests/browser/node_modules screenshots
+
+# Known vulnerabilities in every installed package, from the package index's advisory data
+# (scripts/audit.py says why not pip-audit). `make test` runs it too; --strict here also
+# fails on any package it could not audit.
+audit: install-test
+	$(BIN)/python scripts/audit.py --strict

@@ -36,6 +36,9 @@ from directory.web.security import SecurityHeaders
 from directory.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+# zlib's level 4 sends 2-3% more bytes than level 9 for our pages and JSON, and takes 30-50%
+# less time: at level 9, compression was a third of the server's time per search request.
+GZIP_LEVEL = 4
 
 ROUTES = [
     Route("/", pages.home, name="home"),
@@ -106,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "engine": engine,
                 "search": search,
                 "search_sync": search_sync,
-                "templates": make_templates(),
+                "templates": make_templates(reload=settings.debug),
             }
         finally:
             search_sync.stop()
@@ -127,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 https_only=settings.base_url.startswith("https://"),
             ),
             Middleware(RateLimitState, secret_key=settings.secret_key),
-            Middleware(GZipMiddleware, minimum_size=800),
+            Middleware(GZipMiddleware, minimum_size=800, compresslevel=GZIP_LEVEL),
         ],
         exception_handlers={
             400: errors.http_error,

@@ -72,6 +72,7 @@ def mixed(rng: random.Random) -> str:
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
+    by_page: dict[str, list[float]] = field(default_factory=dict)  # latencies per kind of page
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -152,11 +153,12 @@ async def drive(base: str, paths, connections: int, seconds: float, max_requests
     async def worker(seed: int) -> None:
         rng = random.Random(seed)
         # Requests are prepared before the clock starts: the driver's own work stays small.
-        prepared = [request_bytes(paths(rng)) for _ in range(256)]
+        chosen = [paths(rng) for _ in range(256)]
+        prepared = [(page_kind(path), request_bytes(path)) for path in chosen]
         connection = Connection(host, int(port))
         n = 0
         while time.perf_counter() < deadline and next(budget, None) is not None:
-            request = prepared[n % len(prepared)]
+            kind, request = prepared[n % len(prepared)]
             n += 1
             started = time.perf_counter()
             try:
@@ -165,7 +167,9 @@ async def drive(base: str, paths, connections: int, seconds: float, max_requests
                 run.errors += 1
                 await connection.close()
                 continue
-            run.latencies.append(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            run.latencies.append(elapsed)
+            run.by_page.setdefault(kind, []).append(elapsed)
             run.bytes_received += size
             run.statuses[status] = run.statuses.get(status, 0) + 1
             if status >= 400:
@@ -183,6 +187,13 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def page_kind(path: str) -> str:
+    """/organisations/abc-dresden -> /organisations/{slug}; /search?q=x -> /search."""
+    route = path.split("?")[0]
+    parts = route.split("/")
+    return "/".join(parts[:-1] + ["{slug}"]) if "organisations" in parts[-2:-1] else route
+
+
 def report(label: str, run: Run) -> float:
     ms = [v * 1000 for v in run.latencies] or [0.0]
     rate = len(run.latencies) / run.seconds if run.seconds else 0.0
@@ -191,6 +202,13 @@ def report(label: str, run: Run) -> float:
         f"p50 {statistics.median(ms):6.2f} ms  p95 {percentile(ms, 0.95):6.2f} ms  "
         f"p99 {percentile(ms, 0.99):6.2f} ms  errors {run.errors}  statuses {run.statuses}"
     )
+    if len(run.by_page) > 1:
+        for kind, latencies in sorted(run.by_page.items()):
+            page = [v * 1000 for v in latencies]
+            print(
+                f"  {kind:30} {len(page):6d} req {'':15}p50 {statistics.median(page):6.2f} ms"
+                f"  p95 {percentile(page, 0.95):6.2f} ms  p99 {percentile(page, 0.99):6.2f} ms"
+            )
     return rate
 
 

@@ -21,3 +21,28 @@ def test_changes_made_by_another_process_are_seen(tmp_path):
     assert slugs(index, "newcomer") == ["newcomer"]
     other.rebuild([factories.document(slug="only-one", name="Only One")])
     assert slugs(index) == ["only-one"]
+
+
+def test_an_answer_given_before_a_change_is_never_given_after_it(tmp_path):
+    # Recent answers are kept in memory; every write to the file must drop them, even one in
+    # the same clock tick as the last that leaves the file's size as it was.
+    index = EmbeddedSearch(tmp_path / "search.sqlite3")
+    index.rebuild([factories.document(slug="group", name="Group 00")])
+    other = EmbeddedSearch(tmp_path / "search.sqlite3")
+    for n in range(1, 40):
+        name = f"Group {n:02d}"
+        other.upsert([factories.document(slug="group", name=name)])
+        assert [hit.name for hit in index.search(SearchQuery(q="group")).hits] == [name]
+
+
+def test_a_query_asked_again_is_answered_from_memory_until_the_index_changes(tmp_path):
+    index = EmbeddedSearch(tmp_path / "search.sqlite3")
+    index.rebuild([factories.document(slug="first", name="First Group")])
+    query = SearchQuery(q="first")
+    assert index.cached(query) is None  # never asked: only search() may answer it
+    answer = index.search(query)
+    assert index.cached(query) is answer
+    assert index.cached(SearchQuery(q="first", page=2)) is None
+    index.upsert([factories.document(slug="second", name="First Second")])
+    assert index.cached(query) is None
+    assert slugs(index, "first") == ["first", "second"]

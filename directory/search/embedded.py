@@ -22,7 +22,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +71,10 @@ _GROUPS = {
 # query rather than as a union of the terms' postings.
 _PREFIX_EXPANSION_LIMIT = 64
 _CACHE_ENTRIES = 50_000
+# Answers to whole queries kept per state of the index (a page of hits each, a few KB).
+_RESULTS_CACHED = 1_000
+_CHANGE_COUNTER_OFFSET = 24  # in the database file's header (sqlite.org/fileformat.html)
+FileKey = tuple[int, int, int, bytes]
 # Within a ranking tier a page is cut from alphabetical order: by sorting the tier when it is
 # small against the whole index, or else by walking the alphabetical list and keeping members.
 _SORT_TIER_FRACTION = 16
@@ -80,7 +84,7 @@ _SORT_TIER_FRACTION = 16
 class _Snapshot:
     """What is loaded from one state of the index file."""
 
-    key: tuple[int, int, int]
+    key: FileKey
     universe: BitMap
     facets: dict[str, dict[str, BitMap]]
     terms: list[str]
@@ -90,6 +94,9 @@ class _Snapshot:
     # (latitude, longitude, id) of every document with coordinates, by latitude.
     located: list[tuple[float, float, int]]
     postings: OrderedDict[tuple[str, str], BitMap] = field(default_factory=OrderedDict)
+    # Whole answers to recent queries: the same few searches come again and again (and each
+    # word typed into the search box is one), and this state of the index answers them alike.
+    results: OrderedDict[Hashable, SearchResults] = field(default_factory=OrderedDict)
     variants: dict[str, list[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -165,7 +172,32 @@ class EmbeddedSearch:
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
+        found = self.cached(query)
+        if found is not None:
+            return found
         snapshot = self._current()
+        key = _query_key(query)
+        found = self._search(snapshot, query)
+        with snapshot.lock:
+            snapshot.results[key] = found
+            if len(snapshot.results) > _RESULTS_CACHED:
+                snapshot.results.popitem(last=False)
+        return found
+
+    def cached(self, query: SearchQuery) -> SearchResults | None:
+        """The answer to a query asked recently, if the index is unchanged since: no search,
+        no loading, so it may be called where blocking is not allowed (the event loop)."""
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.key != _file_key(self.path):
+            return None
+        key = _query_key(query)
+        with snapshot.lock:
+            found = snapshot.results.get(key)
+            if found is not None:
+                snapshot.results.move_to_end(key)
+            return found
+
+    def _search(self, snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         words = text.words(query.q)
         plan = None
         # Like Meilisearch's "last" matching strategy: when no document holds every word,
@@ -335,10 +367,17 @@ class EmbeddedSearch:
         return local.connection  # type: ignore[no-any-return]
 
 
-def _file_key(path: Path) -> tuple[int, int, int]:
-    """Changes whenever the file is written to or replaced."""
-    stat = os.stat(path)
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+def _file_key(path: Path) -> FileKey:
+    """Changes whenever the file is written to or replaced. The time and size alone could miss
+    a write in the same clock tick that left the size alone; SQLite's file change counter (a
+    header field every commit raises, in the rollback-journal mode the index uses) cannot."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        stat = os.fstat(descriptor)
+        counter = os.pread(descriptor, 4, _CHANGE_COUNTER_OFFSET)
+    finally:
+        os.close(descriptor)
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size, counter)
 
 
 @contextmanager
@@ -354,6 +393,11 @@ def _writing(path: Path) -> Iterator[sqlite3.Connection]:
             yield connection
     finally:
         connection.close()
+
+
+def _query_key(query: SearchQuery) -> Hashable:
+    filters = tuple(sorted((name, tuple(values)) for name, values in query.filters.items()))
+    return (query.q, filters, query.near, query.page, query.per_page)
 
 
 def _typo_variants(snapshot: _Snapshot, word: str) -> list[str]:

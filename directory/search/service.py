@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from directory.search.embedded import EmbeddedSearch
 from directory.search.errors import SearchUnavailable
 from directory.search.interface import SearchBackend, SearchQuery, SearchResults
 
@@ -24,7 +25,7 @@ RETRY_AFTER_SECONDS = 15.0
 class SearchService:
     def __init__(
         self,
-        embedded: SearchBackend,
+        embedded: EmbeddedSearch,
         primary: SearchBackend | None = None,
         retry_after: float = RETRY_AFTER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
@@ -52,6 +53,13 @@ class SearchService:
                 self._recovered()
                 return results
         return self.embedded.search(query)
+
+    def cached(self, query: SearchQuery) -> SearchResults | None:
+        """An answer at hand without blocking, when the embedded index is serving and was
+        asked the same recently; else None, and search() must be called (off the event loop)."""
+        if self.serving != self.embedded.name:
+            return None
+        return self.embedded.cached(query)
 
     def health(self) -> dict[str, dict[str, Any]]:
         report = {self.embedded.name: self.embedded.health()}

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from directory import catalogue
-from directory.database import session_scope
+from directory.database import read_one, session_scope
 from directory.web import presenters, searching
 from directory.web.params import parse_listing
 
 
-def search(request: Request) -> JSONResponse:
-    searched = searching.run(request)
+async def search(request: Request) -> JSONResponse:
+    searched = await searching.run_in_loop(request)
     parsed = searched.parsed
     if parsed.problems:
         return JSONResponse({"error": "invalid parameters", "fields": parsed.problems}, 400)
@@ -37,9 +40,14 @@ def organisations(request: Request) -> JSONResponse:
     )
 
 
-def organisation(request: Request) -> JSONResponse:
-    with session_scope(request.state.engine) as session:
-        found = catalogue.get(session, request.path_params["slug"])
-        if found is None:
-            raise HTTPException(404, "No organisation has that address.")
-        return JSONResponse(presenters.organisation_json(found))
+async def organisation(request: Request) -> JSONResponse:
+    slug = request.path_params["slug"]
+    found = await read_one(request.state.engine, lambda session: _organisation_json(session, slug))
+    return JSONResponse(found)
+
+
+def _organisation_json(session: Session, slug: str) -> dict[str, Any]:
+    found = catalogue.get(session, slug)
+    if found is None:
+        raise HTTPException(404, "No organisation has that address.")
+    return presenters.organisation_json(found)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from directory import catalogue
-from directory.database import session_scope
+from directory.database import read_one
 from directory.search import SearchQuery
 from directory.web import presenters, searching
 from directory.web.params import RADIUS_CHOICES_KM
 
 
-def home(request: Request) -> Response:
-    results = request.state.search.search(SearchQuery(per_page=1))
+async def home(request: Request) -> Response:
+    results = await searching.results(request.state, SearchQuery(per_page=1))
     return request.state.templates.TemplateResponse(
         request,
         "index.html",
@@ -22,8 +25,8 @@ def home(request: Request) -> Response:
     )
 
 
-def search(request: Request) -> Response:
-    searched = searching.run(request)
+async def search(request: Request) -> Response:
+    searched = await searching.run_in_loop(request)
     parsed, results = searched.parsed, searched.results
     query = parsed.query
     links = presenters.SearchLinks(query, parsed.near, parsed.radius_km)
@@ -50,12 +53,16 @@ def search(request: Request) -> Response:
     )
 
 
-def organisation(request: Request) -> Response:
-    with session_scope(request.state.engine) as session:
-        found = catalogue.get(session, request.path_params["slug"])
-        if found is None:
-            raise HTTPException(404)
-        page = presenters.organisation_page(found)
+async def organisation(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    page = await read_one(request.state.engine, lambda session: _organisation_page(session, slug))
     return request.state.templates.TemplateResponse(
         request, "organisation.html", {"organisation": page}
     )
+
+
+def _organisation_page(session: Session, slug: str) -> dict[str, Any]:
+    found = catalogue.get(session, slug)
+    if found is None:
+        raise HTTPException(404)
+    return presenters.organisation_page(found)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -111,7 +111,7 @@ def pagination(links: SearchLinks, results: SearchResults) -> dict[str, Any]:
 
 def hit_card(hit: Hit) -> dict[str, Any]:
     return {
-        **asdict(hit),
+        **vars(hit),  # shallow: asdict would deep-copy every list, for every hit
         "kind_label": vocab.KINDS.get(hit.kind, hit.kind),
         "place": place(hit.city, hit.region, hit.country),
         "focus_labels": [vocab.FOCUS.get(tag, tag) for tag in hit.focus],

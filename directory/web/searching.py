@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.requests import Request
 
 from directory import places
-from directory.search import MAX_PER_PAGE, SearchResults
+from directory.search import MAX_PER_PAGE, SearchQuery, SearchResults
 from directory.web.params import ParsedSearch, parse_search
 
 
@@ -20,10 +22,31 @@ class Searched:
 
 def run(request: Request) -> Searched:
     """Parse the query string, find the place if one is asked for, and search."""
+    return _search(request.state, parse_search(request.query_params))
+
+
+async def run_in_loop(request: Request) -> Searched:
+    """As run(), for async endpoints: a query asked recently is answered from memory at once;
+    any other is searched in a worker thread, since that may read the index from disk or ask
+    Meilisearch over the network, and the event loop must not wait on either."""
     parsed = parse_search(request.query_params)
+    if not parsed.near:
+        return Searched(parsed, await results(request.state, parsed.query), None)
+    return await run_in_threadpool(_search, request.state, parsed)
+
+
+async def results(state: State, query: SearchQuery) -> SearchResults:
+    """The results of a query, from memory if it was asked recently, else from a worker."""
+    found = state.search.cached(query)
+    if found is None:
+        found = await run_in_threadpool(state.search.search, query)
+    return found  # type: ignore[no-any-return]
+
+
+def _search(state: State, parsed: ParsedSearch) -> Searched:
     place = None
     if parsed.near:
-        place = places.resolve(request.state.settings.gazetteer_path, parsed.near)
+        place = places.resolve(state.settings.gazetteer_path, parsed.near)
         if place is None:
             parsed.problems["near"] = (
                 f"We could not find a place called “{parsed.near}”. Try the name of a town or "
@@ -32,7 +55,7 @@ def run(request: Request) -> Searched:
         else:
             near = (place.latitude, place.longitude, float(parsed.radius_km))
             parsed.query = replace(parsed.query, near=near)
-    return Searched(parsed, request.state.search.search(parsed.query), place)
+    return Searched(parsed, state.search.search(parsed.query), place)
 
 
 PRINT_LIMIT = 1000

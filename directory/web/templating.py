@@ -56,9 +56,11 @@ def thousands(value: int) -> str:
     return f"{value:,}"
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(reload: bool = False) -> Jinja2Templates:
+    """With reload, an edited template is read again (a file check at every page)."""
     templates = Jinja2Templates(directory=TEMPLATES)
     environment = templates.env
+    environment.auto_reload = reload
     # Escaped everywhere but plain-text templates, which are served as text/plain.
     environment.autoescape = select_autoescape(disabled_extensions=("txt",), default=True)
     environment.trim_blocks = True

@@ -21,6 +21,7 @@ from directory.migrate import upgrade
 from directory.search import backends
 from directory.search.indexing import reindex
 from directory.settings import Settings
+from tests import factories
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 
@@ -32,13 +33,7 @@ def seed_records():
 
 @pytest.fixture
 def settings(tmp_path: Path, gazetteer: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        search="embedded",
-        meili_url="",
-        gazetteer_path=gazetteer,
-    )
+    return factories.site_settings(tmp_path, gazetteer, database_url)
 
 
 # Database backends -----------------------------------------------------------------------

@@ -1,15 +1,29 @@
-"""Factories for organisations: valid by default, any field overridable."""
+"""Factories for organisations and test sites: valid by default, any field overridable."""
 
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 from directory.models import Organisation
 from directory.records import OrganisationRecord
 from directory.search import documents
+from directory.settings import Settings
 
 _serial = itertools.count(1)
+
+
+def site_settings(data_dir: Path, gazetteer: Path, database_url: str = "") -> Settings:
+    """A site of its own for a test: embedded search only, the test gazetteer, and SQLite in
+    data_dir unless another database is given."""
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        search="embedded",
+        meili_url="",
+        gazetteer_path=gazetteer,
+    )
 
 
 def record_values(**overrides: Any) -> dict[str, Any]:

@@ -203,13 +203,7 @@ def _generous_limits() -> ratelimit.RateLimits:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, gazetteer: Path, seed_records) -> Iterator[Site]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("hostile"),
-        database_url="",
-        search="embedded",
-        meili_url="",
-        gazetteer_path=gazetteer,
-    )
+    settings = factories.site_settings(tmp_path_factory.mktemp("hostile"), gazetteer)
     engine = make_engine(settings)
     upgrade(engine)
     _count_writes(engine)

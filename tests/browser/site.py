@@ -25,6 +25,7 @@ from directory.migrate import upgrade
 from directory.search import backends
 from directory.search.indexing import reindex
 from directory.settings import Settings
+from tests import factories
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
@@ -66,13 +67,7 @@ class Site:
 
 def prepare(data_dir: Path, gazetteer: Path) -> tuple[Settings, Samples]:
     """Migrate, seed and index a fresh data directory; add a moderator and sample submissions."""
-    settings = Settings(
-        data_dir=data_dir,
-        database_url="",
-        search="embedded",
-        meili_url="",
-        gazetteer_path=gazetteer,
-    )
+    settings = factories.site_settings(data_dir, gazetteer)
     engine = make_engine(settings)
     upgrade(engine)
     with session_scope(engine) as session:

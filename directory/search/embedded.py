@@ -100,6 +100,19 @@ class _Snapshot:
     variants: dict[str, list[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def remembered(self, key: Hashable) -> SearchResults | None:
+        with self.lock:
+            found = self.results.get(key)
+            if found is not None:
+                self.results.move_to_end(key)
+            return found
+
+    def remember(self, key: Hashable, results: SearchResults) -> None:
+        with self.lock:
+            self.results[key] = results
+            if len(self.results) > _RESULTS_CACHED:
+                self.results.popitem(last=False)
+
 
 @dataclass
 class _Plan:
@@ -172,16 +185,12 @@ class EmbeddedSearch:
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        found = self.cached(query)
-        if found is not None:
-            return found
         snapshot = self._current()
         key = _query_key(query)
-        found = self._search(snapshot, query)
-        with snapshot.lock:
-            snapshot.results[key] = found
-            if len(snapshot.results) > _RESULTS_CACHED:
-                snapshot.results.popitem(last=False)
+        found = snapshot.remembered(key)
+        if found is None:
+            found = self._search(snapshot, query)
+            snapshot.remember(key, found)
         return found
 
     def cached(self, query: SearchQuery) -> SearchResults | None:
@@ -190,12 +199,7 @@ class EmbeddedSearch:
         snapshot = self._snapshot
         if snapshot is None or snapshot.key != _file_key(self.path):
             return None
-        key = _query_key(query)
-        with snapshot.lock:
-            found = snapshot.results.get(key)
-            if found is not None:
-                snapshot.results.move_to_end(key)
-            return found
+        return snapshot.remembered(_query_key(query))
 
     def _search(self, snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         words = text.words(query.q)

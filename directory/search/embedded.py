@@ -26,7 +26,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pyroaring import BitMap
 from rapidfuzz import process
@@ -80,6 +80,36 @@ FileKey = tuple[int, int, int, bytes]
 _SORT_TIER_FRACTION = 16
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Recent(Generic[K, V]):
+    """The most recently used values, up to a limit; safe to share between threads."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 @dataclass
 class _Snapshot:
     """What is loaded from one state of the index file."""
@@ -93,25 +123,15 @@ class _Snapshot:
     position: dict[int, int]
     # (latitude, longitude, id) of every document with coordinates, by latitude.
     located: list[tuple[float, float, int]]
-    postings: OrderedDict[tuple[str, str], BitMap] = field(default_factory=OrderedDict)
+    postings: _Recent[tuple[str, str], BitMap] = field(
+        default_factory=lambda: _Recent(_CACHE_ENTRIES)
+    )
     # Whole answers to recent queries: the same few searches come again and again (and each
     # word typed into the search box is one), and this state of the index answers them alike.
-    results: OrderedDict[Hashable, SearchResults] = field(default_factory=OrderedDict)
+    results: _Recent[Hashable, SearchResults] = field(
+        default_factory=lambda: _Recent(_RESULTS_CACHED)
+    )
     variants: dict[str, list[str]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def remembered(self, key: Hashable) -> SearchResults | None:
-        with self.lock:
-            found = self.results.get(key)
-            if found is not None:
-                self.results.move_to_end(key)
-            return found
-
-    def remember(self, key: Hashable, results: SearchResults) -> None:
-        with self.lock:
-            self.results[key] = results
-            if len(self.results) > _RESULTS_CACHED:
-                self.results.popitem(last=False)
 
 
 @dataclass
@@ -187,10 +207,10 @@ class EmbeddedSearch:
     def search(self, query: SearchQuery) -> SearchResults:
         snapshot = self._current()
         key = _query_key(query)
-        found = snapshot.remembered(key)
+        found = snapshot.results.get(key)
         if found is None:
             found = self._search(snapshot, query)
-            snapshot.remember(key, found)
+            snapshot.results.put(key, found)
         return found
 
     def cached(self, query: SearchQuery) -> SearchResults | None:
@@ -199,7 +219,7 @@ class EmbeddedSearch:
         snapshot = self._snapshot
         if snapshot is None or snapshot.key != _file_key(self.path):
             return None
-        return snapshot.remembered(_query_key(query))
+        return snapshot.results.get(_query_key(query))
 
     def _search(self, snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         words = text.words(query.q)
@@ -279,17 +299,11 @@ class EmbeddedSearch:
         )
 
     def _cached(self, snapshot: _Snapshot, key: tuple[str, str], expression: str) -> BitMap:
-        with snapshot.lock:
-            found = snapshot.postings.get(key)
-            if found is not None:
-                snapshot.postings.move_to_end(key)
-                return found
-        rows = self._reader().execute("SELECT rowid FROM fts WHERE fts MATCH ?", (expression,))
-        found = BitMap(row[0] for row in rows)
-        with snapshot.lock:
-            snapshot.postings[key] = found
-            if len(snapshot.postings) > _CACHE_ENTRIES:
-                snapshot.postings.popitem(last=False)
+        found = snapshot.postings.get(key)
+        if found is None:
+            rows = self._reader().execute("SELECT rowid FROM fts WHERE fts MATCH ?", (expression,))
+            found = BitMap(row[0] for row in rows)
+            snapshot.postings.put(key, found)
         return found
 
     def _ids_named(self, name: str) -> BitMap:

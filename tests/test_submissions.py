@@ -262,14 +262,13 @@ def test_sliding_window_forgets_old_events():
 
 
 def test_the_rate_limit_key_is_not_the_address(client):
-    from directory.web.ratelimit import RateLimitState
+    from directory.web.ratelimit import ClientKeys
 
-    key = RateLimitState(lambda *a: None, "secret").client_key({"client": ("203.0.113.9", 1)})
+    key = ClientKeys("secret").of("203.0.113.9")
     assert "203.0.113.9" not in key
-    other = RateLimitState(lambda *a: None, "other secret").client_key(
-        {"client": ("203.0.113.9", 1)}
-    )
-    assert key != other
+    assert key == ClientKeys("secret").of("203.0.113.9")
+    assert key != ClientKeys("other secret").of("203.0.113.9")
+    assert key != ClientKeys("secret").of("203.0.113.10")
 
 
 def test_a_body_over_the_limit_gets_a_friendly_413(client, seeded):

@@ -21,18 +21,19 @@ import json
 import os
 import sqlite3
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from pyroaring import BitMap
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from directory import vocab
+from directory.recent import Recent
 from directory.search import geo, highlight, synonyms, text
 from directory.search.documents import facet_values
 from directory.search.interface import Document, Hit, SearchQuery, SearchResults
@@ -80,36 +81,6 @@ FileKey = tuple[int, int, int, bytes]
 _SORT_TIER_FRACTION = 16
 
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class _Recent(Generic[K, V]):
-    """The most recently used values, up to a limit; safe to share between threads."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self.limit:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
 @dataclass
 class _Snapshot:
     """What is loaded from one state of the index file."""
@@ -123,13 +94,13 @@ class _Snapshot:
     position: dict[int, int]
     # (latitude, longitude, id) of every document with coordinates, by latitude.
     located: list[tuple[float, float, int]]
-    postings: _Recent[tuple[str, str], BitMap] = field(
-        default_factory=lambda: _Recent(_CACHE_ENTRIES)
+    postings: Recent[tuple[str, str], BitMap] = field(
+        default_factory=lambda: Recent(_CACHE_ENTRIES)
     )
     # Whole answers to recent queries: the same few searches come again and again (and each
     # word typed into the search box is one), and this state of the index answers them alike.
-    results: _Recent[Hashable, SearchResults] = field(
-        default_factory=lambda: _Recent(_RESULTS_CACHED)
+    results: Recent[Hashable, SearchResults] = field(
+        default_factory=lambda: Recent(_RESULTS_CACHED)
     )
     variants: dict[str, list[str]] = field(default_factory=dict)
 
@@ -212,6 +183,14 @@ class EmbeddedSearch:
             found = self._search(snapshot, query)
             snapshot.results.put(key, found)
         return found
+
+    def state(self) -> FileKey | None:
+        """Changes whenever the index does (a write from any process, or a rebuild): whatever
+        was made from the index at one state holds while it is unchanged. None if unreadable."""
+        try:
+            return _file_key(self.path)
+        except OSError:
+            return None
 
     def cached(self, query: SearchQuery) -> SearchResults | None:
         """The answer to a query asked recently, if the index is unchanged since: no search,

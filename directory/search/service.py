@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from directory.search.embedded import EmbeddedSearch
@@ -60,6 +60,14 @@ class SearchService:
         if self.serving != self.embedded.name:
             return None
         return self.embedded.cached(query)
+
+    def state(self) -> Hashable | None:
+        """A value that changes whenever search answers may: the embedded index's state when
+        it is the only backend. None otherwise (Meilisearch may change unseen, from another
+        process), and then nothing made from answers should be kept."""
+        if self.primary is not None:
+            return None
+        return self.embedded.state()
 
     def health(self) -> dict[str, dict[str, Any]]:
         report = {self.embedded.name: self.embedded.health()}

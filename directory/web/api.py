@@ -7,15 +7,17 @@ from typing import Any
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from directory import catalogue
 from directory.database import read_one, session_scope
 from directory.web import presenters, searching
 from directory.web.params import parse_listing
+from directory.web.remembered import remembered
 
 
-async def search(request: Request) -> JSONResponse:
+@remembered
+async def search(request: Request) -> Response:
     searched = await searching.run_in_loop(request)
     parsed = searched.parsed
     if parsed.problems:

@@ -23,7 +23,7 @@ from directory.web import submission_presenters as present
 from directory.web.auth import SignedIn, admin_required, moderator_required
 from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
-from directory.web.ratelimit import limits_of, minutes
+from directory.web.ratelimit import client_key, limits_of, minutes
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def login(request: Request, form: FormData | None) -> Response:
             page.errors[name] = forms.REQUIRED[name]
     if page.errors:
         return _login_page(request, page, 400)
-    limits, client = limits_of(request), request.state.client_key
+    limits, client = limits_of(request), client_key(request)
     wait = max(
         limits.login_per_user.retry_after(username), limits.login_per_client.retry_after(client)
     )

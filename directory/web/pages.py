@@ -14,8 +14,10 @@ from directory.database import read_one
 from directory.search import SearchQuery
 from directory.web import presenters, searching
 from directory.web.params import RADIUS_CHOICES_KM
+from directory.web.remembered import remembered
 
 
+@remembered
 async def home(request: Request) -> Response:
     results = await searching.results(request.state, SearchQuery(per_page=1))
     return request.state.templates.TemplateResponse(
@@ -25,6 +27,7 @@ async def home(request: Request) -> Response:
     )
 
 
+@remembered
 async def search(request: Request) -> Response:
     searched = await searching.run_in_loop(request)
     parsed, results = searched.parsed, searched.results

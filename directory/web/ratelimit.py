@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_KEYS = 50_000
 
@@ -79,27 +78,13 @@ def default_limits() -> RateLimits:
     )
 
 
-class RateLimitState:
-    """Middleware that owns this process's rate limits and hands them to each request.
+class ClientKeys:
+    """Turns a client's address into its rate-limit key, only when a limited action asks."""
 
-    Handlers read `request.state.rate_limits` and `request.state.client_key`.
-    """
-
-    def __init__(self, app: ASGIApp, secret_key: str, limits: RateLimits | None = None) -> None:
-        self.app = app
-        self.limits = limits or default_limits()
+    def __init__(self, secret_key: str) -> None:
         self._key = hashlib.sha256(b"client-key:" + secret_key.encode()).digest()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            state = scope.setdefault("state", {})
-            state["rate_limits"] = self.limits
-            state["client_key"] = self.client_key(scope)
-        await self.app(scope, receive, send)
-
-    def client_key(self, scope: Scope) -> str:
-        client = scope.get("client")
-        address = client[0] if client else "unknown"
+    def of(self, address: str) -> str:
         return hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -109,4 +94,11 @@ def minutes(seconds: int) -> str:
 
 
 def limits_of(request: Request) -> RateLimits:
+    """This process's rate limits (made in the app's lifespan)."""
     return request.state.rate_limits  # type: ignore[no-any-return]
+
+
+def client_key(request: Request) -> str:
+    """The key the request's client is counted under: never its address itself."""
+    keys: ClientKeys = request.state.client_keys
+    return keys.of(request.client.host if request.client else "unknown")

@@ -18,7 +18,7 @@ from directory.web import csrf, forms
 from directory.web import submission_presenters as present
 from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
-from directory.web.ratelimit import limits_of, minutes
+from directory.web.ratelimit import client_key, limits_of, minutes
 
 EXPIRED = "This form had expired, so nothing was sent. Check your answers and send it again."
 
@@ -133,7 +133,7 @@ def _refused(request: Request, form: FormData) -> tuple[int, str] | None:
     """Why a public form is refused before its content is even looked at, if it is."""
     if not csrf.is_valid(request, form):
         return 403, EXPIRED
-    wait = limits_of(request).submissions.retry_after(request.state.client_key)
+    wait = limits_of(request).submissions.retry_after(client_key(request))
     if wait:
         return 429, (
             "You have sent several suggestions in the last few minutes. Please wait "
@@ -149,7 +149,7 @@ def _only(parsed: Form, message: str) -> Form:
 
 
 def _received(request: Request, submission: Submission) -> Response:
-    limits_of(request).submissions.hit(request.state.client_key)
+    limits_of(request).submissions.hit(client_key(request))
     return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
 
 
@@ -224,7 +224,7 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int) -
     headers = dict(NO_STORE)
     if status == 429:
         headers["retry-after"] = str(
-            limits_of(request).submissions.retry_after(request.state.client_key)
+            limits_of(request).submissions.retry_after(client_key(request))
         )
     context = {**context, "csrf_token": csrf.token(request)}
     return request.state.templates.TemplateResponse(

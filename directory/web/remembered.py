@@ -1,0 +1,150 @@
+"""Pages made from the search index alone, kept finished while the index is unchanged; and
+conditional requests for them (ETag, 304 Not Modified).
+
+The home page, the search page and /api/search depend only on their address, the day (pages
+print the date) and the search index. While the index is unchanged the same address gets the
+same bytes, so the finished body is kept, compressed once: asked again, it is sent without
+searching, rendering, encoding or compressing anything. Its ETag lets a browser that already
+has the page ask whether it changed and get "304 Not Modified" with no body, which matters to
+people paying for every megabyte on a phone.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from directory.recent import Recent
+from directory.web import compression
+
+KEPT = 1_000  # finished bodies, over all addresses and index states
+LARGEST_KEPT = 256 * 1024  # bytes; larger pages are made afresh every time
+# Browsers may keep these, but ask each time whether they changed (a 304 costs ~200 bytes).
+CACHE_CONTROL = "no-cache"
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One finished page, ready to send in either encoding, or as "not modified"."""
+
+    body: bytes
+    gzipped: bytes | None  # None when too small to be worth compressing
+    etag: str
+    headers: Headers  # for the body as it is
+    gzipped_headers: Headers
+    not_modified_headers: Headers
+
+    @classmethod
+    def of(cls, response: Response) -> Finished:
+        body = bytes(response.body)
+        gzipped = compression.gzipped(body)
+        # Weak: the identity and gzip bodies are the same page and share the tag.
+        etag = f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+        common = [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
+        if gzipped is not None:
+            common.append((b"vary", b"Accept-Encoding"))
+        content_type = (b"content-type", response.headers["content-type"].encode("latin-1"))
+        return cls(
+            body=body,
+            gzipped=gzipped,
+            etag=etag,
+            headers=[*common, content_type, _length(body)],
+            gzipped_headers=[
+                *common,
+                content_type,
+                (b"content-encoding", b"gzip"),
+                _length(gzipped or b""),
+            ],
+            not_modified_headers=common,
+        )
+
+    def response_to(self, request: Request) -> Response:
+        if _unchanged(request.headers.get("if-none-match"), self.etag):
+            return _Ready(304, b"", self.not_modified_headers)
+        if self.gzipped is not None and compression.accepted(request):
+            return _Ready(200, self.gzipped, self.gzipped_headers)
+        return _Ready(200, self.body, self.headers)
+
+
+class _Ready(Response):
+    """A response whose headers were prepared once: each request gets its own copy, as the
+    middleware may add to them."""
+
+    def __init__(self, status_code: int, body: bytes, headers: Headers) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.background = None
+        self.raw_headers = list(headers)
+
+
+def _length(body: bytes) -> tuple[bytes, bytes]:
+    return (b"content-length", str(len(body)).encode())
+
+
+class Remembered:
+    """Finished pages by index state, address and day; the least recently asked go first."""
+
+    def __init__(self, limit: int = KEPT) -> None:
+        self._pages: Recent[tuple[object, ...], Finished] = Recent(limit)
+
+    def get(self, key: tuple[object, ...]) -> Finished | None:
+        return self._pages.get(key)
+
+    def put(self, key: tuple[object, ...], page: Finished) -> None:
+        if len(page.body) <= LARGEST_KEPT:
+            self._pages.put(key, page)
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+
+def remembered(endpoint: Endpoint) -> Endpoint:
+    """Serves an endpoint's successful pages from memory while the search index is unchanged,
+    with an ETag either way. Only for GET endpoints whose page depends on nothing but the
+    address, the day and the index (no session, no form, nobody's own data)."""
+
+    @functools.wraps(endpoint)
+    async def respond(request: Request) -> Response:
+        memory: Remembered = request.state.remembered
+        key = _key(request)
+        page = memory.get(key) if key is not None else None
+        if page is None:
+            response = await endpoint(request)
+            if response.status_code != 200 or "content-encoding" in response.headers:
+                return response
+            page = Finished.of(response)
+            if key is not None:
+                memory.put(key, page)
+        return page.response_to(request)
+
+    return respond
+
+
+def _key(request: Request) -> tuple[object, ...] | None:
+    # The index's state is read before searching, so a page kept under it was made from that
+    # state or a later one, never an earlier one.
+    state = request.state.search.state()
+    if state is None:
+        return None
+    return (state, request.scope["path"], request.scope["query_string"], date.today())
+
+
+def _unchanged(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match compared the weak way (RFC 9110 13.1.2), as GET requests should be."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    ours = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))

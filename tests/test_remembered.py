@@ -1,0 +1,130 @@
+"""Pages kept finished while the search index is unchanged, and conditional requests for them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from directory.search import backends
+from directory.search.service import SearchService
+from tests.factories import document, listing_form
+from tests.web import approve, post_form, review_url, text_of
+
+KEPT_PAGES = ["/", "/search?q=books", "/api/search?q=books&country=GB"]
+
+
+@pytest.mark.parametrize("path", KEPT_PAGES)
+def test_a_page_carries_an_etag_and_asks_to_be_revalidated(client, path):
+    first = client.get(path)
+    again = client.get(path)
+    assert first.status_code == again.status_code == 200
+    assert first.headers["etag"].startswith('W/"')
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.content == first.content
+    assert first.headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.parametrize("path", KEPT_PAGES)
+def test_a_browser_that_has_the_page_gets_304_and_no_body(client, path):
+    etag = client.get(path).headers["etag"]
+    for if_none_match in (etag, etag.removeprefix("W/"), f'"other", {etag}', "*"):
+        response = client.get(path, headers={"If-None-Match": if_none_match})
+        assert response.status_code == 304, if_none_match
+        assert response.content == b""
+        assert response.headers["etag"] == etag
+        assert "content-security-policy" in response.headers  # still a response of ours
+    changed = client.get(path, headers={"If-None-Match": 'W/"something older"'})
+    assert changed.status_code == 200 and changed.content
+
+
+def test_the_same_page_is_sent_compressed_or_not_as_the_browser_asks(client):
+    path = "/search?q=prisoner"
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    for _ in range(2):  # made afresh, then kept
+        raw = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert raw.headers["content-encoding"] == "gzip"
+        assert raw.headers["vary"] == "Accept-Encoding"
+        assert raw.content == plain.content  # the client undid the compression
+        assert raw.headers["etag"] == plain.headers["etag"]
+        assert raw.num_bytes_downloaded == int(raw.headers["content-length"])
+        assert raw.num_bytes_downloaded < len(plain.content) / 2
+
+
+def test_a_new_listing_is_searchable_at_once_even_at_a_kept_address(
+    moderator_client, public_client
+):
+    path = "/api/search?q=wombat"
+    before = public_client.get(path)
+    assert before.json()["total"] == 0
+    assert public_client.get("/search?q=wombat").status_code == 200  # kept too
+
+    post_form(public_client, "/submit", listing_form(name="Wombat Letters Collective"))
+    assert (
+        approve(moderator_client, review_url(moderator_client, "Wombat Letters")).status_code == 303
+    )
+
+    after = public_client.get(path, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert [hit["name"] for hit in after.json()["hits"]] == ["Wombat Letters Collective"]
+    assert after.headers["etag"] != before.headers["etag"]
+    assert "Wombat Letters Collective" in text_of(public_client.get("/search?q=wombat").text)
+
+
+def test_a_change_to_the_index_from_elsewhere_is_seen_too(client, settings):
+    path = "/api/search?q=quokka"
+    assert client.get(path).json()["total"] == 0
+    # Another process (a CLI import, another worker) writes to the same index file.
+    backends.embedded(settings).upsert([document(slug="quokka-aid", name="Quokka Aid")])
+    assert [hit["slug"] for hit in client.get(path).json()["hits"]] == ["quokka-aid"]
+
+
+def test_a_kept_page_is_made_afresh_on_a_new_day(client, monkeypatch):
+    from directory.web import remembered
+
+    first = client.get("/search?q=books")
+    monkeypatch.setattr(remembered, "date", _Tomorrow)
+    client.app_state["templates"].env.globals["today"] = _Tomorrow.today
+    second = client.get("/search?q=books")
+    assert second.headers["etag"] != first.headers["etag"]
+    assert "Printed 1 January 2099" in second.text
+
+
+class _Tomorrow(date):
+    @classmethod
+    def today(cls) -> _Tomorrow:
+        return cls(2099, 1, 1)
+
+
+def test_refused_searches_are_not_kept_and_carry_no_etag(client):
+    for _ in range(2):
+        response = client.get("/api/search", params={"page": "many"})
+        assert response.status_code == 400
+        assert "etag" not in response.headers
+        assert "page" in response.json()["fields"]
+
+
+def test_each_address_is_its_own_page(client):
+    books = client.get("/api/search?q=books").json()
+    vegan = client.get("/api/search?q=vegan").json()
+    assert books["query"] != vegan["query"]
+    assert client.get("/api/search?q=books").json() == books
+
+
+def test_with_meilisearch_configured_nothing_is_kept(settings):
+    """Meilisearch may change from another process unseen: answers built on it are not kept."""
+    embedded = backends.embedded(settings)
+    assert SearchService(embedded).state() is not None
+    assert SearchService(embedded, primary=embedded).state() is None
+
+
+def test_only_as_many_pages_as_the_limit_are_kept():
+    from directory.web.remembered import Finished, Remembered
+
+    memory = Remembered(limit=2)
+    page = Finished(b"x", None, 'W/"x"', [], [], [])
+    for n in range(3):
+        memory.put(("state", str(n)), page)
+    assert memory.get(("state", "0")) is None
+    assert memory.get(("state", "2")) is page

@@ -17,7 +17,6 @@ from sqlmodel import Session, select
 from directory.models import Organisation, OutboxEvent, storable, utcnow
 from directory.records import OrganisationRecord
 
-
 # Built once: building the statement took longer than running it (~200 us of ~500 per page).
 _BY_SLUG = select(Organisation).where(Organisation.slug == bindparam("slug"))
 

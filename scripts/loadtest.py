@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -52,6 +53,24 @@ SLUGS = [
 
 def api_search(rng: random.Random) -> str:
     q = rng.choice(SEARCHES)
+    extra = rng.choice(["", "&country=GB", "&focus=political-prisoners", "&kind=abc-group"])
+    return f"/api/search?q={quote_plus(q)}{extra}"
+
+
+def _seed_words() -> list[str]:
+    """Every word of four letters or more in the seed listings: material for new queries."""
+    words = set()
+    for path in sorted((ROOT / "seed_data").glob("*.toml")):
+        words.update(w.lower() for w in re.findall(r"[^\W\d_]{4,}", path.read_text()))
+    return sorted(words)
+
+
+SEED_WORDS = _seed_words()
+
+
+def long_tail(rng: random.Random) -> str:
+    """A query unlikely to have been asked before: two words from the listings, a filter."""
+    q = f"{rng.choice(SEED_WORDS)} {rng.choice(SEED_WORDS)}"
     extra = rng.choice(["", "&country=GB", "&focus=political-prisoners", "&kind=abc-group"])
     return f"/api/search?q={quote_plus(q)}{extra}"
 
@@ -144,7 +163,9 @@ def request_bytes(path: str) -> bytes:
     ).encode()
 
 
-async def drive(base: str, paths, connections: int, seconds: float, max_requests: int) -> Run:
+async def drive(
+    base: str, paths, connections: int, seconds: float, max_requests: int, distinct: int = 256
+) -> Run:
     run = Run()
     host, port = base.removeprefix("http://").split(":")
     deadline = time.perf_counter() + seconds
@@ -153,7 +174,7 @@ async def drive(base: str, paths, connections: int, seconds: float, max_requests
     async def worker(seed: int) -> None:
         rng = random.Random(seed)
         # Requests are prepared before the clock starts: the driver's own work stays small.
-        chosen = [paths(rng) for _ in range(256)]
+        chosen = [paths(rng) for _ in range(distinct)]
         prepared = [(page_kind(path), request_bytes(path)) for path in chosen]
         connection = Connection(host, int(port))
         n = 0
@@ -323,14 +344,17 @@ def main() -> None:
             ),
             ("directory /api/search", "directory.app:create_app", True, api_search),
             ("directory mixed pages and API", "directory.app:create_app", True, mixed),
+            # Every request a query not asked before: nothing kept can answer it.
+            ("directory /api/search, new queries", "directory.app:create_app", True, long_tail),
         ]
         rates = {}
         for label, app, factory, paths in runs:
+            distinct = 4_000 if paths is long_tail else 256
             process, base = serve(app, env, factory)
             try:
                 run_loop(drive(base, paths, 4, 2, 500))  # warm up
                 run = run_loop(
-                    drive(base, paths, args.connections, args.seconds, args.max_requests)
+                    drive(base, paths, args.connections, args.seconds, args.max_requests, distinct)
                 )
                 rates[label] = report(label, run)
             finally:

@@ -46,3 +46,16 @@ def test_a_query_asked_again_is_answered_from_memory_until_the_index_changes(tmp
     index.upsert([factories.document(slug="second", name="First Second")])
     assert index.cached(query) is None
     assert slugs(index, "first") == ["first", "second"]
+
+
+def test_recent_values_heavier_than_the_limit_are_not_kept_and_push_nothing_out():
+    from directory.recent import Recent
+
+    recent: Recent[str, str] = Recent(10, weight=len)
+    recent.put("a", "aaaa")
+    recent.put("b", "bbbb")
+    recent.put("huge", "h" * 11)
+    assert recent.get("huge") is None and len(recent) == 2
+    recent.put("c", "cccc")  # 12 > 10: the least recently used ("a") goes
+    assert recent.get("a") is None
+    assert recent.get("b") == "bbbb" and recent.get("c") == "cccc"

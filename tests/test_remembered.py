@@ -119,12 +119,20 @@ def test_with_meilisearch_configured_nothing_is_kept(settings):
     assert SearchService(embedded, primary=embedded).state() is None
 
 
-def test_only_as_many_pages_as_the_limit_are_kept():
+def test_kept_pages_stay_within_their_bytes():
     from directory.web.remembered import Finished, Remembered
 
-    memory = Remembered(limit=2)
-    page = Finished(b"x", None, 'W/"x"', [], [], [])
+    def page(size: int) -> Finished:
+        return Finished(b"x" * size, None, 'W/"x"', [], [], [])
+
+    memory = Remembered(limit=1000, largest=500)
     for n in range(3):
-        memory.put(("state", str(n)), page)
-    assert memory.get(("state", "0")) is None
-    assert memory.get(("state", "2")) is page
+        memory.put(("state", str(n)), page(400))
+    assert memory.get(("state", "0")) is None  # 1,200 bytes: the oldest went
+    assert memory.get(("state", "1")) is not None and memory.get(("state", "2")) is not None
+    memory.put(("state", "1"), page(100))  # replaced, not counted twice
+    memory.put(("state", "3"), page(450))
+    assert all(memory.get(("state", n)) is not None for n in "123")
+    memory.put(("state", "large"), page(501))  # too large to keep: made afresh each time
+    assert memory.get(("state", "large")) is None
+    assert all(memory.get(("state", n)) is not None for n in "123")

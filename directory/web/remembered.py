@@ -23,8 +23,10 @@ from starlette.responses import Response
 from directory.recent import Recent
 from directory.web import compression
 
-KEPT = 1_000  # finished bodies, over all addresses and index states
-LARGEST_KEPT = 256 * 1024  # bytes; larger pages are made afresh every time
+# Bytes of finished pages kept, over all addresses and index states (a search page is about
+# 30 KB, 6 KB compressed; an /api/search answer about a third of that).
+KEPT_BYTES = 32 * 1024 * 1024
+LARGEST_KEPT = 512 * 1024  # bytes; larger pages are made afresh every time
 # Browsers may keep these, but ask each time whether they changed (a 304 costs ~200 bytes).
 CACHE_CONTROL = "no-cache"
 
@@ -69,6 +71,9 @@ class Finished:
             not_modified_headers=common,
         )
 
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
+
     def response_to(self, request: Request) -> Response:
         if _unchanged(request.headers.get("if-none-match"), self.etag):
             return _Ready(304, b"", self.not_modified_headers)
@@ -93,16 +98,18 @@ def _length(body: bytes) -> tuple[bytes, bytes]:
 
 
 class Remembered:
-    """Finished pages by index state, address and day; the least recently asked go first."""
+    """Finished pages by index state, address and day, up to a number of bytes; the least
+    recently asked go first."""
 
-    def __init__(self, limit: int = KEPT) -> None:
-        self._pages: Recent[tuple[object, ...], Finished] = Recent(limit)
+    def __init__(self, limit: int = KEPT_BYTES, largest: int = LARGEST_KEPT) -> None:
+        self.largest = largest
+        self._pages: Recent[tuple[object, ...], Finished] = Recent(limit, weight=Finished.size)
 
     def get(self, key: tuple[object, ...]) -> Finished | None:
         return self._pages.get(key)
 
     def put(self, key: tuple[object, ...], page: Finished) -> None:
-        if len(page.body) <= LARGEST_KEPT:
+        if len(page.body) <= self.largest:
             self._pages.put(key, page)
 
     def clear(self) -> None:

@@ -112,9 +112,6 @@ class Remembered:
         if len(page.body) <= self.largest:
             self._pages.put(key, page)
 
-    def clear(self) -> None:
-        self._pages.clear()
-
 
 def remembered(endpoint: Endpoint) -> Endpoint:
     """Serves an endpoint's successful pages from memory while the search index is unchanged,

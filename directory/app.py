@@ -33,7 +33,7 @@ from directory.web import (
 )
 from directory.web.auth import SESSION_HOURS
 from directory.web.body_limit import BodySizeLimit
-from directory.web.remembered import Remembered
+from directory.web.remembered import KeptPages, Remembered
 from directory.web.security import SecurityHeaders
 from directory.web.templating import make_templates
 
@@ -91,6 +91,10 @@ ROUTES = [
     ),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
+# Addresses whose pages may be kept finished (endpoints wrapped in `remembered`).
+KEPT_PATHS = frozenset(
+    route.path for route in ROUTES if getattr(getattr(route, "endpoint", None), "kept", False)
+)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -122,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=settings.debug,
         routes=ROUTES,
         middleware=[
+            Middleware(KeptPages, paths=KEPT_PATHS, base_url=settings.base_url),
             Middleware(SecurityHeaders, base_url=settings.base_url),
             Middleware(BodySizeLimit),
             Middleware(

@@ -8,6 +8,8 @@ import pytest
 
 from directory.search import backends
 from directory.search.service import SearchService
+from directory.web.remembered import Finished, KeptPages, Remembered
+from directory.web.security import STRICT_TRANSPORT_SECURITY
 from tests.factories import document, listing_form
 from tests.web import approve, post_form, review_url, text_of
 
@@ -120,8 +122,6 @@ def test_with_meilisearch_configured_nothing_is_kept(settings):
 
 
 def test_kept_pages_stay_within_their_bytes():
-    from directory.web.remembered import Finished, Remembered
-
     def page(size: int) -> Finished:
         return Finished(b"x" * size, None, 'W/"x"', [], [], [])
 
@@ -136,3 +136,105 @@ def test_kept_pages_stay_within_their_bytes():
     memory.put(("state", "large"), page(501))  # too large to keep: made afresh each time
     assert memory.get(("state", "large")) is None
     assert all(memory.get(("state", n)) is not None for n in "123")
+
+
+# The front door (KeptPages) on its own, in front of an application that records what reaches it.
+
+
+class _Index:
+    def __init__(self) -> None:
+        self.version = 1
+
+    def state(self) -> int:
+        return self.version
+
+
+class _Application:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        self.asked.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"made afresh"})
+
+
+def _ask(front, state, path="/search", method="GET", headers=()):
+    import asyncio
+
+    path, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [(name.encode(), value.encode()) for name, value in headers],
+        "state": state,
+    }
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(front(scope, receive, send))
+    start, body = sent
+    return start["status"], dict(start["headers"]), body["body"]
+
+
+@pytest.fixture
+def front_door():
+    """KeptPages over a recording application, with one page kept: /search?q=books."""
+    from starlette.responses import HTMLResponse
+
+    application, index, memory = _Application(), _Index(), Remembered()
+    state = {"search": index, "remembered": memory}
+    page = Finished.of(HTMLResponse("<p>" + "books " * 400 + "</p>"))
+    memory.put((1, "/search", b"q=books", date.today()), page)
+    front = KeptPages(application, frozenset({"/search"}), base_url="https://example.org")
+    return front, state, application, index, page
+
+
+def test_the_front_door_answers_a_kept_page_without_the_application(front_door):
+    front, state, application, _, page = front_door
+    status, headers, body = _ask(front, state, "/search?q=books")
+    assert (status, body) == (200, page.body)
+    assert headers[b"etag"] == page.etag.encode()
+    assert headers[b"content-security-policy"].startswith(b"default-src 'self'")
+    assert headers[b"strict-transport-security"] == STRICT_TRANSPORT_SECURITY[1]
+    gzip = _ask(front, state, "/search?q=books", headers=[("accept-encoding", "gzip, br")])
+    assert gzip[1][b"content-encoding"] == b"gzip" and gzip[2] == page.gzipped
+    status, headers, body = _ask(
+        front,
+        state,
+        "/search?q=books",
+        # A signed-in moderator gets the same page: nothing on it depends on the session.
+        headers=[("cookie", "directory_session=x"), ("if-none-match", page.etag)],
+    )
+    assert (status, body) == (304, b"")
+    assert b"x-content-type-options" in headers
+    assert application.asked == []
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "headers"),
+    [
+        ("/search?q=vegan", "GET", ()),  # nothing kept at this address
+        ("/search?q=books", "HEAD", ()),
+        ("/search?q=books", "POST", ()),
+        ("/submit?q=books", "GET", ()),  # not a page that may be kept
+    ],
+)
+def test_everything_else_goes_through_the_application(front_door, path, method, headers):
+    front, state, application, _, _ = front_door
+    assert _ask(front, state, path, method, headers)[2] == b"made afresh"
+    assert application.asked == [path.partition("?")[0]]
+
+
+def test_the_front_door_never_answers_from_an_older_index(front_door):
+    front, state, application, index, _ = front_door
+    index.version = 2  # the index changed: what was kept was made from the old one
+    assert _ask(front, state, "/search?q=books")[2] == b"made afresh"
+    assert application.asked == ["/search"]

@@ -19,9 +19,10 @@ from datetime import date
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from directory.recent import Recent
-from directory.web import compression
+from directory.web import compression, security
 
 # Bytes of finished pages kept, over all addresses and index states (a search page is about
 # 30 KB, 6 KB compressed; an /api/search answer about a third of that).
@@ -75,11 +76,20 @@ class Finished:
         return len(self.body) + len(self.gzipped or b"")
 
     def response_to(self, request: Request) -> Response:
-        if _unchanged(request.headers.get("if-none-match"), self.etag):
-            return _Ready(304, b"", self.not_modified_headers)
-        if self.gzipped is not None and compression.accepted(request):
-            return _Ready(200, self.gzipped, self.gzipped_headers)
-        return _Ready(200, self.body, self.headers)
+        return _Ready(
+            *self.answer(
+                request.headers.get("if-none-match", ""),
+                request.headers.get("accept-encoding", ""),
+            )
+        )
+
+    def answer(self, if_none_match: str, accept_encoding: str) -> tuple[int, bytes, Headers]:
+        """Status, body and headers for a request with these two headers."""
+        if _unchanged(if_none_match, self.etag):
+            return 304, b"", self.not_modified_headers
+        if self.gzipped is not None and compression.accepts(accept_encoding):
+            return 200, self.gzipped, self.gzipped_headers
+        return 200, self.body, self.headers
 
 
 class _Ready(Response):
@@ -132,19 +142,24 @@ def remembered(endpoint: Endpoint) -> Endpoint:
                 memory.put(key, page)
         return page.response_to(request)
 
+    respond.kept = True  # type: ignore[attr-defined]  # KeptPages may answer for it
     return respond
 
 
 def _key(request: Request) -> tuple[object, ...] | None:
+    return _key_of(request.scope)
+
+
+def _key_of(scope: Scope) -> tuple[object, ...] | None:
     # The index's state is read before searching, so a page kept under it was made from that
     # state or a later one, never an earlier one.
-    state = request.state.search.state()
+    state = scope["state"]["search"].state()
     if state is None:
         return None
-    return (state, request.scope["path"], request.scope["query_string"], date.today())
+    return (state, scope["path"], scope["query_string"], date.today())
 
 
-def _unchanged(if_none_match: str | None, etag: str) -> bool:
+def _unchanged(if_none_match: str, etag: str) -> bool:
     """If-None-Match compared the weak way (RFC 9110 13.1.2), as GET requests should be."""
     if not if_none_match:
         return False
@@ -152,3 +167,42 @@ def _unchanged(if_none_match: str | None, etag: str) -> bool:
         return True
     ours = etag.removeprefix("W/")
     return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))
+
+
+class KeptPages:
+    """Sends a kept page before the rest of the application sees the request: no routing,
+    session, compression or error layers for what is already finished (kept pages never touch
+    the session, so the session layer would add nothing). Everything else goes the whole way,
+    where `remembered` keeps the pages this sends."""
+
+    def __init__(self, app: ASGIApp, paths: frozenset[str], base_url: str = "") -> None:
+        self.app = app
+        self.paths = paths
+        self.security_headers = security.headers_for(base_url)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] in self.paths:
+            answer = self._kept(scope)
+            if answer is not None:
+                status, body, headers = answer
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": headers + self.security_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+    def _kept(self, scope: Scope) -> tuple[int, bytes, Headers] | None:
+        if_none_match = accept_encoding = ""
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+            elif name == b"accept-encoding":
+                accept_encoding = value.decode("latin-1")
+        key = _key_of(scope)
+        page = scope["state"]["remembered"].get(key) if key is not None else None
+        return page.answer(if_none_match, accept_encoding) if page is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -107,6 +108,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         search_sync = backends.relay(engine, search)
         search_sync.wake()  # the embedded index catches up with what was committed meanwhile
         search_sync.start()  # and the rest, in the background, with retries
+        search.warm()
+        # What exists now lives as long as the server (code, templates, the loaded index):
+        # the collector's full passes, which stop everything else, skip it from here on.
+        gc.freeze()
         try:
             yield {
                 "settings": settings,
@@ -119,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "client_keys": ratelimit.ClientKeys(settings.secret_key),
             }
         finally:
+            gc.unfreeze()
             search_sync.stop()
             engine.dispose()
 

@@ -59,3 +59,14 @@ def test_recent_values_heavier_than_the_limit_are_not_kept_and_push_nothing_out(
     recent.put("c", "cccc")  # 12 > 10: the least recently used ("a") goes
     assert recent.get("a") is None
     assert recent.get("b") == "bbbb" and recent.get("c") == "cccc"
+
+
+def test_warming_an_unreadable_index_leaves_it_to_the_first_search(tmp_path):
+    path = tmp_path / "search.sqlite3"
+    index = EmbeddedSearch(path)
+    path.write_bytes(b"not an index")  # damaged under a running server
+    index.warm()  # does not stop the server starting
+    path.unlink()
+    EmbeddedSearch(path).rebuild([factories.document(slug="first", name="First Group")])
+    index.warm()
+    assert slugs(index) == ["first"]

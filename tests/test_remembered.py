@@ -123,7 +123,7 @@ def test_with_meilisearch_configured_nothing_is_kept(settings):
 
 def test_kept_pages_stay_within_their_bytes():
     def page(size: int) -> Finished:
-        return Finished(b"x" * size, None, 'W/"x"', [], [], [])
+        return Finished(b"x" * size, None, 'W/"x"', (), (), ())
 
     memory = Remembered(limit=1000, largest=500)
     for n in range(3):

@@ -17,6 +17,7 @@ whose description mentions it.)
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 import sqlite3
@@ -165,6 +166,12 @@ class EmbeddedSearch:
         with self._write_lock:
             os.replace(building, self.path)
         return count
+
+    def warm(self) -> None:
+        """Load the index now rather than at the first search. If it cannot be read yet,
+        the first search tries again (and health reports why)."""
+        with contextlib.suppress(OSError, sqlite3.Error):
+            self._current()
 
     def health(self) -> dict[str, Any]:
         try:

@@ -69,6 +69,10 @@ class SearchService:
             return None
         return self.embedded.state()
 
+    def warm(self) -> None:
+        """Load the embedded index now, so the first visitor's search does not wait for it."""
+        self.embedded.warm()
+
     def health(self) -> dict[str, dict[str, Any]]:
         report = {self.embedded.name: self.embedded.health()}
         if self.primary is not None:

@@ -1,0 +1,18 @@
+"""The application's lifespan: what it sets up for a running server and puts back after."""
+
+from __future__ import annotations
+
+import gc
+
+from starlette.testclient import TestClient
+
+from directory.app import create_app
+
+
+def test_what_startup_made_is_left_out_of_full_collections_while_serving(seeded, settings):
+    # Full collections stop every request; startup's objects (code, templates, the loaded
+    # index) live as long as the server, so they are frozen while it runs, and let go after.
+    with TestClient(create_app(settings)) as client:
+        assert gc.get_freeze_count() > 10_000
+        assert client.get("/api/search?q=books").status_code == 200
+    assert gc.get_freeze_count() == 0

@@ -133,7 +133,7 @@ def remembered(endpoint: Endpoint) -> Endpoint:
     @functools.wraps(endpoint)
     async def respond(request: Request) -> Response:
         memory: Remembered = request.state.remembered
-        key = _key(request)
+        key = _key(request.scope)
         page = memory.get(key) if key is not None else None
         if page is None:
             response = await endpoint(request)
@@ -148,11 +148,7 @@ def remembered(endpoint: Endpoint) -> Endpoint:
     return respond
 
 
-def _key(request: Request) -> tuple[object, ...] | None:
-    return _key_of(request.scope)
-
-
-def _key_of(scope: Scope) -> tuple[object, ...] | None:
+def _key(scope: Scope) -> tuple[object, ...] | None:
     # The index's state is read before searching, so a page kept under it was made from that
     # state or a later one, never an earlier one.
     state = scope["state"]["search"].state()
@@ -205,6 +201,6 @@ class KeptPages:
                 if_none_match = value.decode("latin-1")
             elif name == b"accept-encoding":
                 accept_encoding = value.decode("latin-1")
-        key = _key_of(scope)
+        key = _key(scope)
         page = scope["state"]["remembered"].get(key) if key is not None else None
         return page.answer(if_none_match, accept_encoding) if page is not None else None

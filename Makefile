@@ -13,13 +13,15 @@ run: install
 	$(BIN)/directory reindex
 	$(BIN)/directory serve --host $(HOST) --port $(PORT)
 
-test: install-test browser-deps
+test: lint browser-deps
 	$(BIN)/python scripts/audit.py
 	$(BIN)/python -m pytest
 
+# Style and types: ruff on everything, mypy (strict, settings in pyproject.toml) on directory/.
 lint: install-test
 	$(BIN)/ruff check directory tests scripts
 	$(BIN)/ruff format --check directory tests scripts
+	$(BIN)/mypy
 
 # Figures, not pass/fail: search at 10,000 and 100,000 listings, then HTTP load on 127.0.0.1.
 bench: install-test

@@ -60,7 +60,7 @@ def get_active(session: Session, moderator_id: int) -> Moderator | None:
 
 
 def list_moderators(session: Session) -> Sequence[Moderator]:
-    return session.exec(select(Moderator).order_by(Moderator.username)).all()  # type: ignore[arg-type]
+    return session.exec(select(Moderator).order_by(Moderator.username)).all()
 
 
 def create_moderator(

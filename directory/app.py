@@ -94,7 +94,9 @@ ROUTES = [
 ]
 # Addresses whose pages may be kept finished (endpoints wrapped in `remembered`).
 KEPT_PATHS = frozenset(
-    route.path for route in ROUTES if getattr(getattr(route, "endpoint", None), "kept", False)
+    route.path
+    for route in ROUTES
+    if isinstance(route, Route) and getattr(route.endpoint, "kept", False)
 )
 
 

@@ -67,7 +67,7 @@ def page_of(
     rows = session.exec(
         select(Organisation)
         .where(*conditions)
-        .order_by(Organisation.slug)  # type: ignore[arg-type]
+        .order_by(Organisation.slug)
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
@@ -92,7 +92,7 @@ def _json_list_has_any(session: Session, column: Any, values: list[str]) -> Any:
 
 def slugs(session: Session) -> Sequence[str]:
     """Every organisation's slug, in order: a light read when only identities are needed."""
-    return session.exec(select(Organisation.slug).order_by(Organisation.slug)).all()  # type: ignore[arg-type]
+    return session.exec(select(Organisation.slug).order_by(Organisation.slug)).all()
 
 
 def count(session: Session) -> int:
@@ -106,7 +106,7 @@ def iter_all(session: Session, batch_size: int = 1000) -> Iterator[Organisation]
         batch = session.exec(
             select(Organisation)
             .where(Organisation.slug > last_slug)
-            .order_by(Organisation.slug)  # type: ignore[arg-type]
+            .order_by(Organisation.slug)
             .limit(batch_size)
         ).all()
         if not batch:

@@ -44,7 +44,7 @@ def websites(session: Session) -> list[tuple[str, str]]:
     rows = session.exec(
         select(Organisation.slug, Organisation.website)
         .where(Organisation.website.is_not(None))  # type: ignore[union-attr]
-        .order_by(Organisation.slug)  # type: ignore[arg-type]
+        .order_by(Organisation.slug)
     ).all()
     return [(slug, url) for slug, url in rows if url]
 

@@ -419,7 +419,7 @@ def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
     first_service = services[0] if services else {}
     alternate = [data["alternate_name"]] if data.get("alternate_name") else []
     kinds = [code for code, _ in terms.get(KIND.code, [])]
-    status = _first(fields, "status") or STATUS_FROM_HSDS.get(first_service.get("status"))
+    status = _first(fields, "status") or STATUS_FROM_HSDS.get(str(first_service.get("status", "")))
     coordinates = next(
         (
             (place["latitude"], place["longitude"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from directory.search.embedded import EmbeddedSearch
-from directory.search.interface import SearchBackend
 from directory.search.meili import MeilisearchSearch
 from directory.search.service import SearchService
 from directory.search.sync import Relay
 from directory.settings import Settings
 
 
-def embedded(settings: Settings) -> SearchBackend:
+def embedded(settings: Settings) -> EmbeddedSearch:
     return EmbeddedSearch(settings.search_index_path)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -117,14 +118,14 @@ class MeilisearchSearch:
     def upsert(self, documents: Iterable[Document]) -> None:
         self._ensure_index()
         for batch in _batches((meili_document(d) for d in documents), BATCH):
-            self._wait(self._call(lambda b=batch: self._index().add_documents(b, "id")))
+            self._wait(self._call(partial(self._index().add_documents, batch, "id")))
 
     def delete(self, slugs: Iterable[str]) -> None:
         self._ensure_index()
         ids = list(slugs)
         for batch in _batches(ids, BATCH):
             condition = "id IN [" + ", ".join(quote(slug) for slug in batch) + "]"
-            self._wait(self._call(lambda c=condition: self._index().delete_documents(filter=c)))
+            self._wait(self._call(partial(self._index().delete_documents, filter=condition)))
 
     def rebuild(self, documents: Iterable[Document]) -> int:
         """Fill a new index and swap it in: no downtime, and deleted listings are gone."""
@@ -135,10 +136,10 @@ class MeilisearchSearch:
         self._wait(self._call(lambda: target.update_settings(SETTINGS)))
         count = 0
         for batch in _batches((meili_document(d) for d in documents), BATCH):
-            self._wait(self._call(lambda b=batch: target.add_documents(b, "id")))
+            self._wait(self._call(partial(target.add_documents, batch, "id")))
             count += len(batch)
         self._ensure_index()  # the swap needs both indexes to exist
-        swap = [{"indexes": [self.index_uid, building]}]
+        swap: list[Mapping[str, list[str] | bool]] = [{"indexes": [self.index_uid, building]}]
         self._wait(self._call(lambda: self.client.swap_indexes(swap)))
         self._drop(building)  # now holds the old documents
         self._settings_applied = True

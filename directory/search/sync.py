@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import exists, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from directory import catalogue
 from directory.models import OutboxDelivery, OutboxEvent
@@ -58,14 +58,15 @@ def latest_event_id(session: Session) -> int:
 def mark_delivered_up_to(session: Session, backend_name: str, last_id: int) -> None:
     """After a full rebuild that read the database when `last_id` was the newest event."""
     ids = session.exec(
-        select(OutboxEvent.id).where(~_delivered_to(backend_name), OutboxEvent.id <= last_id)  # type: ignore[operator]
+        select(OutboxEvent.id).where(~_delivered_to(backend_name), col(OutboxEvent.id) <= last_id)
     ).all()
     _record_delivery(session, [i for i in ids if i is not None], backend_name)
 
 
 def _delivered_to(backend_name: str) -> Any:
     return exists().where(
-        OutboxDelivery.event_id == OutboxEvent.id, OutboxDelivery.backend == backend_name
+        col(OutboxDelivery.event_id) == col(OutboxEvent.id),
+        col(OutboxDelivery.backend) == backend_name,
     )
 
 

@@ -8,6 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from directory import catalogue
 from directory.database import session_scope
 from directory.web import presenters
+from directory.web.templating import render
 
 FEED_ENTRIES = 50
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit for one file
@@ -27,7 +28,7 @@ def feed(request: Request) -> Response:
             }
             for o in catalogue.recently_changed(session, FEED_ENTRIES)
         ]
-    return request.state.templates.TemplateResponse(
+    return render(
         request,
         "feed.xml",
         {
@@ -45,7 +46,7 @@ def sitemap(request: Request) -> Response:
             {"slug": o.slug, "updated": o.updated_at.date().isoformat()}
             for _, o in zip(range(SITEMAP_LIMIT - 2), catalogue.iter_all(session), strict=False)
         ]
-    return request.state.templates.TemplateResponse(
+    return render(
         request,
         "sitemap.xml",
         {"pages": pages, "base_url": _base(request)},

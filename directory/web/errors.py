@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from directory.web import security
+from directory.web.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def http_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         detail = exc.detail if isinstance(exc, HTTPException) and status != 500 else message
         return JSONResponse({"error": detail}, status_code=status)
-    return request.state.templates.TemplateResponse(
+    return render(
         request,
         "error.html",
         {"status": status, "title": title, "message": message},

@@ -24,6 +24,7 @@ from directory.web.auth import SignedIn, admin_required, moderator_required
 from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
 from directory.web.ratelimit import client_key, limits_of, minutes
+from directory.web.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -382,9 +383,7 @@ def _submission(session: Session, request: Request) -> Submission:
 
 def _login_page(request: Request, form: Form, status: int = 200) -> Response:
     context = {"form": form, "message": flash.pop(request), "csrf_token": csrf.token(request)}
-    return request.state.templates.TemplateResponse(
-        request, "moderate/login.html", context, status_code=status, headers=NO_STORE
-    )
+    return render(request, "moderate/login.html", context, status_code=status, headers=NO_STORE)
 
 
 def _render(
@@ -400,6 +399,4 @@ def _render(
         "message": flash.pop(request),
         "csrf_token": csrf.token(request),
     }
-    return request.state.templates.TemplateResponse(
-        request, name, context, status_code=status, headers=NO_STORE
-    )
+    return render(request, name, context, status_code=status, headers=NO_STORE)

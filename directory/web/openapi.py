@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from directory import vocab
 from directory.search import MAX_PER_PAGE
 from directory.web.params import MAX_RADIUS_KM
+from directory.web.templating import render
 
 
 def _enum_param(name: str, values: list[str], description: str) -> dict[str, Any]:
@@ -24,7 +25,9 @@ def _enum_param(name: str, values: list[str], description: str) -> dict[str, Any
     }
 
 
-def _int_param(name: str, description: str, minimum: int, maximum: int, default: int) -> dict:
+def _int_param(
+    name: str, description: str, minimum: int, maximum: int, default: int
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
@@ -439,4 +442,4 @@ def api_page(request: Request) -> Response:
         for path, methods in spec["paths"].items()
         for method, operation in methods.items()
     ]
-    return request.state.templates.TemplateResponse(request, "api.html", {"endpoints": endpoints})
+    return render(request, "api.html", {"endpoints": endpoints})

@@ -15,12 +15,13 @@ from directory.search import SearchQuery
 from directory.web import presenters, searching
 from directory.web.params import RADIUS_CHOICES_KM
 from directory.web.remembered import remembered
+from directory.web.templating import render
 
 
 @remembered
 async def home(request: Request) -> Response:
     results = await searching.results(request.state, SearchQuery(per_page=1))
-    return request.state.templates.TemplateResponse(
+    return render(
         request,
         "index.html",
         {"total": results.total, "browse": presenters.browse_groups(results)},
@@ -33,7 +34,7 @@ async def search(request: Request) -> Response:
     parsed, results = searched.parsed, searched.results
     query = parsed.query
     links = presenters.SearchLinks(query, parsed.near, parsed.radius_km)
-    return request.state.templates.TemplateResponse(
+    return render(
         request,
         "search.html",
         {
@@ -59,9 +60,7 @@ async def search(request: Request) -> Response:
 async def organisation(request: Request) -> Response:
     slug = request.path_params["slug"]
     page = await read_one(request.state.engine, lambda session: _organisation_page(session, slug))
-    return request.state.templates.TemplateResponse(
-        request, "organisation.html", {"organisation": page}
-    )
+    return render(request, "organisation.html", {"organisation": page})
 
 
 def _organisation_page(session: Session, slug: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ class SearchLinks:
     near: str = ""
     radius_km: int = DEFAULT_RADIUS_KM
 
-    def url(self, path: str = "/search", **changes: Any) -> str:
+    def url(self, path: str = "/search", /, **changes: Any) -> str:
         """The page number resets to 1 unless given."""
         params: dict[str, Any] = {
             "q": self.query.q,

@@ -12,6 +12,7 @@ from directory import catalogue, vocab
 from directory.database import session_scope
 from directory.models import Organisation
 from directory.web import presenters, searching
+from directory.web.templating import render
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(vocab.KINDS)}
 
@@ -38,7 +39,7 @@ def _render(request: Request, template: str, media_type: str) -> Response:
                 searched.parsed.query, searched.parsed.near, searched.parsed.radius_km
             ).url(),
         }
-    return request.state.templates.TemplateResponse(
+    return render(
         request, template, context, media_type=media_type, headers={"Cache-Control": "no-store"}
     )
 

@@ -38,7 +38,7 @@ def display(name: str, value: Any) -> str:
     if name in _LABELLED:
         table = _LABELLED[name]
         values = value if isinstance(value, list) else [value]
-        return ", ".join(table.get(v, v) for v in values)
+        return ", ".join(table[v] if v in table else str(v) for v in values)
     if name == "country":
         return vocab.country_name(value)
     if name == "languages":
@@ -70,7 +70,9 @@ def word_diff(old: str, new: str) -> list[tuple[str, str, str]]:
     return segments
 
 
-def change_rows(changes: Iterable[FieldChange], *, only_changed: bool = True) -> list[dict]:
+def change_rows(
+    changes: Iterable[FieldChange], *, only_changed: bool = True
+) -> list[dict[str, Any]]:
     rows = []
     for change in changes:
         if only_changed and not change.changed:
@@ -91,7 +93,7 @@ def change_rows(changes: Iterable[FieldChange], *, only_changed: bool = True) ->
     return rows
 
 
-def sent_rows(submission: Submission) -> list[dict[str, str]]:
+def sent_rows(submission: Submission) -> list[dict[str, str | None]]:
     """What the submitter sent, field by field (for an edit: from what, to what)."""
     proposed = submission.proposed or {}
     base = submission.base or {}
@@ -262,14 +264,20 @@ def _audit_changes(
         if name == "status" and (
             old in vocab.SUBMISSION_STATUSES or new in vocab.SUBMISSION_STATUSES
         ):
-            old_text = vocab.SUBMISSION_STATUSES.get(old, display(name, old))
-            new_text = vocab.SUBMISSION_STATUSES.get(new, display(name, new))
+            old_text, new_text = _status_text(old), _status_text(new)
         elif name == "proposed":
             old_text, new_text = _count_fields(old), _count_fields(new)
         else:
             old_text, new_text = display(name, old), display(name, new)
         rows.append({"label": label, "before": old_text, "after": new_text})
     return rows
+
+
+def _status_text(value: Any) -> str:
+    """A submission's status by its label; a listing's status as `display` shows it."""
+    if isinstance(value, str) and value in vocab.SUBMISSION_STATUSES:
+        return vocab.SUBMISSION_STATUSES[value]
+    return display("status", value)
 
 
 def _count_fields(value: Any) -> str:

@@ -19,6 +19,7 @@ from directory.web import submission_presenters as present
 from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
 from directory.web.ratelimit import client_key, limits_of, minutes
+from directory.web.templating import render
 
 EXPIRED = "This form had expired, so nothing was sent. Check your answers and send it again."
 
@@ -96,7 +97,7 @@ def status(request: Request) -> Response:
         submission = _submission(session, request)
         live = catalogue.get(session, submission.organisation_slug or "")
         view = present.status_view(submission, live.name if live else None)
-    return request.state.templates.TemplateResponse(
+    return render(
         request,
         "submission.html",
         {"submission": view, "just_sent": request.query_params.get("sent") == "1"},
@@ -227,6 +228,4 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int) -
             limits_of(request).submissions.retry_after(client_key(request))
         )
     context = {**context, "csrf_token": csrf.token(request)}
-    return request.state.templates.TemplateResponse(
-        request, name, context, status_code=status, headers=headers
-    )
+    return render(request, name, context, status_code=status, headers=headers)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from jinja2 import select_autoescape
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from directory import vocab
@@ -75,3 +79,19 @@ def make_templates(reload: bool = False) -> Jinja2Templates:
         today=date.today, radius_choices=RADIUS_CHOICES_KM, search_labels=SEARCH_LABELS
     )
     return templates
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    media_type: str | None = None,
+) -> Response:
+    """The page `name` made for this request by the app's one Jinja2 environment."""
+    templates: Jinja2Templates = request.state.templates
+    return templates.TemplateResponse(
+        request, name, context, status_code=status_code, headers=headers, media_type=media_type
+    )

@@ -8,7 +8,7 @@ Create Date: 2026-11-21 07:57:03.584327
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0003"

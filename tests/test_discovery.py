@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from sqlmodel import Session
 
 from directory import catalogue
@@ -44,3 +45,24 @@ def test_robots(client):
 
 def test_pages_link_to_the_feed(client):
     assert 'type="application/atom+xml"' in client.get("/").text
+
+
+@pytest.mark.parametrize("character", ["\uffff", "\ufffe", "\x85", "\u202e"])
+def test_the_feed_stays_well_formed_when_a_moderator_pastes_a_non_character(
+    moderator_client, public_client, character
+):
+    from tests.web import approve, review_url, submit_new, text_of
+
+    assert submit_new(public_client, name="Quokka Letters").status_code == 303
+    review = review_url(moderator_client, "Quokka Letters")
+    response = approve(moderator_client, review, name=f"Quokka{character} Letters")
+    assert response.status_code == 400, "approved"
+    assert "Please retype it" in text_of(response.text)
+    root = ET.fromstring(public_client.get("/feed.atom").content)  # every subscriber reads it
+    assert "Quokka" not in ET.tostring(root, encoding="unicode")
+    assert approve(moderator_client, review).status_code == 303
+    titles = [
+        e.find(f"{ATOM}title").text
+        for e in ET.fromstring(public_client.get("/feed.atom").content).findall(f"{ATOM}entry")
+    ]
+    assert titles[0] == "Quokka Letters"

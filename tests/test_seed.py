@@ -138,7 +138,7 @@ sources = ["https://example.org/"]
         ),
         (
             ('name = "Good Group"', 'name = "Good\\u0007 Group"'),
-            "field 'name': must not contain control characters",
+            "field 'name': must not contain a control character (U+0007)",
         ),
         (
             ('name = "Good Group"', 'name = "Good Group"\nlatitude = 55.8'),

@@ -480,3 +480,106 @@ def test_changes_requested_then_revised(client, public_client, seeded, moderator
     assert "Waiting for review" in text_of(public_client.get(f"/submissions/{token}").text)
     # A decided submission cannot be revised again.
     assert public_client.get(revise, follow_redirects=False).status_code == 303
+
+
+# Text a browser, a copy-paste or an attacker sends -------------------------------------------
+
+INVISIBLE = {
+    "U+FFFF": "\uffff",
+    "U+FFFE": "\ufffe",
+    "U+FDD0": "\ufdd0",
+    "U+0085 (C1)": "\x85",
+    "U+009B (C1)": "\x9b",
+    "U+001B": "\x1b",
+    "U+202A": "\u202a",
+    "U+202E": "\u202e",
+    "U+2066": "\u2066",
+    "U+2069": "\u2069",
+}
+
+
+def as_a_browser_sends(values: dict) -> dict:
+    """Browsers send every line end in a form as CRLF (the HTML standard says so)."""
+    return {
+        name: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for name, value in values.items()
+    }
+
+
+@pytest.mark.parametrize("field", ["name", "city", "postal_address", "note"])
+@pytest.mark.parametrize("character", list(INVISIBLE))
+def test_invisible_characters_are_refused_next_to_the_field(client, seeded, field, character):
+    typed = f"Wombat{INVISIBLE[character]} Books"
+    if field == "postal_address":
+        typed += "\nPO Box 1"
+    response = submit_new(client, region="Kept Region", **{field: typed})
+    assert response.status_code == 400
+    html = response.text
+    error = re.search(rf'id="field-{field}-error"[^>]*>(.*?)</p>', html, re.S)
+    assert error, f"no error next to {field}"
+    assert "Please retype it" in error.group(1)
+    assert character.split()[0] in error.group(1)  # says which character, as it is invisible
+    assert 'value="Kept Region"' in html
+    assert typed.replace("\n", "") in html.replace("\n", "")  # what was typed is kept
+    assert submission_count(seeded) == 0
+
+
+@pytest.mark.parametrize("field", ["name", "city"])
+def test_single_line_fields_refuse_a_line_break(client, seeded, field):
+    response = submit_new(client, **{field: "Wombat\r\nBooks"})
+    assert response.status_code == 400
+    error = re.search(rf'id="field-{field}-error"[^>]*>(.*?)</p>', response.text, re.S)
+    assert "Keep this on one line" in error.group(1)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "x@evil.example?cc=spy%40evil.example&body=Your%20password",
+        "x?cc=spy%40evil.example&body=hi@evil.example",
+        "info@localhost",
+    ],
+)
+def test_an_email_address_that_is_not_one_is_refused_next_to_the_field(client, seeded, email):
+    response = submit_new(client, email=email)
+    assert response.status_code == 400
+    error = re.search(r'id="field-email-error"[^>]*>(.*?)</p>', response.text, re.S)
+    assert "Enter an email address such as name@example.org" in error.group(1)
+    assert f'value="{email.replace("&", "&amp;")}"' in response.text
+    assert submission_count(seeded) == 0
+
+
+def test_an_email_address_is_stored_normalised(client, seeded):
+    token = token_of(submit_new(client, email="Wombats@Example.ORG"))
+    assert stored(seeded, token).proposed["email"] == "Wombats@example.org"
+
+
+def test_text_is_stored_in_nfc_with_newline_line_ends(client, seeded):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Poznań Café")
+    token = token_of(
+        submit_new(
+            client,
+            name=f"{decomposed} Wombats",
+            postal_address="Skrytka 1\r\n60-001 Poznań\r\n",
+            note="Line one\r\nLine two",
+        )
+    )
+    submission = stored(seeded, token)
+    assert submission.proposed["name"] == "Poznań Café Wombats"
+    assert submission.proposed["postal_address"] == "Skrytka 1\n60-001 Poznań"
+    assert submission.note == "Line one\nLine two"
+
+
+def test_an_edit_sent_with_crlf_line_ends_changes_nothing(client, seeded):
+    from tests.web import prefilled
+
+    path = "/organisations/glasgow-prisoner-solidarity/edit"
+    values = as_a_browser_sends(prefilled(client.get(path).text))
+    assert "\r\n" in values["postal_address"] and "\r\n" in values["sources"]
+    response = post_form(client, path, values)
+    assert response.status_code == 400
+    assert "Nothing was changed" in response.text
+    token = token_of(post_form(client, path, {**values, "city": "Glasgow City", "note": "Hi"}))
+    assert stored(seeded, token).proposed == {"city": "Glasgow City"}

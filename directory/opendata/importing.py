@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,6 +23,9 @@ from directory.models import AuditEvent, Organisation, Submission
 from directory.opendata import hsds, hsds_schema, ourjson
 from directory.records import OrganisationRecord
 
+# Far deeper than HSDS needs (9 levels); deeper is an attack on the parser, not listings.
+MAX_DEPTH = 32
+LABEL_MAX = 60
 OUTCOMES = ("created", "updated", "unchanged", "queued", "already queued", "rejected")
 # Fields a submission never carries: only publishing can change them (see moderation).
 _MANAGED_FIELDS = tuple(
@@ -79,17 +83,61 @@ class Report:
 # Reading ---------------------------------------------------------------------------------
 
 
+def read_file(path: Path) -> ImportFile:
+    """Every record in the file at path; UnreadableFile when it cannot be read as listings."""
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError as error:
+        raise UnreadableFile("no such file") from error
+    except IsADirectoryError as error:
+        raise UnreadableFile("it is a directory, not a file") from error
+    except OSError as error:
+        raise UnreadableFile((error.strerror or str(error)).lower()) from error
+    return read_bytes(content)
+
+
+def read_bytes(content: bytes) -> ImportFile:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            f"not UTF-8 text (byte 0x{content[error.start]:02x} at position {error.start:,}); "
+            "save it as UTF-8 and try again"
+        ) from error
+    return read(text)
+
+
 def read(text: str) -> ImportFile:
     """Every record in the file, validated; the format is recognised from the content."""
+    if not text.strip():
+        raise UnreadableFile("the file is empty")
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as error:
+    except RecursionError as error:  # json gives up safely at the interpreter's limit
+        raise UnreadableFile(f"nested more than {MAX_DEPTH} levels deep") from error
+    except ValueError as error:  # JSONDecodeError, or a number too long to convert
         raise UnreadableFile(f"not JSON ({error})") from error
+    if _deeper_than(data, MAX_DEPTH):
+        # Validating, printing or schema-checking such a record recurses as deep again.
+        raise UnreadableFile(f"nested more than {MAX_DEPTH} levels deep")
     items = _items(data)
     format_name = "hsds" if _looks_like_hsds(items) else "json"
     candidates = [_candidate(number, item, format_name) for number, item in enumerate(items, 1)]
     _reject_repeated_slugs(candidates)
     return ImportFile(format_name, candidates)
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than limit deep; without recursing itself."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _items(data: Any) -> list[Any]:
@@ -114,14 +162,14 @@ def _candidate(position: int, item: Any, format_name: str) -> Candidate:
     if not isinstance(item, dict):
         return Candidate(position, "not an object", problems=["a record must be a JSON object"])
     if format_name == "hsds":
-        label = str(item.get("name") or item.get("id") or "no name")
+        label = _printable(str(item.get("name") or item.get("id") or "no name"))
         problems = [f"HSDS {problem}" for problem in hsds_schema.organization_problems(item)]
         if problems:
             return Candidate(position, label, problems=problems)
         values = hsds.listing_values(item)
     else:
         values = ourjson.listing_values(item)
-    label = str(values.get("slug") or values.get("name") or "no slug")
+    label = _printable(str(values.get("slug") or values.get("name") or "no slug"))
     try:
         return Candidate(position, label, record=OrganisationRecord.model_validate(values))
     except ValidationError as error:
@@ -133,8 +181,15 @@ def _reasons(error: ValidationError) -> list[str]:
     for detail in error.errors():
         where = ".".join(str(part) for part in detail["loc"]) or "record"
         message = detail["msg"].removeprefix("Value error, ")
-        reasons.append(f"field '{where}': {message}")
+        reasons.append(_printable(f"field '{where}': {message}", limit=None))
     return reasons
+
+
+def _printable(text: str, limit: int | None = LABEL_MAX) -> str:
+    """Text from the file made safe to print: a terminal must not run its escape sequences
+    or choke on a lone surrogate, and a record's name need not fill the screen."""
+    shown = "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+    return shown if limit is None or len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _reject_repeated_slugs(candidates: list[Candidate]) -> None:

@@ -1,4 +1,12 @@
-"""CSV: one row per listing, a header row, lists joined with " | ", UTF-8 without a BOM."""
+"""CSV: one row per listing, a header row, lists joined with " | ", UTF-8 without a BOM.
+
+Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return before one) as
+a formula, and listings are written by the public. As OWASP's "CSV Injection" page advises,
+every cell is quoted and a text cell starting with one of those gets a single quote in front,
+which spreadsheets show as text. A cell starting with a quote gets one too, so a program
+reading the file takes one leading quote off any cell that has one. Numbers are left alone:
+a coordinate such as -4.25 is no formula.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,8 @@ from directory.records import OrganisationRecord
 
 COLUMNS: tuple[str, ...] = tuple(OrganisationRecord.model_fields)
 LIST_SEPARATOR = " | "
+# OWASP's list, the NUL the ASVS adds, and the quote itself (see the module's docstring).
+_ESCAPED_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "'")
 
 
 def row(listing: Listing) -> list[str]:
@@ -20,7 +30,7 @@ def row(listing: Listing) -> list[str]:
 
 def write(listings: Iterable[Listing], out: TextIO) -> None:
     """RFC 4180 CSV; open files with newline="" so the CRLF line ends stay as written."""
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     for listing in listings:
         writer.writerow(row(listing))
@@ -31,8 +41,14 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return LIST_SEPARATOR.join(str(item) for item in value)
-    return str(value)
+        return _text(LIST_SEPARATOR.join(str(item) for item in value))
+    return _text(str(value))
+
+
+def _text(text: str) -> str:
+    return "'" + text if text.startswith(_ESCAPED_STARTS) else text

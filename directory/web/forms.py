@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 
 from directory import vocab
 from directory.moderation import EDITABLE_FIELDS
-from directory.records import OrganisationRecord, Text
+from directory.records import MultilineText, OrganisationRecord, Text, normalise_line_ends
 
 HONEYPOT = "homepage"
 CONTACT_MAX = 200
@@ -86,14 +86,19 @@ _INVALID = {
     "relation": "Choose one of the options.",
     "reason": "Choose one of the options.",
 }
-_CONTROL = (
-    "This has invisible control characters in it, often left by copying and pasting. "
-    "Please retype it."
-)
+_INVISIBLE = {
+    "a control character": "invisible control characters in it ({code})",
+    "a text-direction control": "an invisible text-direction character in it ({code})",
+    "a noncharacter": "a character that is not text in it ({code})",
+    "a lone surrogate": "a character that is not text in it ({code})",
+}
+_RETYPE = "This has {what}, often left by copying and pasting. Please retype it."
+_ONE_LINE = "Keep this on one line, without line breaks or tabs."
 _REACHABLE = (
     "Give at least one way to reach the group: a website, an email address or a postal address."
 )
 _PRISONER_MAIL = "Add the postal address, or untick “People in prison can write to this address”."
+_ONE_LINE_TEXT: TypeAdapter[str] = TypeAdapter(Text)
 # Submitters need not name a source; moderators must, before a listing goes live. This
 # stands in for a missing source only while checking a submitter's form, and is never stored.
 _NO_SOURCE_YET = "https://example.invalid/source-to-be-added"
@@ -201,7 +206,8 @@ def _listing_input(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, 
     for name in EDITABLE_FIELDS:
         value = raw[name]
         if name in LINE_FIELDS:
-            values[name] = [line.strip() for line in value.splitlines() if line.strip()]
+            lines = normalise_line_ends(value).split("\n")  # not splitlines(): it eats U+0085
+            values[name] = [line.strip() for line in lines if line.strip()]
         elif name == "languages":
             values[name] = _language_codes(value, errors)
         elif name == "founded_year":
@@ -220,6 +226,11 @@ def _listing_input(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, 
 
 
 def _language_codes(value: str, errors: dict[str, str]) -> list[str]:
+    try:
+        _ONE_LINE_TEXT.validate_python(value)
+    except ValidationError as error:
+        errors["languages"] = friendly_errors(error, "languages")[0][1]
+        return []
     parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
     if len(parts) > LANGUAGES_MAX:
         # Each name is looked up among thousands of languages: a form full of commas must
@@ -262,12 +273,12 @@ def _year(value: str, errors: dict[str, str]) -> int | None:
 
 def submitter_fields(form: FormData, result: Form, *, contact_required: bool) -> None:
     """Check the submitter's contact, relation and note into `result`."""
-    contact = _plain(form, "contact", CONTACT_MAX, result, required=contact_required)
+    _plain(form, "contact", CONTACT_MAX, result, required=contact_required)
     relation = text(form, "relation")
-    result.values.update(contact=contact, relation=relation)
+    result.values.update(relation=relation)
     if relation and relation not in vocab.SUBMITTER_RELATIONS:
         result.errors["relation"] = _INVALID["relation"]
-    _plain(form, "note", NOTE_MAX, result)
+    _plain(form, "note", NOTE_MAX, result, multiline=True)
 
 
 def report_form(form: FormData) -> Form:
@@ -278,7 +289,7 @@ def report_form(form: FormData) -> Form:
         result.errors["reason"] = REQUIRED["reason"]
     elif reason not in vocab.REPORT_REASONS:
         result.errors["reason"] = _INVALID["reason"]
-    _plain(form, "details", NOTE_MAX, result, required=reason == "other")
+    _plain(form, "details", NOTE_MAX, result, required=reason == "other", multiline=True)
     submitter_fields(form, result, contact_required=False)
     return result
 
@@ -286,7 +297,7 @@ def report_form(form: FormData) -> Form:
 def reason_form(form: FormData, *, required: bool) -> Form:
     """A moderator's reason for a decision, shown to the submitter."""
     result = Form()
-    _plain(form, "decision_reason", NOTE_MAX, result)
+    _plain(form, "decision_reason", NOTE_MAX, result, multiline=True)
     if required and not result.values["decision_reason"] and "decision_reason" not in result.errors:
         result.errors["decision_reason"] = (
             "Write a reason. The person who sent this will see it on their status page."
@@ -309,25 +320,34 @@ def clean(result: Form, names: Iterable[str]) -> dict[str, str | None]:
 
 
 def _plain(
-    form: FormData, name: str, max_length: int, result: Form, *, required: bool = False
-) -> str:
+    form: FormData,
+    name: str,
+    max_length: int,
+    result: Form,
+    *,
+    required: bool = False,
+    multiline: bool = False,
+) -> None:
+    """Check a free-text field by the rules of a listing's text; keep the clean value once it
+    passes (line ends as "\n", NFC), what was typed while it does not."""
     value = text(form, name)
     result.values[name] = value
     if not value.strip():
         if required:
             result.errors[name] = REQUIRED[name]
-        return value
+        return
     try:
-        _plain_adapter(max_length).validate_python(value)
+        result.values[name] = _plain_adapter(
+            MultilineText if multiline else Text, max_length
+        ).validate_python(value)
     except ValidationError as error:
         for _, message in friendly_errors(error, name):
             result.errors.setdefault(name, message)
-    return value
 
 
 @cache
-def _plain_adapter(max_length: int) -> TypeAdapter[str]:
-    return TypeAdapter(Annotated[Text, StringConstraints(max_length=max_length)])
+def _plain_adapter(kind: Any, max_length: int) -> TypeAdapter[str]:
+    return TypeAdapter(Annotated[kind, StringConstraints(max_length=max_length)])
 
 
 # Turning pydantic's errors into plain words ---------------------------------------------
@@ -344,10 +364,14 @@ def _friendly(detail: Mapping[str, Any], default_field: str) -> tuple[str, str]:
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
     item = len(loc) > 1 and isinstance(loc[1], int)
+    if kind == "invisible_character":
+        return name, _RETYPE.format(what=_INVISIBLE[ctx["what"]].format(code=ctx["code"]))
+    if kind == "line_break":
+        return name, _ONE_LINE
+    if kind == "email":
+        return name, f"{_INVALID['email']} {ctx['reason']}"
     if kind == "value_error":
         message = str(ctx.get("error", ""))
-        if "control characters" in message:
-            return name, _CONTROL
         if not loc and "postal_address" in message:
             return "postal_address", _PRISONER_MAIL
     if kind in ("missing", "too_short") and not item:

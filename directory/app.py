@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from directory.database import make_engine
+from directory.ratelimits import Limiter
 from directory.search import backends
 from directory.settings import Settings
 from directory.web import (
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "templates": make_templates(reload=settings.debug),
                 "remembered": Remembered(),
                 "rate_limits": ratelimit.default_limits(),
+                "rate_limiter": Limiter(engine, settings.secret_key),
                 "client_keys": ratelimit.ClientKeys(settings.secret_key),
             }
         finally:

@@ -33,6 +33,7 @@ from directory.web import (
     ratelimit,
     submissions,
 )
+from directory.web.access_log import AccessLog
 from directory.web.auth import SESSION_HOURS
 from directory.web.body_limit import BodySizeLimit
 from directory.web.remembered import KeptPages, Remembered
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=settings.debug,
         routes=ROUTES,
         middleware=[
+            Middleware(AccessLog),  # first, to time everything, kept pages included
             Middleware(KeptPages, paths=KEPT_PATHS, base_url=settings.base_url),
             Middleware(SecurityHeaders, base_url=settings.base_url),
             Middleware(BodySizeLimit),

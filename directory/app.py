@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from directory.database import make_engine
+from directory.ratelimits import Limiter
 from directory.search import backends
 from directory.settings import Settings
 from directory.web import (
@@ -32,6 +33,7 @@ from directory.web import (
     ratelimit,
     submissions,
 )
+from directory.web.access_log import AccessLog
 from directory.web.auth import SESSION_HOURS
 from directory.web.body_limit import BodySizeLimit
 from directory.web.remembered import KeptPages, Remembered
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "templates": make_templates(reload=settings.debug),
                 "remembered": Remembered(),
                 "rate_limits": ratelimit.default_limits(),
+                "rate_limiter": Limiter(engine, settings.secret_key),
                 "client_keys": ratelimit.ClientKeys(settings.secret_key),
             }
         finally:
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=settings.debug,
         routes=ROUTES,
         middleware=[
+            Middleware(AccessLog),  # first, to time everything, kept pages included
             Middleware(KeptPages, paths=KEPT_PATHS, base_url=settings.base_url),
             Middleware(SecurityHeaders, base_url=settings.base_url),
             Middleware(BodySizeLimit),

@@ -12,7 +12,7 @@ from typing import TextIO
 import click
 from sqlalchemy.engine import Engine
 
-from directory import accounts, catalogue, linkcheck
+from directory import accounts, catalogue, linkcheck, serving
 from directory import migrate as migrations
 from directory import seed as seeding
 from directory.database import make_engine, session_scope
@@ -109,18 +109,10 @@ def reindex(settings: Settings, places: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
-def serve(host: str, port: int, reload: bool) -> None:
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, reload: bool) -> None:
     """Serve the directory over HTTP."""
-    import uvicorn
-
-    uvicorn.run(
-        "directory.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        reload=reload,
-        proxy_headers=True,
-    )
+    serving.run(settings, host, port, reload)
 
 
 @main.command("create-moderator")

@@ -164,3 +164,17 @@ class LinkCheck(SQLModel, table=True):
     final_url: str | None = Field(default=None, max_length=2000)
     error: str | None = Field(default=None, max_length=300)
     checked_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class RateLimit(SQLModel, table=True):
+    """How much of one rate limit one client (or one username) has used, shared by every
+    process and host: the time when all of its slots are free again (see ratelimits.py).
+
+    The key is an HMAC of the limit's name and who is counted, never an address or a name.
+    A row whose time has passed says nothing more than a missing row, and is pruned.
+    """
+
+    __tablename__ = "rate_limit"
+
+    key: str = Field(max_length=64, primary_key=True)
+    free_at: float = Field(index=True)  # seconds since the epoch

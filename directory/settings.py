@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105
@@ -27,6 +28,23 @@ class Settings(BaseSettings):
     meili_index: str = "organisations"
     meili_timeout_seconds: float = 2.0
     debug: bool = False
+    # How `directory serve` meets the network (README.md, "Serving"). Trusted proxies: the
+    # addresses (IPs or CIDR ranges, comma-separated, or *) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; nobody's by default.
+    trusted_proxies: str = ""
+    header_timeout_seconds: float = Field(10.0, gt=0)
+    keep_alive_seconds: int = Field(5, gt=0)
+    max_connections: int = Field(1000, gt=0)
+    max_header_bytes: int = Field(16 * 1024, ge=1024)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry != "*":
+                ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return ",".join(entries)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

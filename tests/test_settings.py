@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from directory.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -36,3 +39,10 @@ def test_meilisearch_is_the_default_when_its_url_is_set(monkeypatch):
     monkeypatch.delenv("DIRECTORY_SEARCH", raising=False)
     monkeypatch.setenv("MEILI_URL", "http://127.0.0.1:7700")
     assert Settings().search == "meilisearch"
+
+
+def test_trusted_proxies_are_addresses_or_ranges():
+    assert Settings().trusted_proxies == ""  # nobody's forwarded headers, by default
+    assert Settings(trusted_proxies=" 10.0.0.0/8, ::1 ").trusted_proxies == "10.0.0.0/8,::1"
+    with pytest.raises(ValidationError, match="proxy.example"):
+        Settings(trusted_proxies="127.0.0.1,proxy.example")

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from directory.web import security
+from directory.web.access_log import loggable_path
 from directory.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def http_error(request: Request, exc: Exception) -> Response:
 
 
 def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    log.exception("unhandled error on %s", loggable_path(request.scope), exc_info=exc)
     response = http_error(request, exc)
     # Starlette sends this page from its outermost layer, outside SecurityHeaders.
     response.raw_headers.extend(security.headers_for(request.state.settings.base_url))

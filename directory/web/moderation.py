@@ -18,12 +18,12 @@ from directory.database import session_scope
 from directory.models import Submission
 from directory.moderation import AlreadyDecided, ModerationError
 from directory.search import SearchQuery
-from directory.web import auth, csrf, flash, forms
+from directory.web import auth, csrf, flash, forms, ratelimit
 from directory.web import submission_presenters as present
 from directory.web.auth import SignedIn, admin_required, moderator_required
 from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
-from directory.web.ratelimit import client_key, limits_of, minutes
+from directory.web.ratelimit import limits_of, minutes
 from directory.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -50,23 +50,33 @@ def login(request: Request, form: FormData | None) -> Response:
             page.errors[name] = forms.REQUIRED[name]
     if page.errors:
         return _login_page(request, page, 400)
-    limits, client = limits_of(request), client_key(request)
-    wait = max(
-        limits.login_per_user.retry_after(username), limits.login_per_client.retry_after(client)
-    )
+    wait = _take_sign_in_slots(request, username)
     if wait:
         page.errors["form"] = f"Too many attempts to sign in. Please wait {minutes(wait)}."
         return _login_page(request, page, 429)
     with session_scope(request.state.engine) as session:
         moderator = accounts.authenticate(session, username, password)
     if moderator is None:
-        limits.login_per_user.hit(username)
-        limits.login_per_client.hit(client)
         page.errors["form"] = "That username and password do not match an active moderator."
         return _login_page(request, page, 400)
-    limits.login_per_user.reset(username)
+    limits = limits_of(request)
+    ratelimit.reset(request, limits.login_per_user, username)
+    ratelimit.give_back(request, limits.login_per_client)  # only failures count
     auth.sign_in(request, moderator)
     return RedirectResponse(page.values["next"], status_code=303)
+
+
+def _take_sign_in_slots(request: Request, username: str) -> int:
+    """Takes a slot for the client and one for the username before the password is checked,
+    or neither: 0 when both were taken, otherwise the seconds to wait."""
+    limits = limits_of(request)
+    wait = ratelimit.take(request, limits.login_per_client)
+    if wait:
+        return wait
+    wait = ratelimit.take(request, limits.login_per_user, username)
+    if wait:
+        ratelimit.give_back(request, limits.login_per_client)
+    return wait
 
 
 @form_endpoint

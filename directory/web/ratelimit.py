@@ -1,7 +1,9 @@
-"""Per-client rate limits, held in memory, keyed by an HMAC of the client's address.
+"""The rate limits of the public forms and of signing in, and who a request counts as.
 
-Raw IP addresses are never stored: the key is an HMAC with the secret key, so it cannot be
-turned back into an address, and it lives only in this process's memory for a few minutes.
+The limits themselves are kept in the database (directory/ratelimits.py), shared by every
+process. A request counts as its client: the address the connection came from, or the one a
+trusted proxy named (uvicorn sets it from DIRECTORY_TRUSTED_PROXIES; nothing here reads a
+forwarded header), and only as an HMAC of it, never the address itself.
 """
 
 from __future__ import annotations
@@ -9,72 +11,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
-MAX_KEYS = 50_000
+from directory.ratelimits import Limit, Limiter
 
 
-class SlidingWindow:
-    """At most `limit` events per key in any `window` seconds."""
-
-    def __init__(
-        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, key: str) -> int:
-        """Seconds until `key` may act again; 0 when it may act now."""
-        with self._lock:
-            events = self._recent(key)
-            if len(events) < self.limit:
-                return 0
-            return max(1, math.ceil(events[0] + self.window - self._clock()))
-
-    def hit(self, key: str) -> None:
-        with self._lock:
-            self._recent(key).append(self._clock())
-            if len(self._events) > MAX_KEYS:
-                self._forget_idle()
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._events.pop(key, None)
-
-    def _recent(self, key: str) -> deque[float]:
-        events = self._events.setdefault(key, deque())
-        cutoff = self._clock() - self.window
-        while events and events[0] <= cutoff:
-            events.popleft()
-        return events
-
-    def _forget_idle(self) -> None:
-        cutoff = self._clock() - self.window
-        for key in [k for k, events in self._events.items() if not events or events[-1] <= cutoff]:
-            del self._events[key]
-
-
-@dataclass
+@dataclass(frozen=True)
 class RateLimits:
-    submissions: SlidingWindow
-    login_per_user: SlidingWindow
-    login_per_client: SlidingWindow
+    submissions: Limit
+    login_per_user: Limit
+    login_per_client: Limit
 
 
 def default_limits() -> RateLimits:
     return RateLimits(
-        submissions=SlidingWindow(limit=5, window=600),
-        login_per_user=SlidingWindow(limit=5, window=900),
-        login_per_client=SlidingWindow(limit=20, window=900),
+        submissions=Limit("submissions", count=5, window=600),
+        login_per_user=Limit("sign-in-user", count=5, window=900),
+        login_per_client=Limit("sign-in-client", count=20, window=900),
     )
 
 
@@ -94,7 +49,7 @@ def minutes(seconds: int) -> str:
 
 
 def limits_of(request: Request) -> RateLimits:
-    """This process's rate limits (made in the app's lifespan)."""
+    """The app's rate limits (made in its lifespan)."""
     return request.state.rate_limits  # type: ignore[no-any-return]
 
 
@@ -102,3 +57,32 @@ def client_key(request: Request) -> str:
     """The key the request's client is counted under: never its address itself."""
     keys: ClientKeys = request.state.client_keys
     return keys.of(request.client.host if request.client else "unknown")
+
+
+def take(request: Request, limit: Limit, key: str | None = None) -> int:
+    """Takes one of `limit`'s slots for `key` (by default the client's), before the work it
+    guards: 0 when taken, otherwise the seconds to wait (and nothing was taken)."""
+    return _limiter(request).take(limit, _key(request, key))
+
+
+def give_back(request: Request, limit: Limit, key: str | None = None) -> None:
+    """Returns a slot that `take` gave for work that did not happen after all."""
+    _limiter(request).give_back(limit, _key(request, key))
+
+
+def reset(request: Request, limit: Limit, key: str | None = None) -> None:
+    """Frees all of `key`'s slots (a moderator who signed in forgets their mistakes)."""
+    _limiter(request).reset(limit, _key(request, key))
+
+
+def wait(request: Request, limit: Limit, key: str | None = None) -> int:
+    """Seconds until `key` may act again, taking nothing; 0 when it may act now."""
+    return _limiter(request).wait(limit, _key(request, key))
+
+
+def _limiter(request: Request) -> Limiter:
+    return request.state.rate_limiter  # type: ignore[no-any-return]
+
+
+def _key(request: Request, key: str | None) -> str:
+    return client_key(request) if key is None else key

@@ -14,11 +14,11 @@ from directory import catalogue, moderation
 from directory.database import session_scope
 from directory.models import Organisation, Submission
 from directory.moderation import ModerationError, Submitter
-from directory.web import csrf, forms
+from directory.web import csrf, forms, ratelimit
 from directory.web import submission_presenters as present
 from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
-from directory.web.ratelimit import client_key, limits_of, minutes
+from directory.web.ratelimit import limits_of, minutes
 from directory.web.templating import render
 
 EXPIRED = "This form had expired, so nothing was sent. Check your answers and send it again."
@@ -30,7 +30,7 @@ def submit(request: Request, form: FormData | None) -> Response:
         return _listing_page(request, "new", ListingForm(values={"status": "active"}))
     parsed = forms.listing_form(form, sources_required=False)
     forms.submitter_fields(form, parsed, contact_required=True)
-    refused = _refused(request, form)
+    refused = _refused(request, form, parsed)
     if refused:
         return _listing_page(request, "new", _only(parsed, refused[1]), status=refused[0])
     spam = forms.honeypot_filled(form)
@@ -50,7 +50,7 @@ def edit(request: Request, form: FormData | None) -> Response:
             return _listing_page(request, "edit", ListingForm(values=values), organisation)
         parsed = forms.listing_form(form, sources_required=False)
         forms.submitter_fields(form, parsed, contact_required=False)
-        refused = _refused(request, form)
+        refused = _refused(request, form, parsed)
         if refused:
             page = _only(parsed, refused[1])
             return _listing_page(request, "edit", page, organisation, status=refused[0])
@@ -62,6 +62,7 @@ def edit(request: Request, form: FormData | None) -> Response:
                 session, organisation, parsed.listing, _submitter(parsed), spam=spam
             )
         except ModerationError as error:
+            ratelimit.give_back(request, limits_of(request).submissions)  # nothing was stored
             parsed.errors["form"] = str(error)
             return _listing_page(request, "edit", parsed, organisation, status=400)
     return _received(request, submission)
@@ -74,7 +75,7 @@ def report(request: Request, form: FormData | None) -> Response:
         if form is None:
             return _report_page(request, Form(), organisation)
         parsed = forms.report_form(form)
-        refused = _refused(request, form)
+        refused = _refused(request, form, parsed)
         if refused:
             return _report_page(request, _only(parsed, refused[1]), organisation, refused[0])
         spam = forms.honeypot_filled(form)
@@ -130,11 +131,18 @@ def revise(request: Request, form: FormData | None) -> Response:
     return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
 
 
-def _refused(request: Request, form: FormData) -> tuple[int, str] | None:
-    """Why a public form is refused before its content is even looked at, if it is."""
+def _refused(request: Request, form: FormData, parsed: Form) -> tuple[int, str] | None:
+    """Why a public form is refused before it is stored, if it is.
+
+    A form that will be stored (or set aside as spam) takes one of the client's submission
+    slots here, before anything is written, so parallel requests cannot slip past the limit;
+    one shown again for its mistakes takes none.
+    """
     if not csrf.is_valid(request, form):
         return 403, EXPIRED
-    wait = limits_of(request).submissions.retry_after(client_key(request))
+    if not parsed.ok and not forms.honeypot_filled(form):
+        return None
+    wait = ratelimit.take(request, limits_of(request).submissions)
     if wait:
         return 429, (
             "You have sent several suggestions in the last few minutes. Please wait "
@@ -150,7 +158,6 @@ def _only(parsed: Form, message: str) -> Form:
 
 
 def _received(request: Request, submission: Submission) -> Response:
-    limits_of(request).submissions.hit(client_key(request))
     return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
 
 
@@ -224,8 +231,7 @@ def _report_page(
 def _render(request: Request, name: str, context: dict[str, Any], status: int) -> Response:
     headers = dict(NO_STORE)
     if status == 429:
-        headers["retry-after"] = str(
-            limits_of(request).submissions.retry_after(client_key(request))
-        )
+        wait = ratelimit.wait(request, limits_of(request).submissions)
+        headers["retry-after"] = str(max(1, wait))
     context = {**context, "csrf_token": csrf.token(request)}
     return render(request, name, context, status_code=status, headers=headers)

@@ -101,7 +101,7 @@ KEPT_PATHS = frozenset(
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
+    settings = (settings or Settings()).with_secret_key()
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:

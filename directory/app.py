@@ -34,6 +34,7 @@ from directory.web import (
 )
 from directory.web.auth import SESSION_HOURS
 from directory.web.body_limit import BodySizeLimit
+from directory.web.password_checks import PasswordChecks
 from directory.web.remembered import KeptPages, Remembered
 from directory.web.security import SecurityHeaders
 from directory.web.templating import make_templates
@@ -85,6 +86,9 @@ ROUTES = [
         name="moderate_history",
     ),
     Route(
+        "/moderate/account", moderation.account, methods=["GET", "POST"], name="moderate_account"
+    ),
+    Route(
         "/moderate/moderators",
         moderation.moderators,
         methods=["GET", "POST"],
@@ -124,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "remembered": Remembered(),
                 "rate_limits": ratelimit.default_limits(),
                 "client_keys": ratelimit.ClientKeys(settings.secret_key),
+                "password_checks": PasswordChecks(),
             }
         finally:
             gc.unfreeze()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from alembic import command
@@ -14,7 +15,7 @@ from directory import accounts, catalogue
 from directory.app import create_app
 from directory.database import make_engine
 from directory.migrate import alembic_config
-from directory.opendata import exporting
+from directory.opendata import exporting, importing, ourjson
 from directory.opendata.hsds import organization_id
 from tests import factories
 from tests.web import approve, post_form, review_url, sign_in, submit_new, text_of
@@ -135,6 +136,17 @@ def test_a_public_name_is_checked(checker, name, message):
     response = post_form(checker, "/moderate/account", form)
     assert response.status_code == 400
     assert message in response.text
+
+
+def test_publishing_an_old_export_does_not_publish_a_username(checker, seeded, moderators):
+    # Exports made before usernames were kept private carry them in verified_by.
+    old = ourjson.listing(
+        factories.record(slug="from-an-old-export", verified_on="2026-01-02", verified_by=USERNAME)
+    )
+    with Session(seeded) as session:
+        importing.publish(session, importing.read(json.dumps([old])), "alice")
+        session.commit()
+        assert catalogue.get(session, "from-an-old-export").verified_by == VOLUNTEER
 
 
 @pytest.mark.databases

@@ -192,3 +192,8 @@ def test_https_refuses_a_short_secret_kept_in_the_data_directory(tmp_path):
     settings = Settings(data_dir=tmp_path, base_url=HTTPS, meili_url="")
     with pytest.raises(ValueError, match=SECRET_FILE):
         create_app(settings)
+
+
+def test_the_secret_is_never_in_the_settings_as_printed(tmp_path):
+    settings = Settings(data_dir=tmp_path, meili_url="").with_secret_key()
+    assert settings.secret_key and settings.secret_key not in f"{settings!r} {settings}"

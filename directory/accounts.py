@@ -1,20 +1,26 @@
-"""Moderator accounts: create, authenticate, activate and list. Never sees a request."""
+"""Moderator accounts: create, authenticate, activate, name and list. Never sees a request."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from directory.models import AuditEvent, Moderator, storable, utcnow
+from directory.models import AuditEvent, Moderator, Organisation, storable, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1000
+MAX_DISPLAY_NAME_LENGTH = 80
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+# Who checked a listing, as the public reads it, unless the moderator chose a name to show.
+VOLUNTEER_CREDIT = "a volunteer moderator"
 
 # argon2-cffi's defaults are argon2id with the parameters RFC 9106 recommends.
 _hasher = PasswordHasher()
@@ -22,6 +28,10 @@ _hasher = PasswordHasher()
 
 class AccountError(ValueError):
     """A request about an account that cannot be carried out; the message says why."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is not theirs."""
 
 
 def normalise_username(username: str) -> str:
@@ -45,6 +55,32 @@ def check_password(password: str) -> str | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Use at most {MAX_PASSWORD_LENGTH} characters."
     return None
+
+
+def check_display_name(name: str) -> str | None:
+    """Why name cannot be shown on listings, or None when it can ("" means no name)."""
+    if len(name) > MAX_DISPLAY_NAME_LENGTH:
+        return f"Use at most {MAX_DISPLAY_NAME_LENGTH} characters."
+    # Control, invisible formatting (bidi overrides among them) and unassigned characters
+    # would let a name disguise itself or break the pages and feeds it is shown in.
+    if any(unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in name):
+        return "That name has characters that cannot be used: write it as plain text."
+    return None
+
+
+def normalise_display_name(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def public_credit(moderator: Moderator | None) -> str:
+    """What a listing this moderator checked says about who checked it."""
+    if moderator is not None and moderator.display_name:
+        return moderator.display_name
+    return VOLUNTEER_CREDIT
+
+
+def credit_for(session: Session, username: str) -> str:
+    return public_credit(get_by_username(session, username))
 
 
 def get_by_username(session: Session, username: str) -> Moderator | None:
@@ -99,19 +135,96 @@ def authenticate(session: Session, username: str, password: str) -> Moderator | 
 
 
 def set_active(session: Session, username: str, active: bool, *, actor: str) -> Moderator:
-    moderator = get_by_username(session, username)
-    if moderator is None:
-        raise AccountError(f"There is no moderator called {username}.")
+    moderator = _existing(session, username)
     if not active and moderator.username == actor:
         raise AccountError("You cannot deactivate your own account.")
     if moderator.active == active:
         return moderator
     before = _public(moderator)
     moderator.active = active
+    end_sessions(moderator)  # and reactivating later does not bring them back
     session.add(moderator)
     session.flush()
     action = "moderator_activate" if active else "moderator_deactivate"
     _audit(session, actor, action, before, _public(moderator))
+    return moderator
+
+
+def end_sessions(moderator: Moderator) -> None:
+    """Every session cookie made for them so far stops working (the caller commits)."""
+    moderator.session_version += 1
+
+
+def sign_out(session: Session, moderator_id: int) -> None:
+    moderator = session.get(Moderator, moderator_id)
+    if moderator is not None:
+        end_sessions(moderator)
+        session.add(moderator)
+
+
+def change_password(
+    session: Session, moderator_id: int, current: str, new: str, *, actor: str
+) -> Moderator:
+    """Raises WrongPassword unless `current` is theirs, AccountError if `new` will not do.
+    Ends every session they had: whoever knew the old password may have signed in."""
+    moderator = session.get(Moderator, moderator_id)
+    if moderator is None or not _verify(moderator.password_hash, current[:MAX_PASSWORD_LENGTH]):
+        raise WrongPassword("That is not your current password.")
+    if problem := check_password(new):
+        raise AccountError(problem)
+    moderator.password_hash = _hasher.hash(new)
+    end_sessions(moderator)
+    session.add(moderator)
+    session.flush()
+    _audit(session, actor, "moderator_password_change", None, _public(moderator))
+    return moderator
+
+
+def set_display_name(session: Session, username: str, name: str, *, actor: str) -> Moderator:
+    """Set (or with "" remove) the name shown on listings they check.
+
+    The listings they were the last to approve, still showing their old credit, show the new
+    one: a name taken back comes off those listings too.
+    """
+    name = normalise_display_name(name)
+    if problem := check_display_name(name):
+        raise AccountError(problem)
+    moderator = _existing(session, username)
+    before, old_credit = _public(moderator), public_credit(moderator)
+    moderator.display_name = name or None
+    session.add(moderator)
+    new_credit = public_credit(moderator)
+    if new_credit != old_credit:
+        session.execute(
+            update(Organisation)
+            .where(
+                col(Organisation.slug).in_(_last_approved_by(moderator.username)),
+                col(Organisation.verified_by) == old_credit,
+            )
+            .values(verified_by=new_credit)
+        )
+    session.flush()
+    _audit(session, actor, "moderator_display_name", before, _public(moderator))
+    return moderator
+
+
+def _last_approved_by(username: str) -> SelectOfScalar[str | None]:
+    # Each listing's latest approval; import and edits without review do not change who
+    # checked it, and the old-credit condition in the caller skips any that did.
+    latest = (
+        select(func.max(AuditEvent.id))
+        .where(col(AuditEvent.action) == "approve")
+        .group_by(col(AuditEvent.organisation_slug))
+    )
+    return select(col(AuditEvent.organisation_slug)).where(
+        col(AuditEvent.id).in_(latest), col(AuditEvent.actor) == username
+    )
+
+
+def _existing(session: Session, username: str) -> Moderator:
+    moderator = get_by_username(session, username)
+    if moderator is None:
+        raise AccountError(f"There is no moderator called {username}.")
     return moderator
 
 
@@ -130,7 +243,12 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def _public(moderator: Moderator) -> dict[str, object]:
-    return {"username": moderator.username, "role": moderator.role, "active": moderator.active}
+    return {
+        "username": moderator.username,
+        "role": moderator.role,
+        "active": moderator.active,
+        "display_name": moderator.display_name,
+    }
 
 
 def _audit(

@@ -36,6 +36,7 @@ from directory.web import (
 from directory.web.access_log import AccessLog
 from directory.web.auth import SESSION_HOURS
 from directory.web.body_limit import BodySizeLimit
+from directory.web.password_checks import PasswordChecks
 from directory.web.remembered import KeptPages, Remembered
 from directory.web.security import SecurityHeaders
 from directory.web.templating import make_templates
@@ -87,6 +88,9 @@ ROUTES = [
         name="moderate_history",
     ),
     Route(
+        "/moderate/account", moderation.account, methods=["GET", "POST"], name="moderate_account"
+    ),
+    Route(
         "/moderate/moderators",
         moderation.moderators,
         methods=["GET", "POST"],
@@ -103,7 +107,7 @@ KEPT_PATHS = frozenset(
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
+    settings = (settings or Settings()).with_secret_key()
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -127,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "rate_limits": ratelimit.default_limits(),
                 "rate_limiter": Limiter(engine, settings.secret_key),
                 "client_keys": ratelimit.ClientKeys(settings.secret_key),
+                "password_checks": PasswordChecks(),
             }
         finally:
             gc.unfreeze()

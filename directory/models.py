@@ -135,6 +135,11 @@ class Moderator(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # What listings they checked say, if they chose to be named; never the username, which
+    # would tell anyone what to type on the sign-in page.
+    display_name: str | None = Field(default=None, max_length=80)
+    # Every session cookie carries the version it was made under; raising it ends them all.
+    session_version: int = 1
 
 
 class AuditEvent(SQLModel, table=True):

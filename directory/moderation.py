@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from directory import catalogue, vocab
+from directory import accounts, catalogue, vocab
 from directory.models import MAX_ID, AuditEvent, Organisation, Submission, storable, utcnow
 from directory.records import OrganisationRecord
 
@@ -418,7 +418,7 @@ def approve(
         **_editable(fields),
         "slug": organisation.slug if organisation else "pending",
         "verified_on": today or date.today(),
-        "verified_by": moderator,
+        "verified_by": accounts.credit_for(session, moderator),  # never the username itself
     }
     record = OrganisationRecord.model_validate(values)  # before claiming: nothing to undo
     _claim(session, submission, "approved", moderator, reason=None)

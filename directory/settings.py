@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105
+from directory import secret_key as keys
 
 
 class Settings(BaseSettings):
@@ -19,7 +19,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     database_url: str = ""
-    secret_key: str = DEVELOPMENT_SECRET
+    # Empty: made on first start and kept in the data directory (see with_secret_key).
+    secret_key: str = Field("", repr=False)
     base_url: str = "http://127.0.0.1:8000"
     search: Literal["embedded", "meilisearch", ""] = ""
     meili_url: str = Field("", validation_alias=AliasChoices("MEILI_URL", "meili_url"))
@@ -54,7 +55,30 @@ class Settings(BaseSettings):
             self.search = "meilisearch" if self.meili_url else "embedded"
         if self.gazetteer_path is None:
             self.gazetteer_path = self.data_dir / "places.sqlite3"
+        if self.secret_key:
+            self._check_secret(self.secret_key, "DIRECTORY_SECRET_KEY")
         return self
+
+    def with_secret_key(self) -> Settings:
+        """These settings with the key that signs sessions: the configured one, or the one
+        kept in the data directory, made there on first start."""
+        if self.secret_key:
+            return self
+        kept = keys.load_or_create(self.secret_key_path)
+        self._check_secret(kept, f"The secret key in {self.secret_key_path}")
+        return self.model_copy(update={"secret_key": kept})
+
+    def _check_secret(self, secret: str, what: str) -> None:
+        # Over plain http this is a development machine: any key will do there.
+        if self.base_url.startswith("https://") and (problem := keys.weakness(secret)):
+            raise ValueError(
+                f"{what} {problem}. Over https, use at least {keys.MIN_LENGTH} random "
+                "characters, or leave DIRECTORY_SECRET_KEY unset to have one made."
+            )
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / keys.FILE_NAME
 
     @property
     def search_index_path(self) -> Path:

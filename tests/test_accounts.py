@@ -156,3 +156,78 @@ def test_create_moderator_refuses_a_duplicate(run, settings):
     again = run("create-moderator", "alice", "--password-stdin", input=PASSWORD)
     assert again.exit_code == 1
     assert "already a moderator called alice" in again.output
+
+
+# Session versions, passwords and public names (issue 12) -----------------------------------
+
+
+def test_sign_out_deactivation_and_a_new_password_each_raise_the_session_version(session):
+    accounts.create_moderator(session, "admin", PASSWORD, admin=True)
+    alice = accounts.create_moderator(session, "alice", PASSWORD)
+    versions = [alice.session_version]
+    accounts.sign_out(session, alice.id)
+    versions.append(alice.session_version)
+    accounts.set_active(session, "alice", False, actor="admin")
+    versions.append(alice.session_version)
+    accounts.set_active(session, "alice", True, actor="admin")
+    versions.append(alice.session_version)
+    accounts.change_password(session, alice.id, PASSWORD, "another long password", actor="alice")
+    versions.append(alice.session_version)
+    assert versions == sorted(set(versions)) and len(versions) == 5
+
+
+def test_changing_a_password_needs_the_current_one(session):
+    alice = accounts.create_moderator(session, "alice", PASSWORD)
+    with pytest.raises(accounts.WrongPassword):
+        accounts.change_password(session, alice.id, "not it at all", "another long password",
+                                 actor="alice")  # fmt: skip
+    with pytest.raises(accounts.AccountError, match="at least 12"):
+        accounts.change_password(session, alice.id, PASSWORD, "short", actor="alice")
+    accounts.change_password(session, alice.id, PASSWORD, "another long password", actor="alice")
+    assert accounts.authenticate(session, "alice", PASSWORD) is None
+    assert accounts.authenticate(session, "alice", "another long password") is not None
+    event = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event.action == "moderator_password_change"
+    assert "argon2" not in str(event.after) and "another long" not in str(event.after)
+
+
+def _approve_edit(session, slug: str, moderator: str, **changes) -> None:
+    from directory import catalogue, moderation
+
+    submitted = moderation.submit_edit(
+        session, catalogue.get(session, slug), changes, moderation.Submitter(contact="a@b.example")
+    )
+    moderation.approve(
+        session, submitted, moderation.proposed_values(session, submitted), moderator=moderator
+    )
+
+
+def test_a_public_name_follows_to_the_listings_they_were_last_to_approve(session):
+    from directory import catalogue
+    from tests import factories
+
+    for slug in ("first", "second"):
+        catalogue.upsert(session, factories.record(slug=slug))
+    accounts.create_moderator(session, "alice", PASSWORD)
+    accounts.create_moderator(session, "bob", PASSWORD)
+    _approve_edit(session, "first", "alice", city="Leeds")
+    _approve_edit(session, "first", "bob", city="York")  # bob checked it last
+    _approve_edit(session, "second", "alice", city="Hull")
+
+    accounts.set_display_name(session, "alice", "  Alice   P. ", actor="alice")
+    credits = {slug: catalogue.get(session, slug).verified_by for slug in ("first", "second")}
+    assert credits == {"first": accounts.VOLUNTEER_CREDIT, "second": "Alice P."}
+    accounts.set_display_name(session, "alice", "", actor="alice")
+    assert catalogue.get(session, "second").verified_by == accounts.VOLUNTEER_CREDIT
+    actions = [e.action for e in session.exec(select(AuditEvent)).all()]
+    assert actions.count("moderator_display_name") == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("x" * 81, "at most 80"), ("Sam\u202eoll", "cannot be used"), ("Sam\x00", "cannot be used")],
+)
+def test_a_public_name_is_refused_when_it_cannot_be_shown(session, name, message):
+    accounts.create_moderator(session, "alice", PASSWORD)
+    with pytest.raises(accounts.AccountError, match=message):
+        accounts.set_display_name(session, "alice", name, actor="alice")

@@ -59,8 +59,9 @@ def test_upgrade_downgrade_upgrade_matches_the_models(empty_engine):
 def test_the_comparison_sees_a_missing_table(empty_engine):
     # Otherwise "no differences" above could just mean the comparison looks at nothing.
     upgrade(empty_engine)
-    downgrade(empty_engine, "0003")  # before link checks, and what came after them
-    assert {(change[0], change[1].name) for change in differences(empty_engine)} == {
+    downgrade(empty_engine, "0003")  # before link checks (and the columns added since)
+    changes = [c for c in differences(empty_engine) if c[0] in ("add_table", "add_index")]
+    assert {(change[0], change[1].name) for change in changes} == {
         ("add_table", "link_check"),
         ("add_index", "ix_link_check_checked_at"),
         ("add_table", "rate_limit"),

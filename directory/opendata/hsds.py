@@ -123,7 +123,8 @@ FIELDS = Taxonomy(
         ),
         "verified_by": (
             "Verified by",
-            "Who last checked the listing; the date is the service's assured_date.",
+            "Who last checked the listing (a name they chose to show, 'a volunteer moderator' "
+            "or how it was checked; never a username); the date is the service's assured_date.",
         ),
         "sources": ("Source", "A public web page the listing's facts come from."),
         "postal_address_accepts_prisoner_mail": (

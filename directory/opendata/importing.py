@@ -231,7 +231,7 @@ def publish(session: Session, imported: ImportFile, username: str) -> Report:
         assert candidate.record is not None
         live = catalogue.get(session, candidate.record.slug)
         before = _snapshot(live) if live is not None else None  # upsert changes live in place
-        published, outcome = catalogue.upsert(session, candidate.record)
+        published, outcome = catalogue.upsert(session, _credited(session, candidate.record))
         if outcome != "unchanged":
             session.add(
                 AuditEvent(
@@ -245,6 +245,15 @@ def publish(session: Session, imported: ImportFile, username: str) -> Report:
         report.counts[outcome] += 1
     session.flush()
     return report
+
+
+def _credited(session: Session, record: OrganisationRecord) -> OrganisationRecord:
+    """The record, saying who checked it as the public may see it: exports made before
+    usernames were kept private name the moderator by username."""
+    by = record.verified_by
+    if by and accounts.get_by_username(session, by) is not None:
+        return record.model_copy(update={"verified_by": accounts.credit_for(session, by)})
+    return record
 
 
 def _snapshot(organisation: Organisation) -> dict[str, Any]:

@@ -22,6 +22,9 @@ from directory.web.endpoints import FormHandler
 SESSION_HOURS = 12
 _USER_KEY = "moderator_id"
 _SINCE_KEY = "signed_in_at"
+# The moderator's session version when this cookie was made: signing out, a new password or
+# deactivation raise it in the database, and every cookie made before stops working.
+_VERSION_KEY = "session_version"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class SignedIn:
     id: int
     username: str
     is_admin: bool
+    display_name: str | None = None
 
 
 ModeratorHandler = Callable[[Request, FormData | None, SignedIn], Response]
@@ -41,28 +45,35 @@ def sign_in(request: Request, moderator: Moderator) -> None:
     request.session.clear()
     request.session[_USER_KEY] = moderator.id
     request.session[_SINCE_KEY] = int(time.time())
+    request.session[_VERSION_KEY] = moderator.session_version
     csrf.rotate(request)
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, moderator: SignedIn) -> None:
+    """End this session and every other one the moderator has, wherever its cookie went."""
+    with session_scope(request.state.engine) as session:
+        accounts.sign_out(session, moderator.id)
     request.session.clear()
     csrf.rotate(request)
 
 
 def current(request: Request) -> SignedIn | None:
     """The signed-in, still active moderator, or None. Checked against the database each time,
-    so deactivating someone ends their session at once."""
+    so deactivating someone, or any other end of their sessions, takes effect at once."""
     moderator_id = request.session.get(_USER_KEY)
     since = request.session.get(_SINCE_KEY)
-    if not isinstance(moderator_id, int) or not isinstance(since, int):
+    version = request.session.get(_VERSION_KEY)
+    if not (isinstance(moderator_id, int) and isinstance(since, int) and isinstance(version, int)):
         return None
     if time.time() - since > SESSION_HOURS * 3600:
         return None
     with session_scope(request.state.engine) as session:
         moderator = accounts.get_active(session, moderator_id)
-        if moderator is None or moderator.id is None:
+        if moderator is None or moderator.id is None or moderator.session_version != version:
             return None
-        return SignedIn(moderator.id, moderator.username, moderator.role == "admin")
+        return SignedIn(
+            moderator.id, moderator.username, moderator.role == "admin", moderator.display_name
+        )
 
 
 def moderator_required(handler: ModeratorHandler) -> FormHandler:

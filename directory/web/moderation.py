@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,12 +19,12 @@ from directory.database import session_scope
 from directory.models import Submission
 from directory.moderation import AlreadyDecided, ModerationError
 from directory.search import SearchQuery
-from directory.web import auth, csrf, flash, forms, ratelimit
+from directory.web import auth, csrf, flash, forms, password_checks, ratelimit
 from directory.web import submission_presenters as present
 from directory.web.auth import SignedIn, admin_required, moderator_required
 from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
-from directory.web.ratelimit import limits_of, minutes
+from directory.web.ratelimit import client_key, limits_of, minutes
 from directory.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -54,16 +55,29 @@ def login(request: Request, form: FormData | None) -> Response:
     if wait:
         page.errors["form"] = f"Too many attempts to sign in. Please wait {minutes(wait)}."
         return _login_page(request, page, 429)
-    with session_scope(request.state.engine) as session:
-        moderator = accounts.authenticate(session, username, password)
+    try:
+        with _password_check(request), session_scope(request.state.engine) as session:
+            moderator = accounts.authenticate(session, username, password)
+    except password_checks.Busy:  # not an attempt at a password: it takes no slot
+        limits = limits_of(request)
+        ratelimit.give_back(request, limits.login_per_user, _attempts(request, username))
+        ratelimit.give_back(request, limits.login_per_client)
+        page.errors["form"] = password_checks.BUSY_MESSAGE
+        return _login_page(request, page, 429, password_checks.retry_headers())
     if moderator is None:
         page.errors["form"] = "That username and password do not match an active moderator."
         return _login_page(request, page, 400)
     limits = limits_of(request)
-    ratelimit.reset(request, limits.login_per_user, username)
+    ratelimit.reset(request, limits.login_per_user, _attempts(request, username))
     ratelimit.give_back(request, limits.login_per_client)  # only failures count
     auth.sign_in(request, moderator)
     return RedirectResponse(page.values["next"], status_code=303)
+
+
+def _attempts(request: Request, username: str) -> str:
+    """A username is counted with the client trying it, so that wrong passwords sent from
+    elsewhere cannot lock its owner out."""
+    return f"{client_key(request)} {username}"
 
 
 def _take_sign_in_slots(request: Request, username: str) -> int:
@@ -73,7 +87,7 @@ def _take_sign_in_slots(request: Request, username: str) -> int:
     wait = ratelimit.take(request, limits.login_per_client)
     if wait:
         return wait
-    wait = ratelimit.take(request, limits.login_per_user, username)
+    wait = ratelimit.take(request, limits.login_per_user, _attempts(request, username))
     if wait:
         ratelimit.give_back(request, limits.login_per_client)
     return wait
@@ -82,7 +96,7 @@ def _take_sign_in_slots(request: Request, username: str) -> int:
 @form_endpoint
 @moderator_required
 def logout(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
-    auth.sign_out(request)
+    auth.sign_out(request, moderator)
     flash.flash(request, "You have signed out.")
     return RedirectResponse("/moderate/login", status_code=303)
 
@@ -299,6 +313,14 @@ def moderators(request: Request, form: FormData | None, moderator: SignedIn) -> 
     action = forms.text(form, "action")
     if action == "add":
         return _add_moderator(request, form, moderator)
+    if action == "display_name":
+        username = forms.text(form, "username")
+        try:
+            _set_display_name(request, username, forms.text(form, "display_name"), moderator)
+        except accounts.AccountError as error:
+            return _moderators_page(request, moderator, Form(), notice=str(error), status=400)
+        flash.flash(request, f"Saved the public name of {username}.")
+        return RedirectResponse("/moderate/moderators", status_code=303)
     if action in ("activate", "deactivate"):
         username = forms.text(form, "username")
         try:
@@ -330,10 +352,16 @@ def _add_moderator(request: Request, form: FormData, moderator: SignedIn) -> Res
     if not page.ok:
         return _moderators_page(request, moderator, page, status=400)
     try:
-        with session_scope(request.state.engine) as session:
+        with _password_check(request), session_scope(request.state.engine) as session:
             accounts.create_moderator(
                 session, username, password, admin=role == "admin", actor=moderator.username
             )
+    except password_checks.Busy:
+        notice = password_checks.BUSY_MESSAGE
+        headers = password_checks.retry_headers()
+        return _moderators_page(
+            request, moderator, page, notice=notice, status=429, headers=headers
+        )
     except accounts.AccountError as error:
         page.errors["username"] = str(error)
         return _moderators_page(request, moderator, page, status=400)
@@ -348,6 +376,7 @@ def _moderators_page(
     *,
     notice: str | None = None,
     status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     with session_scope(request.state.engine) as session:
         people = [
@@ -356,6 +385,7 @@ def _moderators_page(
                 "role": vocab.MODERATOR_ROLES.get(person.role, person.role),
                 "active": person.active,
                 "last_login_at": present.when(person.last_login_at),
+                "display_name": person.display_name or "",
                 "is_you": person.username == moderator.username,
             }
             for person in accounts.list_moderators(session)
@@ -366,8 +396,94 @@ def _moderators_page(
         "notice": notice,
         "choices": present.choices(),
         "min_password": accounts.MIN_PASSWORD_LENGTH,
+        "max_display_name": accounts.MAX_DISPLAY_NAME_LENGTH,
     }
-    return _render(request, moderator, "moderate/moderators.html", context, status)
+    return _render(request, moderator, "moderate/moderators.html", context, status, headers)
+
+
+# Your own account -----------------------------------------------------------------------
+
+
+@form_endpoint
+@moderator_required
+def account(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
+    if form is None:
+        return _account_page(request, moderator)
+    action = forms.text(form, "action")
+    if action == "display_name":
+        name = forms.text(form, "display_name")
+        try:
+            _set_display_name(request, moderator.username, name, moderator)
+        except accounts.AccountError as error:
+            page = Form(values={"display_name": name}, errors={"display_name": str(error)})
+            return _account_page(request, moderator, name_form=page, status=400)
+        done = "Saved your public name." if name.strip() else "Removed your public name."
+        flash.flash(request, done)
+        return RedirectResponse("/moderate/account", status_code=303)
+    if action == "password":
+        return _change_password(request, form, moderator)
+    raise HTTPException(400)
+
+
+def _change_password(request: Request, form: FormData, moderator: SignedIn) -> Response:
+    current = forms.text(form, "current_password")
+    new, again = forms.text(form, "password"), forms.text(form, "password_again")
+    page = Form()
+    if not current:
+        page.errors["current_password"] = "Enter your current password."  # noqa: S105
+    if problem := accounts.check_password(new):
+        page.errors["password"] = problem
+    elif new != again:
+        page.errors["password_again"] = "The two passwords are not the same."  # noqa: S105
+    if not page.ok:
+        return _account_page(request, moderator, password_form=page, status=400)
+    # Guesses at the current password here count as guesses at signing in: a slot is taken
+    # before the check, and given back only when the password was right.
+    limits, attempts = limits_of(request), _attempts(request, moderator.username)
+    if wait := ratelimit.take(request, limits.login_per_user, attempts):
+        page.errors["current_password"] = f"Too many wrong passwords. Please wait {minutes(wait)}."
+        return _account_page(request, moderator, password_form=page, status=429)
+    try:
+        with _password_check(request), session_scope(request.state.engine) as session:
+            changed = accounts.change_password(
+                session, moderator.id, current, new, actor=moderator.username
+            )
+    except password_checks.Busy:
+        ratelimit.give_back(request, limits.login_per_user, attempts)
+        page.errors["current_password"] = password_checks.BUSY_MESSAGE
+        headers = password_checks.retry_headers()
+        return _account_page(request, moderator, password_form=page, status=429, headers=headers)
+    except accounts.WrongPassword as error:
+        page.errors["current_password"] = str(error)
+        return _account_page(request, moderator, password_form=page, status=400)
+    ratelimit.reset(request, limits.login_per_user, attempts)
+    auth.sign_in(request, changed)  # this browser stays signed in, under the new version
+    flash.flash(request, "You have changed your password. Every other session is signed out.")
+    return RedirectResponse("/moderate/account", status_code=303)
+
+
+def _set_display_name(request: Request, username: str, name: str, moderator: SignedIn) -> None:
+    with session_scope(request.state.engine) as session:
+        accounts.set_display_name(session, username, name, actor=moderator.username)
+
+
+def _account_page(
+    request: Request,
+    moderator: SignedIn,
+    *,
+    name_form: Form | None = None,
+    password_form: Form | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    context = {
+        "name_form": name_form or Form(values={"display_name": moderator.display_name or ""}),
+        "password_form": password_form or Form(),
+        "volunteer_credit": accounts.VOLUNTEER_CREDIT,
+        "min_password": accounts.MIN_PASSWORD_LENGTH,
+        "max_display_name": accounts.MAX_DISPLAY_NAME_LENGTH,
+    }
+    return _render(request, moderator, "moderate/account.html", context, status, headers)
 
 
 # Helpers --------------------------------------------------------------------------------
@@ -391,9 +507,22 @@ def _submission(session: Session, request: Request) -> Submission:
     return found
 
 
-def _login_page(request: Request, form: Form, status: int = 200) -> Response:
+def _password_check(request: Request) -> AbstractContextManager[None]:
+    checks: password_checks.PasswordChecks = request.state.password_checks
+    return checks.slot()
+
+
+def _login_page(
+    request: Request, form: Form, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     context = {"form": form, "message": flash.pop(request), "csrf_token": csrf.token(request)}
-    return render(request, "moderate/login.html", context, status_code=status, headers=NO_STORE)
+    return render(
+        request,
+        "moderate/login.html",
+        context,
+        status_code=status,
+        headers={**NO_STORE, **(headers or {})},
+    )
 
 
 def _render(
@@ -402,6 +531,7 @@ def _render(
     name: str,
     context: dict[str, Any],
     status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     context = {
         **context,
@@ -409,4 +539,6 @@ def _render(
         "message": flash.pop(request),
         "csrf_token": csrf.token(request),
     }
-    return render(request, name, context, status_code=status, headers=NO_STORE)
+    return render(
+        request, name, context, status_code=status, headers={**NO_STORE, **(headers or {})}
+    )

@@ -342,7 +342,15 @@ SCHEMAS: dict[str, Any] = {
             "last_activity": _nullable_string,
             "verification": {
                 "type": "object",
-                "properties": {"last_verified": _nullable_string, "verified_by": _nullable_string},
+                "properties": {
+                    "last_verified": _nullable_string,
+                    "verified_by": {
+                        **_nullable_string,
+                        "description": "Who checked the listing: a public name the moderator "
+                        "chose, 'a volunteer moderator', or a note on how it was checked; "
+                        "never a moderator's username.",
+                    },
+                },
             },
             "sources": _strings,
             "updated_at": {"type": "string", "format": "date-time"},

@@ -92,12 +92,13 @@ ROUTES = [
     ),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
-# Addresses whose pages may be kept finished (endpoints wrapped in `remembered`).
-KEPT_PATHS = frozenset(
-    route.path
+# Addresses whose pages may be kept finished (endpoints wrapped in `remembered`), with what
+# each is kept by.
+KEPT_PATHS = {
+    route.path: route.endpoint.kept_by
     for route in ROUTES
-    if isinstance(route, Route) and getattr(route.endpoint, "kept", False)
-)
+    if isinstance(route, Route) and hasattr(route.endpoint, "kept_by")
+}
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -7,12 +7,14 @@ the directory does not know). Samples the server's resident memory (VmRSS in
 /proc/PID/status) every 1,000 requests and prints the series. Bounded in count and in time;
 traffic goes only to 127.0.0.1. Asserts nothing.
 
-`--flood answers` sends different real searches instead (a page of 100 hits each: common
+`--flood queries` sends a new search each time instead, 500 characters long, which the
+directory keeps as it would any search: what it keeps must level off at its limits.
+`--flood answers` sends different real searches (a page of 100 hits each: common
 words, each country, page after page), which every answer cache must keep within its bounds
 too; it is meant for --listings 10000.
 
 Usage: python scripts/memory_flood.py [--requests 20000] [--pad-kb 60] [--seconds 900]
-       [--flood padded|answers] [--listings N]
+       [--flood padded|queries|answers] [--listings N]
 """
 
 from __future__ import annotations
@@ -43,6 +45,14 @@ def padded(pad_kb: int) -> Iterator[str]:
     pad = "x" * (pad_kb * 1024)
     for n in itertools.count():
         yield f"/api/search?per_page=1&q=zzqq&n={n}&pad={pad}"
+
+
+def queries(_pad_kb: int) -> Iterator[str]:
+    """Searches the directory does know, each new and as long as a search may be (500
+    characters): every one is a page, an answer and postings that may be kept."""
+    for n in itertools.count():
+        q = f"zzqq{n} " + "x" * (490 - len(str(n)))
+        yield "/api/search?" + urlencode({"per_page": 1, "q": q})
 
 
 def answers(_pad_kb: int) -> Iterator[str]:
@@ -98,7 +108,11 @@ def report(samples: list[tuple[int, float, int, dict[int, int]]]) -> None:
         )
 
 
-FLOODS: dict[str, Callable[[int], Iterator[str]]] = {"padded": padded, "answers": answers}
+FLOODS: dict[str, Callable[[int], Iterator[str]]] = {
+    "padded": padded,
+    "queries": queries,
+    "answers": answers,
+}
 
 
 def main() -> None:

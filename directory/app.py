@@ -34,6 +34,7 @@ from directory.web import (
 )
 from directory.web.auth import SESSION_HOURS
 from directory.web.body_limit import BodySizeLimit
+from directory.web.heavy import HeavyPages
 from directory.web.remembered import KeptPages, Remembered
 from directory.web.security import SecurityHeaders
 from directory.web.templating import make_templates
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "search_sync": search_sync,
                 "templates": make_templates(reload=settings.debug),
                 "remembered": Remembered(),
+                "heavy_pages": HeavyPages(),
                 "rate_limits": ratelimit.default_limits(),
                 "client_keys": ratelimit.ClientKeys(settings.secret_key),
             }

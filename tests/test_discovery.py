@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from sqlmodel import Session
 
 from directory import catalogue
@@ -44,3 +45,50 @@ def test_robots(client):
 
 def test_pages_link_to_the_feed(client):
     assert 'type="application/atom+xml"' in client.get("/").text
+
+
+# The sitemap is the heaviest page there is (every listing): made once for each state of the
+# catalogue, and made afresh the moment a listing is added, changed or removed.
+
+
+def _counting_reads(monkeypatch) -> list[int]:
+    reads: list[int] = []
+    every = catalogue.iter_all
+
+    def counted(session, *args, **kwargs):
+        reads.append(1)
+        return every(session, *args, **kwargs)
+
+    monkeypatch.setattr(catalogue, "iter_all", counted)
+    return reads
+
+
+def _locations(client) -> list[str]:
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    return [u.find(f"{SITEMAP}loc").text for u in root.findall(f"{SITEMAP}url")]
+
+
+def test_the_sitemap_is_made_once_while_nothing_changes(client, monkeypatch):
+    reads = _counting_reads(monkeypatch)
+    first = client.get("/sitemap.xml")
+    for _ in range(3):
+        again = client.get("/sitemap.xml")
+        assert again.content == first.content
+    assert len(reads) == 1
+    unchanged = client.get("/sitemap.xml", headers={"If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304
+
+
+@pytest.mark.databases
+def test_a_listing_added_or_removed_shows_in_the_next_sitemap(client, seeded):
+    before = _locations(client)
+    with Session(seeded) as session:
+        catalogue.upsert(session, factories.record(slug="brand-new", name="Brand New Group"))
+        session.commit()
+    added = _locations(client)
+    assert added == sorted(added) and len(added) == len(before) + 1
+    assert "http://127.0.0.1:8000/organisations/brand-new" in added
+    with Session(seeded) as session:
+        catalogue.delete(session, "brand-new")
+        session.commit()
+    assert _locations(client) == before

@@ -36,6 +36,7 @@ from directory.web import (
 from directory.web.access_log import AccessLog
 from directory.web.auth import SESSION_HOURS
 from directory.web.body_limit import BodySizeLimit
+from directory.web.heavy import HeavyPages
 from directory.web.password_checks import PasswordChecks
 from directory.web.remembered import KeptPages, Remembered
 from directory.web.security import SecurityHeaders
@@ -98,12 +99,13 @@ ROUTES = [
     ),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
-# Addresses whose pages may be kept finished (endpoints wrapped in `remembered`).
-KEPT_PATHS = frozenset(
-    route.path
+# Addresses whose pages may be kept finished (endpoints wrapped in `remembered`), with what
+# each is kept by.
+KEPT_PATHS = {
+    route.path: route.endpoint.kept_by
     for route in ROUTES
-    if isinstance(route, Route) and getattr(route.endpoint, "kept", False)
-)
+    if isinstance(route, Route) and hasattr(route.endpoint, "kept_by")
+}
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "search_sync": search_sync,
                 "templates": make_templates(reload=settings.debug),
                 "remembered": Remembered(),
+                "heavy_pages": HeavyPages(),
                 "rate_limits": ratelimit.default_limits(),
                 "rate_limiter": Limiter(engine, settings.secret_key),
                 "client_keys": ratelimit.ClientKeys(settings.secret_key),

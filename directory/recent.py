@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -15,40 +16,66 @@ def _one(_value: object) -> int:
     return 1
 
 
+def _nothing(_key: object) -> int:
+    return 0
+
+
+def size_of(key: object) -> int:
+    """Bytes a key of tuples, strings, bytes and numbers takes (its parts' own sizes summed).
+    A key made from a request can be as large as the request: it weighs as much as a value."""
+    if isinstance(key, tuple | frozenset):
+        return sys.getsizeof(key) + sum(size_of(part) for part in key)
+    return sys.getsizeof(key)
+
+
 class Recent(Generic[K, V]):
     """The most recently used values, up to a limit; the least recently used go first.
 
-    The limit counts values, or whatever `weight` measures them by (bytes, say).
+    The limit counts values, or whatever `weight` measures them by (bytes, say), plus what
+    `key_weight` measures their keys by (nothing unless given).
     """
 
-    def __init__(self, limit: int, weight: Callable[[V], int] = _one) -> None:
+    def __init__(
+        self,
+        limit: int,
+        weight: Callable[[V], int] = _one,
+        key_weight: Callable[[K], int] = _nothing,
+    ) -> None:
         self.limit = limit
         self._weight = weight
-        self._items: OrderedDict[K, V] = OrderedDict()
+        self._key_weight = key_weight
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._total = 0
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
         with self._lock:
             found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
 
     def put(self, key: K, value: V) -> None:
         """Keeps value, dropping the least recently used to make room; a value heavier than
         the whole limit is not kept (nor does it push everything else out)."""
-        if self._weight(value) > self.limit:
+        weight = self._weight(value) + self._key_weight(key)
+        if weight > self.limit:
             return
         with self._lock:
             previous = self._items.pop(key, None)
             if previous is not None:
-                self._total -= self._weight(previous)
-            self._items[key] = value
-            self._total += self._weight(value)
+                self._total -= previous[1]
+            self._items[key] = (value, weight)
+            self._total += weight
             while self._total > self.limit and self._items:
-                _, dropped = self._items.popitem(last=False)
-                self._total -= self._weight(dropped)
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._total -= dropped
+
+    @property
+    def total(self) -> int:
+        """The weight of everything kept: never more than the limit."""
+        return self._total
 
     def __len__(self) -> int:
         return len(self._items)

@@ -8,6 +8,7 @@ asserts nothing. Usage: python scripts/benchmark.py [--sizes 10000,100000] [--ro
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import resource
@@ -186,9 +187,11 @@ def in_process(index: EmbeddedSearch, rounds: int) -> tuple[dict[tuple, list[flo
 
 
 def _forget_answers(index: EmbeddedSearch) -> None:
-    # The index keeps recent answers; measuring the search itself means asking afresh.
+    # The index keeps recent answers; measuring the search itself means asking afresh, with
+    # an empty store of answers as the snapshot's own field makes it.
     if index._snapshot is not None:
-        index._snapshot.results.clear()
+        store = next(f for f in dataclasses.fields(index._snapshot) if f.name == "results")
+        index._snapshot.results = store.default_factory()
 
 
 def _free_port() -> int:

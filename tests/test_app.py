@@ -21,9 +21,13 @@ def test_what_startup_made_is_left_out_of_full_collections_while_serving(seeded,
 def test_the_front_door_answers_for_exactly_the_pages_that_may_be_kept(settings):
     from directory.app import KEPT_PATHS
     from directory.web.access_log import AccessLog
-    from directory.web.remembered import KeptPages
+    from directory.web.remembered import KeptPages, no_parameters, search_parameters
 
-    assert {"/", "/search", "/api/search"} == KEPT_PATHS
+    assert {
+        "/": no_parameters,
+        "/search": search_parameters,
+        "/api/search": search_parameters,
+    } == KEPT_PATHS
     middleware = create_app(settings).user_middleware
     assert [layer.cls for layer in middleware[:2]] == [AccessLog, KeptPages]  # ahead of the rest
     assert middleware[1].kwargs["paths"] == KEPT_PATHS

@@ -66,3 +66,50 @@ def test_the_feed_stays_well_formed_when_a_moderator_pastes_a_non_character(
         for e in ET.fromstring(public_client.get("/feed.atom").content).findall(f"{ATOM}entry")
     ]
     assert titles[0] == "Quokka Letters"
+
+
+# The sitemap is the heaviest page there is (every listing): made once for each state of the
+# catalogue, and made afresh the moment a listing is added, changed or removed.
+
+
+def _counting_reads(monkeypatch) -> list[int]:
+    reads: list[int] = []
+    every = catalogue.iter_all
+
+    def counted(session, *args, **kwargs):
+        reads.append(1)
+        return every(session, *args, **kwargs)
+
+    monkeypatch.setattr(catalogue, "iter_all", counted)
+    return reads
+
+
+def _locations(client) -> list[str]:
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    return [u.find(f"{SITEMAP}loc").text for u in root.findall(f"{SITEMAP}url")]
+
+
+def test_the_sitemap_is_made_once_while_nothing_changes(client, monkeypatch):
+    reads = _counting_reads(monkeypatch)
+    first = client.get("/sitemap.xml")
+    for _ in range(3):
+        again = client.get("/sitemap.xml")
+        assert again.content == first.content
+    assert len(reads) == 1
+    unchanged = client.get("/sitemap.xml", headers={"If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304
+
+
+@pytest.mark.databases
+def test_a_listing_added_or_removed_shows_in_the_next_sitemap(client, seeded):
+    before = _locations(client)
+    with Session(seeded) as session:
+        catalogue.upsert(session, factories.record(slug="brand-new", name="Brand New Group"))
+        session.commit()
+    added = _locations(client)
+    assert added == sorted(added) and len(added) == len(before) + 1
+    assert "http://127.0.0.1:8000/organisations/brand-new" in added
+    with Session(seeded) as session:
+        catalogue.delete(session, "brand-new")
+        session.commit()
+    assert _locations(client) == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import Session
 
 from directory import catalogue
@@ -90,3 +91,70 @@ def test_print_escapes_user_content(engine, settings, empty_client):
 def test_empty_print(client):
     html = client.get("/print", params={"q": "zzzqqqxxx"}).text
     assert "No groups match this search." in html
+
+
+# Printed lists are heavy (up to 1,000 groups each): made once for each state of the catalogue
+# and the index, and only a few at once.
+
+
+def test_a_printed_list_is_made_once_while_nothing_changes(client, monkeypatch):
+    reads = _counting_reads(monkeypatch)
+    first = client.get("/print", params={"q": "books"})
+    for _ in range(3):
+        assert client.get("/print", params={"q": "books"}).content == first.content
+    assert len(reads) == 1
+    client.get("/print.txt", params={"q": "books"})  # another page: made too
+    assert len(reads) == 2
+
+
+@pytest.mark.databases
+def test_a_changed_listing_shows_in_the_next_printed_list(client, seeded, seed_records):
+    assert "34 Allison St" in client.get("/print.txt", params={"q": "glasgow"}).text
+    record = next(r for r in seed_records if "34 Allison St" in (r.postal_address or ""))
+    moved = record.model_copy(update={"postal_address": "PO Box 4321\nGlasgow"})
+    with Session(seeded) as session:  # the database only: the index has nothing new to say
+        catalogue.upsert(session, moved)
+        session.commit()
+    text = client.get("/print.txt", params={"q": "glasgow"}).text
+    assert "PO Box 4321" in text and "34 Allison St" not in text
+
+
+def test_only_a_few_printed_lists_are_made_at_once(client, monkeypatch):
+    """Six different lists asked at once: at most two are being made at any moment, and the
+    rest wait their turn or are told to come back (503 with Retry-After)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock, making, most = threading.Lock(), [0], [0]
+    get_many = catalogue.get_many
+
+    def slow(session, slugs):
+        with lock:
+            making[0] += 1
+            most[0] = max(most[0], making[0])
+        threading.Event().wait(0.5)  # long enough for every request to have arrived
+        with lock:
+            making[0] -= 1
+        return get_many(session, slugs)
+
+    monkeypatch.setattr(catalogue, "get_many", slow)
+    words = ["books", "vegan", "glasgow", "families", "legal", "letters"]
+    with ThreadPoolExecutor(len(words)) as pool:
+        responses = list(pool.map(lambda q: client.get("/print", params={"q": q}), words))
+    assert most[0] <= 2
+    for response in responses:
+        assert response.status_code in (200, 503)
+        if response.status_code == 503:
+            assert int(response.headers["retry-after"]) > 0
+
+
+def _counting_reads(monkeypatch) -> list[int]:
+    reads: list[int] = []
+    get_many = catalogue.get_many
+
+    def counted(session, slugs):
+        reads.append(1)
+        return get_many(session, slugs)
+
+    monkeypatch.setattr(catalogue, "get_many", counted)
+    return reads

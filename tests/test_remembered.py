@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from starlette.datastructures import QueryParams
 
 from directory.search import backends
 from directory.search.service import SearchService
-from directory.web.remembered import Finished, KeptPages, Remembered
+from directory.web.remembered import Finished, KeptPages, Remembered, search_parameters
 from directory.web.security import STRICT_TRANSPORT_SECURITY
 from tests.factories import document, listing_form
 from tests.web import approve, post_form, review_url, text_of
@@ -125,17 +126,18 @@ def test_kept_pages_stay_within_their_bytes():
     def page(size: int) -> Finished:
         return Finished(b"x" * size, None, 'W/"x"', (), (), ())
 
-    memory = Remembered(limit=1000, largest=500)
+    memory = Remembered(limit=10_000, largest=5_000)  # keys count too: about 150 bytes each
     for n in range(3):
-        memory.put(("state", str(n)), page(400))
-    assert memory.get(("state", "0")) is None  # 1,200 bytes: the oldest went
+        memory.put(("state", str(n)), page(4_000))
+    assert memory.get(("state", "0")) is None  # over 12,000 bytes: the oldest went
     assert memory.get(("state", "1")) is not None and memory.get(("state", "2")) is not None
-    memory.put(("state", "1"), page(100))  # replaced, not counted twice
-    memory.put(("state", "3"), page(450))
+    memory.put(("state", "1"), page(1_000))  # replaced, not counted twice
+    memory.put(("state", "3"), page(4_400))
     assert all(memory.get(("state", n)) is not None for n in "123")
-    memory.put(("state", "large"), page(501))  # too large to keep: made afresh each time
+    memory.put(("state", "large"), page(5_001))  # too large to keep: made afresh each time
     assert memory.get(("state", "large")) is None
     assert all(memory.get(("state", n)) is not None for n in "123")
+    assert memory.total <= 10_000
 
 
 # The front door (KeptPages) on its own, in front of an application that records what reaches it.
@@ -192,8 +194,8 @@ def front_door():
     application, index, memory = _Application(), _Index(), Remembered()
     state = {"search": index, "remembered": memory}
     page = Finished.of(HTMLResponse("<p>" + "books " * 400 + "</p>"))
-    memory.put((1, "/search", b"q=books", date.today()), page)
-    front = KeptPages(application, frozenset({"/search"}), base_url="https://example.org")
+    memory.put((1, "/search", search_parameters(QueryParams("q=books")), date.today()), page)
+    front = KeptPages(application, {"/search": search_parameters}, base_url="https://example.org")
     return front, state, application, index, page
 
 
@@ -218,6 +220,13 @@ def test_the_front_door_answers_a_kept_page_without_the_application(front_door):
     assert application.asked == []
 
 
+def test_the_front_door_answers_for_the_search_whatever_else_the_address_holds(front_door):
+    front, state, application, _, page = front_door
+    for path in ("/search?q=books&n=1&pad=" + "x" * 60_000, "/search?q=+books&page=1"):
+        assert _ask(front, state, path)[2] == page.body
+    assert application.asked == []
+
+
 @pytest.mark.parametrize(
     ("path", "method", "headers"),
     [
@@ -238,3 +247,57 @@ def test_the_front_door_never_answers_from_an_older_index(front_door):
     index.version = 2  # the index changed: what was kept was made from the old one
     assert _ask(front, state, "/search?q=books")[2] == b"made afresh"
     assert application.asked == ["/search"]
+
+
+# What a flood of addresses can make the server keep ------------------------------------------
+
+
+def _footprint_of(fill) -> int:
+    """Bytes still allocated after fill() has run (its own garbage collected)."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        fill()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_kept_pages_stay_within_their_bytes_however_long_their_addresses():
+    limit = 1024 * 1024
+    memory = Remembered(limit=limit)
+    page = Finished(b"x" * 1000, None, 'W/"x"', (), (), ())
+
+    def flood() -> None:
+        # 60 KB of padding in each address, as an attacker sends: 30 MB of addresses in all.
+        for n in range(500):
+            key = ("state", "/api/search", f"n={n}&pad=".encode() + b"p" * 60_000, date.today())
+            memory.put(key, page)
+
+    assert _footprint_of(flood) < 1.5 * limit
+    assert memory.get(("state", "/api/search", b"n=499&pad=" + b"p" * 60_000, date.today()))
+
+
+def test_addresses_that_differ_only_in_unknown_parameters_are_one_page(client):
+    memory: Remembered = client.app_state["remembered"]
+    first = client.get("/api/search?q=books&per_page=1")
+    for n in range(20):
+        padded = client.get(f"/api/search?per_page=1&q=books&n={n}&pad={'x' * 2000}")
+        assert padded.content == first.content
+    same = ["/api/search?q=books&per_page=1&page=1", "/api/search?q=+books+&per_page=01"]
+    assert all(client.get(path).content == first.content for path in same)
+    assert len(memory) == 1
+
+
+def test_a_page_that_reports_a_problem_with_its_address_says_what_was_asked(client):
+    # Unknown values are echoed back ("Unknown kind ignored: ..."): such pages are not kept
+    # under the address they share with every other unknown value.
+    for value in ("nonsense", "rubbish"):
+        page = client.get(f"/search?q=books&kind={value}")
+        assert page.status_code == 200
+        assert f"Unknown kind ignored: {value}" in text_of(page.text)

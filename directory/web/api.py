@@ -13,10 +13,10 @@ from directory import catalogue
 from directory.database import read_one, session_scope
 from directory.web import presenters, searching
 from directory.web.params import parse_listing
-from directory.web.remembered import remembered
+from directory.web.remembered import remembered, search_parameters
 
 
-@remembered
+@remembered(by=search_parameters)
 async def search(request: Request) -> Response:
     searched = await searching.run_in_loop(request)
     parsed = searched.parsed

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from directory import catalogue
-from directory.database import session_scope
+from directory.database import read_one, session_scope
 from directory.web import presenters
+from directory.web.heavy import heavy_page
 from directory.web.templating import render
 
 FEED_ENTRIES = 50
@@ -40,6 +43,11 @@ def feed(request: Request) -> Response:
     )
 
 
+async def _catalogue_version(request: Request) -> Hashable:
+    return (request.url.path, await read_one(request.state.engine, catalogue.version))
+
+
+@heavy_page(by=_catalogue_version)
 def sitemap(request: Request) -> Response:
     with session_scope(request.state.engine) as session:
         pages = [

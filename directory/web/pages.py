@@ -14,11 +14,11 @@ from directory.database import read_one
 from directory.search import SearchQuery
 from directory.web import presenters, searching
 from directory.web.params import RADIUS_CHOICES_KM
-from directory.web.remembered import remembered
+from directory.web.remembered import no_parameters, remembered, search_parameters
 from directory.web.templating import render
 
 
-@remembered
+@remembered(by=no_parameters)
 async def home(request: Request) -> Response:
     results = await searching.results(request.state, SearchQuery(per_page=1))
     return render(
@@ -28,7 +28,7 @@ async def home(request: Request) -> Response:
     )
 
 
-@remembered
+@remembered(by=search_parameters)
 async def search(request: Request) -> Response:
     searched = await searching.run_in_loop(request)
     parsed, results = searched.parsed, searched.results

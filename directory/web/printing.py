@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from datetime import date
 from itertools import groupby
 from typing import Any
 
@@ -9,18 +11,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory import catalogue, vocab
-from directory.database import session_scope
+from directory.database import read_one, session_scope
 from directory.models import Organisation
 from directory.web import presenters, searching
+from directory.web.heavy import heavy_page
+from directory.web.remembered import search_parameters
 from directory.web.templating import render
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(vocab.KINDS)}
 
 
+async def _what_is_printed(request: Request) -> Hashable | None:
+    """The search, the index's state and the catalogue's version (the list shows each
+    listing as the database has it), read before the list is made, and the day it prints."""
+    state = request.state.search.state()
+    shown = search_parameters(request.query_params)
+    if state is None or shown is None:
+        return None
+    version = await read_one(request.state.engine, catalogue.version)
+    return (request.url.path, state, version, shown, date.today())
+
+
+@heavy_page(by=_what_is_printed)
 def print_list(request: Request) -> Response:
     return _render(request, "print.html", "text/html")
 
 
+@heavy_page(by=_what_is_printed)
 def print_text(request: Request) -> Response:
     return _render(request, "print.txt", "text/plain")
 
@@ -39,9 +56,7 @@ def _render(request: Request, template: str, media_type: str) -> Response:
                 searched.parsed.query, searched.parsed.near, searched.parsed.radius_km
             ).url(),
         }
-    return render(
-        request, template, context, media_type=media_type, headers={"Cache-Control": "no-store"}
-    )
+    return render(request, template, context, media_type=media_type)
 
 
 def groups(organisations: list[Organisation]) -> list[dict[str, Any]]:

@@ -1,28 +1,34 @@
 """Pages made from the search index alone, kept finished while the index is unchanged; and
 conditional requests for them (ETag, 304 Not Modified).
 
-The home page, the search page and /api/search depend only on their address, the day (pages
-print the date) and the search index. While the index is unchanged the same address gets the
-same bytes, so the finished body is kept, compressed once: asked again, it is sent without
-searching, rendering, encoding or compressing anything. Its ETag lets a browser that already
-has the page ask whether it changed and get "304 Not Modified" with no body, which matters to
-people paying for every megabyte on a phone.
+The home page, the search page and /api/search depend only on the parameters they know, the
+day (pages print the date) and the search index. While the index is unchanged the same
+parameters get the same bytes, so the finished body is kept, compressed once: asked again, it
+is sent without searching, rendering, encoding or compressing anything. Its ETag lets a
+browser that already has the page ask whether it changed and get "304 Not Modified" with no
+body, which matters to people paying for every megabyte on a phone.
+
+Pages are kept under their known parameters, normalised, never under the address as sent:
+anyone can add parameters we ignore (60 KB of padding, a counter), and each address would be
+a new page to keep. The store counts the keys' bytes with the pages' against its limit.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from directory.recent import Recent
+from directory.recent import Recent, size_of
 from directory.web import compression, security
+from directory.web.params import parse_search
 
 # Bytes of finished pages kept, over all addresses and index states (a search page is about
 # 30 KB, 6 KB compressed; an /api/search answer about a third of that).
@@ -32,6 +38,33 @@ LARGEST_KEPT = 512 * 1024  # bytes; larger pages are made afresh every time
 CACHE_CONTROL = "no-cache"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+# What a page shows, from its query string: None when that cannot be told (the page is then
+# made afresh every time).
+PageKey = Callable[[QueryParams], Hashable | None]
+
+
+def search_parameters(params: QueryParams) -> Hashable | None:
+    """The search a page shows, normalised ("q=+books+&page=1" is "q=books"); unknown
+    parameters are left out. None when a parameter was refused or cut short: the page then
+    quotes what was sent ("Unknown kind ignored: ..."), so it is not the same for every such
+    address."""
+    parsed = parse_search(params)
+    if parsed.problems:
+        return None
+    query = parsed.query
+    return (
+        query.q,
+        tuple(query.filters.items()),  # in a fixed order of fields, values as given
+        query.page,
+        query.per_page,
+        parsed.near,
+        parsed.radius_km,
+    )
+
+
+def no_parameters(_params: QueryParams) -> Hashable:
+    """For a page that reads nothing from its query string."""
+    return ()
 
 
 # Tuples, not lists: tuples of bytes are left out of the garbage collector's scans, and
@@ -110,51 +143,68 @@ def _length(body: bytes) -> tuple[bytes, bytes]:
 
 
 class Remembered:
-    """Finished pages by index state, address and day, up to a number of bytes; the least
-    recently asked go first."""
+    """Finished pages by key (index state, path, parameters, day), up to a number of bytes,
+    keys included; the least recently asked go first."""
 
     def __init__(self, limit: int = KEPT_BYTES, largest: int = LARGEST_KEPT) -> None:
         self.largest = largest
-        self._pages: Recent[tuple[object, ...], Finished] = Recent(limit, weight=Finished.size)
+        self._pages: Recent[Hashable, Finished] = Recent(
+            limit, weight=Finished.size, key_weight=size_of
+        )
 
-    def get(self, key: tuple[object, ...]) -> Finished | None:
+    def get(self, key: Hashable) -> Finished | None:
         return self._pages.get(key)
 
-    def put(self, key: tuple[object, ...], page: Finished) -> None:
+    def put(self, key: Hashable, page: Finished) -> None:
         if len(page.body) <= self.largest:
             self._pages.put(key, page)
 
+    @property
+    def total(self) -> int:
+        """Bytes of pages and keys kept."""
+        return self._pages.total
 
-def remembered(endpoint: Endpoint) -> Endpoint:
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def remembered(by: PageKey) -> Callable[[Endpoint], Endpoint]:
     """Serves an endpoint's successful pages from memory while the search index is unchanged,
-    with an ETag either way. Only for GET endpoints whose page depends on nothing but the
-    address, the day and the index (no session, no form, nobody's own data)."""
+    with an ETag either way, keyed `by` what the page reads from its query string. Only for
+    GET endpoints whose page depends on nothing but that, the day and the index (no session,
+    no form, nobody's own data)."""
 
-    @functools.wraps(endpoint)
-    async def respond(request: Request) -> Response:
-        memory: Remembered = request.state.remembered
-        key = _key(request.scope)
-        page = memory.get(key) if key is not None else None
-        if page is None:
-            response = await endpoint(request)
-            if response.status_code != 200 or "content-encoding" in response.headers:
-                return response
-            page = Finished.of(response)
-            if key is not None:
-                memory.put(key, page)
-        return page.response_to(request)
+    def wrap(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def respond(request: Request) -> Response:
+            memory: Remembered = request.state.remembered
+            key = _key(request.scope, by)
+            page = memory.get(key) if key is not None else None
+            if page is None:
+                response = await endpoint(request)
+                if response.status_code != 200 or "content-encoding" in response.headers:
+                    return response
+                page = Finished.of(response)
+                if key is not None:
+                    memory.put(key, page)
+            return page.response_to(request)
 
-    respond.kept = True  # type: ignore[attr-defined]  # KeptPages may answer for it
-    return respond
+        respond.kept_by = by  # type: ignore[attr-defined]  # KeptPages may answer for it
+        return respond
+
+    return wrap
 
 
-def _key(scope: Scope) -> tuple[object, ...] | None:
+def _key(scope: Scope, by: PageKey) -> Hashable | None:
     # The index's state is read before searching, so a page kept under it was made from that
     # state or a later one, never an earlier one.
     state = scope["state"]["search"].state()
     if state is None:
         return None
-    return (state, scope["path"], scope["query_string"], date.today())
+    shown = by(QueryParams(scope["query_string"]))
+    if shown is None:
+        return None
+    return (state, scope["path"], shown, date.today())
 
 
 def _unchanged(if_none_match: str, etag: str) -> bool:
@@ -173,14 +223,14 @@ class KeptPages:
     the session, so the session layer would add nothing). Everything else goes the whole way,
     where `remembered` keeps the pages this sends."""
 
-    def __init__(self, app: ASGIApp, paths: frozenset[str], base_url: str = "") -> None:
+    def __init__(self, app: ASGIApp, paths: Mapping[str, PageKey], base_url: str = "") -> None:
         self.app = app
-        self.paths = paths
+        self.paths = paths  # what each page is kept by
         self.security_headers = security.headers_for(base_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] in self.paths:
-            answer = self._kept(scope)
+            answer = self._kept(scope, self.paths[scope["path"]])
             if answer is not None:
                 status, body, headers = answer
                 await send(
@@ -194,13 +244,13 @@ class KeptPages:
                 return
         await self.app(scope, receive, send)
 
-    def _kept(self, scope: Scope) -> tuple[int, bytes, Headers] | None:
+    def _kept(self, scope: Scope, by: PageKey) -> tuple[int, bytes, Headers] | None:
         if_none_match = accept_encoding = ""
         for name, value in scope["headers"]:
             if name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
             elif name == b"accept-encoding":
                 accept_encoding = value.decode("latin-1")
-        key = _key(scope)
+        key = _key(scope, by)
         page = scope["state"]["remembered"].get(key) if key is not None else None
         return page.answer(if_none_match, accept_encoding) if page is not None else None

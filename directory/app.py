@@ -36,6 +36,7 @@ from directory.web.auth import SESSION_HOURS
 from directory.web.body_limit import BodySizeLimit
 from directory.web.remembered import KeptPages, Remembered
 from directory.web.security import SecurityHeaders
+from directory.web.slashes import SlashRedirect
 from directory.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             search_sync.stop()
             engine.dispose()
 
-    return Starlette(
+    app = Starlette(
         debug=settings.debug,
         routes=ROUTES,
         middleware=[
@@ -162,3 +163,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # its redirect names the Host the request claimed
+    app.router.default = SlashRedirect(app.router)
+    return app

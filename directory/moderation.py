@@ -49,6 +49,11 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 UNORDERED_FIELDS = frozenset({"focus", "services"})
 QUEUE_LIMIT = 500
 HONEYPOT_REASON = "The hidden spam-trap field was filled in."
+# Audit actions that decide on a submission (its status, and why) without touching a
+# listing; the others record a listing's fields before and after.
+DECISION_ACTIONS = frozenset({"reject", "request_changes", "mark_spam", "revise"})
+# The actor of what the person who sent a submission does with it.
+SUBMITTER = "submitter"
 
 
 class ModerationError(Exception):
@@ -207,7 +212,7 @@ def revise(
         raise NotRevisable
     _audit(
         session,
-        "submitter",
+        SUBMITTER,
         "revise",
         submission,
         {"status": "changes_requested", "proposed": old_proposed},

@@ -551,8 +551,41 @@ def test_every_decision_is_audited_with_before_and_after(moderator_client, publi
     )
     assert history.index("Rejected by alice") < history.index("Approved by alice")  # newest first
     assert "Town or city" in history and "Brighton" in history
-    assert "Waiting for review Not accepted" in history
-    assert "Not true." in history
+    assert "Rejected by alice: Not true." in history
+
+
+def test_history_shows_a_decision_as_a_decision_and_an_edit_as_its_field_changes(
+    moderator_client, public_client, seeded
+):
+    def review_of(token: str) -> str:
+        return f"/moderate/submissions/{submission_by_token(seeded, token).id}"
+
+    asked = suggest_edit(public_client, "bent-bars-project", city="Nowhere")
+    post_form(
+        moderator_client,
+        review_of(asked),
+        {"decision": "request_changes", "decision_reason": "Which town is this?"},
+    )
+    refused = suggest_edit(public_client, "bent-bars-project", city="Hove")
+    post_form(
+        moderator_client, review_of(refused), {"decision": "reject", "decision_reason": "Not true."}
+    )
+    approve(
+        moderator_client, review_of(suggest_edit(public_client, "bent-bars-project", city="Leeds"))
+    )
+
+    history = text_of(
+        moderator_client.get("/moderate/organisations/bent-bars-project/history").text
+    )
+    assert "Changes requested by alice: Which town is this?" in history
+    assert "Rejected by alice: Not true." in history
+    # A decision is no change to the listing: none of its fields is named for it.
+    assert "Is the group active?" not in history
+    assert "What is wrong?" not in history
+    assert "Waiting for review" not in history
+    # The approval changed the listing: its fields, by their labels, from what to what.
+    approved = history[history.index("Approved by alice") : history.index("Rejected by alice")]
+    assert "Town or city London Leeds" in approved
 
 
 def test_history_of_an_unknown_listing_is_404(moderator_client):

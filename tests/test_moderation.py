@@ -280,6 +280,55 @@ def test_queue_groups_by_listing_oldest_first_with_counts(moderator_client, publ
     assert "Nothing here" in nothing
 
 
+def _queue_many(engine, count: int) -> None:
+    """count new-listing submissions and one problem report, straight into the database."""
+    with Session(engine) as session:
+        for number in range(count):
+            moderation.submit_new(
+                session, {"name": f"Paged Group {number:03}"}, Submitter(contact="x@y.org")
+            )
+        moderation.submit_report(
+            session, catalogue.get(session, "bent-bars-project"), "other", "Moved.", Submitter()
+        )
+        session.commit()
+
+
+def _reviews(html: str) -> list[str]:
+    return re.findall(r'href="/moderate/submissions/(\d+)"', html)
+
+
+def _link(html: str, label: str) -> str | None:
+    found = re.search(rf'<a [^>]*href="([^"]+)"[^>]*>[^<]*{label}', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_queue_is_paged_with_true_counts_and_every_submission_on_some_page(
+    moderator_client, seeded
+):
+    _queue_many(seeded, 120)
+    pages, url = [], "/moderate?type=new"
+    while url:
+        html = moderator_client.get(url).text
+        pages.append(html)
+        url = _link(html, "Next")
+    assert [len(_reviews(html)) for html in pages] == [50, 50, 20]
+    seen = [review for html in pages for review in _reviews(html)]
+    assert len(set(seen)) == 120  # each one once, the report filtered out on every page
+    assert "Paged Group 000" in pages[0] and "Paged Group 119" in pages[2]  # oldest first
+    first, last = text_of(pages[0]), text_of(pages[2])
+    assert "Showing 1 to 50 of 120 submissions" in first
+    assert "Showing 101 to 120 of 120 submissions" in last
+    for page in (first, last):  # the filters count everything, not the page
+        assert "New listing (120)" in page and "Problem report (1)" in page
+        assert "Open (waiting or changes requested) (120)" in page
+    assert _link(pages[0], "Previous") is None
+    assert _link(pages[2], "Previous") == "/moderate?type=new&page=2"
+    assert _link(pages[1], "Next") == "/moderate?type=new&page=3"
+    # A page past the end, or no page at all, is the nearest real one.
+    assert _reviews(moderator_client.get("/moderate?type=new&page=99").text) == _reviews(pages[2])
+    assert _reviews(moderator_client.get("/moderate?type=new&page=x").text) == _reviews(pages[0])
+
+
 def test_an_empty_queue_says_so(moderator_client):
     assert "Nothing here" in moderator_client.get("/moderate").text
 

@@ -85,8 +85,9 @@ def logout(request: Request, form: FormData | None, moderator: SignedIn) -> Resp
 def queue(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
     types, statuses = _queue_filters(request.query_params)
     links_down = request.query_params.get("links") == "down"
+    page = _page_number(request.query_params)
     with session_scope(request.state.engine) as session:
-        found = moderation.queue(session, types=types, statuses=statuses)
+        found = moderation.queue(session, types=types, statuses=statuses, page=page)
         view = present.queue_view(found, types, statuses)
         failing = present.failing_links(linkcheck.failing(session))
     context = {"queue": view, "failing_links": failing, "links_down": links_down}
@@ -372,6 +373,12 @@ def _queue_filters(params: QueryParams) -> tuple[tuple[str, ...], tuple[str, ...
     if status in vocab.SUBMISSION_STATUSES:
         return types, (status,)
     return types, vocab.OPEN_SUBMISSION_STATUSES
+
+
+def _page_number(params: QueryParams) -> int:
+    """The queue page asked for; anything but a plain number is the first."""
+    asked = params.get("page", "")
+    return int(asked) if asked.isascii() and asked.isdigit() and len(asked) <= 9 else 1
 
 
 def _submission(session: Session, request: Request) -> Submission:

@@ -239,9 +239,25 @@ def queue_view(queue: Queue, types: Sequence[str], statuses: Sequence[str]) -> d
     ]
     return {
         "groups": groups,
-        "shown": queue.shown,
+        "paging": _paging(queue, type_key, status_key),
         "status_filters": status_filters,
         "type_filters": type_filters,
+    }
+
+
+def _paging(queue: Queue, type_key: str, status_key: str) -> dict[str, Any]:
+    """Where this page is among all of them, and the links to its neighbours, same filters."""
+    first = (queue.page - 1) * queue.per_page + 1
+    return {
+        "first": first,
+        "last": first + queue.shown - 1,
+        "total": queue.total,
+        "previous": _queue_url(type_key, status_key, queue.page - 1) if queue.page > 1 else None,
+        "next": _queue_url(type_key, status_key, queue.page + 1)
+        if queue.page < queue.pages
+        else None,
+        "page": queue.page,
+        "pages": queue.pages,
     }
 
 
@@ -289,8 +305,9 @@ def _status_key(statuses: Sequence[str]) -> str:
     return statuses[0]
 
 
-def _queue_url(kind: str, status: str) -> str:
-    params = "&".join(f"{k}={v}" for k, v in (("type", kind), ("status", status)) if v)
+def _queue_url(kind: str, status: str, page: int = 1) -> str:
+    chosen = (("type", kind), ("status", status), ("page", str(page) if page > 1 else ""))
+    params = "&".join(f"{name}={value}" for name, value in chosen if value)
     return "/moderate" + (f"?{params}" if params else "")
 
 

@@ -451,14 +451,16 @@ def approve(
     record = OrganisationRecord.model_validate(values)  # before claiming: nothing to undo
     _claim(session, submission, "approved", moderator, reason=None)
     if organisation is None:
-        slug = _unique_slug(session, record.name)
-        record = record.model_copy(update={"slug": slug})
+        published = catalogue.add_new(
+            session, record.model_copy(update={"slug": slugify(record.name)})
+        )
         session.execute(
             update(Submission)
             .where(col(Submission.id) == submission.id)
-            .values(organisation_slug=slug)
+            .values(organisation_slug=published.slug)
         )
-    published, _ = catalogue.upsert(session, record)
+    else:
+        published, _ = catalogue.upsert(session, record)
     _audit(session, moderator, "approve", submission, before, _snapshot(published))
     session.refresh(submission)
     return published
@@ -561,14 +563,6 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:60].rstrip("-") or "group"
-
-
-def _unique_slug(session: Session, name: str) -> str:
-    base = slugify(name)
-    candidate, number = base, 2
-    while catalogue.get(session, candidate) is not None:
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
 
 
 def _snapshot(organisation: Organisation) -> dict[str, Any]:

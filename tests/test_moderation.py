@@ -558,6 +558,64 @@ def test_new_listings_with_the_same_name_get_distinct_slugs(moderator_client, pu
     assert {"bent-bars-project", "bent-bars-project-2", "bent-bars-project-3"} <= slugs
 
 
+def _waits_on_a_lock(engine) -> bool:
+    """Whether some transaction on this PostgreSQL database is waiting for another's lock."""
+    with engine.connect() as connection:
+        return bool(
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).scalar()
+        )
+
+
+@pytest.mark.databases
+def test_two_new_listings_with_one_name_approved_at_once_both_go_live(seeded):
+    fields = listing_form(name="Twin Letters", sources=None)
+    fields.update(sources=["https://twin.example.org"], website="https://twin.example.org")
+    fields = {key: value for key, value in fields.items() if key in moderation.EDITABLE_FIELDS}
+    fields.update(alternate_names=[], areas_served=[], languages=[])
+    with Session(seeded, expire_on_commit=False) as session:
+        ids = [
+            moderation.submit_new(session, fields, Submitter(contact="x@y.org")).id
+            for _ in range(2)
+        ]
+        session.commit()
+    outcome: list[object] = []
+
+    def bob_approves() -> None:
+        with Session(seeded, expire_on_commit=False) as session:
+            try:
+                published = moderation.approve(
+                    session, moderation.get(session, ids[1]), fields, moderator="bob"
+                )
+                session.commit()
+                outcome.append(published.slug)
+            except Exception as error:  # noqa: BLE001 (the test reports what went wrong)
+                outcome.append(error)
+
+    # Alice's approval is written but not committed when Bob's looks for a free slug: on
+    # PostgreSQL his insert then waits on hers; on SQLite he waits for the write lock.
+    with Session(seeded, expire_on_commit=False) as alice:
+        first = moderation.approve(alice, moderation.get(alice, ids[0]), fields, moderator="alice")
+        bob = threading.Thread(target=bob_approves)
+        bob.start()
+        if seeded.dialect.name == "postgresql":
+            for _ in range(200):
+                if _waits_on_a_lock(seeded):
+                    break
+                bob.join(timeout=0.05)
+        alice.commit()
+    bob.join(timeout=30)
+    assert outcome == ["twin-letters-2"], outcome
+    assert first.slug == "twin-letters"
+    assert organisations_named(seeded, "Twin Letters") == 2
+    with Session(seeded) as session:
+        decided = [moderation.get(session, id_) for id_ in ids]
+        assert [s.organisation_slug for s in decided] == ["twin-letters", "twin-letters-2"]
+        assert [s.status for s in decided] == ["approved", "approved"]
+
+
 def test_slugify():
     assert moderation.slugify("Bristol ABC (UK)") == "bristol-abc-uk"
     assert moderation.slugify("Poznań Anarchist Black Cross") == "poznan-anarchist-black-cross"

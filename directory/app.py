@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -15,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from directory.database import make_engine
+from directory.database import Unavailable, make_engine
 from directory.search import backends
 from directory.settings import Settings
 from directory.web import (
@@ -160,6 +161,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             413: errors.http_error,
             429: errors.http_error,
             500: errors.server_error,
+            Unavailable: errors.database_unavailable,
+            DBAPIError: errors.database_error,
         },
         lifespan=lifespan,
     )

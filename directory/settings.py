@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     gazetteer_path: Path | None = None
     meili_index: str = "organisations"
     meili_timeout_seconds: float = 2.0
+    sqlite_busy_timeout_seconds: float = 5.0
     debug: bool = False
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -15,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from directory.database import make_engine
+from directory.database import Unavailable, make_engine
 from directory.ratelimits import Limiter
 from directory.search import backends
 from directory.settings import Settings
@@ -40,6 +41,7 @@ from directory.web.heavy import HeavyPages
 from directory.web.password_checks import PasswordChecks
 from directory.web.remembered import KeptPages, Remembered
 from directory.web.security import SecurityHeaders
+from directory.web.slashes import SlashRedirect
 from directory.web.templating import make_templates
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -141,7 +143,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             search_sync.stop()
             engine.dispose()
 
-    return Starlette(
+    app = Starlette(
         debug=settings.debug,
         routes=ROUTES,
         middleware=[
@@ -171,6 +173,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             413: errors.http_error,
             429: errors.http_error,
             500: errors.server_error,
+            Unavailable: errors.database_unavailable,
+            DBAPIError: errors.database_error,
         },
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # its redirect names the Host the request claimed
+    app.router.default = SlashRedirect(app.router)
+    return app

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, cast, exists, func
 from sqlalchemy.dialects.postgresql import JSONB, array
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from directory.models import Organisation, OutboxEvent, storable, utcnow
@@ -121,19 +122,50 @@ def upsert(session: Session, record: OrganisationRecord) -> tuple[Organisation, 
     Returns it and what happened: "created", "updated" or "unchanged".
     """
     organisation = get(session, record.slug)
-    values = record.model_dump()
     if organisation is None:
-        organisation = Organisation(**values)
-        outcome = "created"
-    elif _apply(organisation, values):
-        organisation.updated_at = utcnow()
-        outcome = "updated"
-    else:
+        return _insert(session, record), "created"
+    if not _apply(organisation, record.model_dump()):
         return organisation, "unchanged"
+    organisation.updated_at = utcnow()
     session.add(organisation)
     session.add(OutboxEvent(slug=organisation.slug))
     session.flush()
-    return organisation, outcome
+    return organisation, "updated"
+
+
+def add_new(session: Session, record: OrganisationRecord) -> Organisation:
+    """Publish a new organisation under the record's slug, or the first free one after it
+    ("name", "name-2", "name-3"...). Never changes an organisation already there.
+
+    Two transactions may find the same slug free at once: the database lets one insert it
+    and refuses the other (unique slugs), whose attempt is undone on its own (a savepoint)
+    so that it can take the next free slug, in the same transaction.
+    """
+    base = record.slug
+    while True:
+        slug = _free_slug(session, base)
+        try:
+            with session.begin_nested():
+                return _insert(session, record.model_copy(update={"slug": slug}))
+        except IntegrityError:
+            if get(session, slug) is None:
+                raise  # the slug is still free: something else was refused
+            # Taken meanwhile by a transaction that has now committed: look again.
+
+
+def _free_slug(session: Session, base: str) -> str:
+    candidate, number = base, 2
+    while get(session, candidate) is not None:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def _insert(session: Session, record: OrganisationRecord) -> Organisation:
+    organisation = Organisation(**record.model_dump())
+    session.add(organisation)
+    session.add(OutboxEvent(slug=organisation.slug))
+    session.flush()
+    return organisation
 
 
 def delete(session: Session, slug: str) -> bool:

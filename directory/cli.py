@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from directory import accounts, catalogue, linkcheck, serving
 from directory import migrate as migrations
 from directory import seed as seeding
-from directory.database import make_engine, session_scope
+from directory.database import let_waiting_writers_in, make_engine, session_scope
 from directory.opendata import exporting, importing
 from directory.places import build as gazetteer_build
 from directory.search import backends
@@ -215,7 +215,8 @@ def import_(settings: Settings, file: Path, publish: bool, username: str | None)
 
     Every record is validated and every bad one reported. Valid records are queued for
     moderation, or with --publish published at once. Records identical to the live listing
-    or to a submission still waiting are skipped, so running an import again is safe.
+    or to a submission still waiting are skipped, so running an import again is safe (also
+    after one stopped half way: records are written a batch at a time).
     """
     if publish and not username:
         raise click.UsageError("--publish needs --as USERNAME, an active administrator.")
@@ -235,12 +236,19 @@ def import_(settings: Settings, file: Path, publish: bool, username: str | None)
     for candidate in imported.rejected:
         for problem in candidate.problems:
             click.echo(f"{candidate.where()}: {problem}", err=True)
-    with session_scope(engine) as session:
-        if publish:
-            assert username is not None
-            report = importing.publish(session, imported, username)
-        else:
-            report = importing.queue(session, imported, source=file.name)
+    report = importing.new_report(imported)
+    try:
+        for batch in imported.batches():  # short transactions: forms sent meanwhile get a turn
+            with session_scope(engine) as session:
+                if publish:
+                    assert username is not None
+                    importing.publish(session, batch, username, report)
+                else:
+                    importing.queue(session, batch, file.name, report)
+            let_waiting_writers_in(engine)
+    except importing.NotAllowed as error:  # deactivated meanwhile: what was written stays
+        click.echo(f"Cannot publish the rest: {error}", err=True)
+        sys.exit(1)
     for note in report.notes:
         click.echo(f"Note: {note}", err=True)
     label = "HSDS 3.0" if imported.format == "hsds" else "our JSON"

@@ -47,8 +47,13 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 )
 # Sets of tags: the form lists them in vocabulary order, a listing in any order.
 UNORDERED_FIELDS = frozenset({"focus", "services"})
-QUEUE_LIMIT = 500
+QUEUE_PAGE_SIZE = 50
 HONEYPOT_REASON = "The hidden spam-trap field was filled in."
+# Audit actions that decide on a submission (its status, and why) without touching a
+# listing; the others record a listing's fields before and after.
+DECISION_ACTIONS = frozenset({"reject", "request_changes", "mark_spam", "revise"})
+# The actor of what the person who sent a submission does with it.
+SUBMITTER = "submitter"
 
 
 class ModerationError(Exception):
@@ -117,8 +122,14 @@ class QueueGroup:
 
 @dataclass
 class Queue:
+    """One page of the submissions matching the queue's filters."""
+
     groups: list[QueueGroup]
     shown: int
+    total: int  # on every page, not only this one
+    page: int
+    pages: int
+    per_page: int
     status_counts: dict[str, int]
     type_counts: dict[str, int]
 
@@ -207,7 +218,7 @@ def revise(
         raise NotRevisable
     _audit(
         session,
-        "submitter",
+        SUBMITTER,
         "revise",
         submission,
         {"status": "changes_requested", "proposed": old_proposed},
@@ -318,19 +329,36 @@ def queue(
     *,
     types: Sequence[str] = (),
     statuses: Sequence[str] = vocab.OPEN_SUBMISSION_STATUSES,
-    limit: int = QUEUE_LIMIT,
+    page: int = 1,
+    per_page: int = QUEUE_PAGE_SIZE,
 ) -> Queue:
-    """Submissions grouped by listing, oldest first, with counts for the filters."""
-    query = select(Submission)
+    """One page of submissions grouped by listing, oldest first, with counts for the filters.
+
+    A page past the last is the last (a page number may be old: submissions get decided).
+    """
+    conditions = []
     if types:
-        query = query.where(col(Submission.type).in_(types))
+        conditions.append(col(Submission.type).in_(types))
     if statuses:
-        query = query.where(col(Submission.status).in_(statuses))
-    ordered = query.order_by(col(Submission.created_at), col(Submission.id)).limit(limit)
+        conditions.append(col(Submission.status).in_(statuses))
+    total = session.exec(select(func.count()).select_from(Submission).where(*conditions)).one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    ordered = (
+        select(Submission)
+        .where(*conditions)
+        .order_by(col(Submission.created_at), col(Submission.id))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
     shown = list(session.exec(ordered).all())
     return Queue(
         groups=_group(session, shown),
         shown=len(shown),
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=per_page,
         status_counts=_count(session, "status", types=types),
         type_counts=_count(session, "type", statuses=statuses),
     )
@@ -423,14 +451,16 @@ def approve(
     record = OrganisationRecord.model_validate(values)  # before claiming: nothing to undo
     _claim(session, submission, "approved", moderator, reason=None)
     if organisation is None:
-        slug = _unique_slug(session, record.name)
-        record = record.model_copy(update={"slug": slug})
+        published = catalogue.add_new(
+            session, record.model_copy(update={"slug": slugify(record.name)})
+        )
         session.execute(
             update(Submission)
             .where(col(Submission.id) == submission.id)
-            .values(organisation_slug=slug)
+            .values(organisation_slug=published.slug)
         )
-    published, _ = catalogue.upsert(session, record)
+    else:
+        published, _ = catalogue.upsert(session, record)
     _audit(session, moderator, "approve", submission, before, _snapshot(published))
     session.refresh(submission)
     return published
@@ -533,14 +563,6 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:60].rstrip("-") or "group"
-
-
-def _unique_slug(session: Session, name: str) -> str:
-    base = slugify(name)
-    candidate, number = base, 2
-    while catalogue.get(session, candidate) is not None:
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
 
 
 def _snapshot(organisation: Organisation) -> dict[str, Any]:

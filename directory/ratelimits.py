@@ -24,6 +24,7 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from directory.database import transaction
 from directory.models import RateLimit
 
 PRUNE_EVERY = 60.0  # seconds between one process's sweeps of rows with nothing left to say
@@ -45,6 +46,8 @@ class Limit:
 
 
 class Limiter:
+    """Raises database.Unavailable when the database cannot count right now."""
+
     def __init__(
         self, engine: Engine, secret_key: str, clock: Callable[[], float] = time.time
     ) -> None:
@@ -69,7 +72,7 @@ class Limiter:
             )
             .returning(_table.c.free_at)
         )
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             taken = connection.execute(statement).first() is not None
             if now - self._pruned_at > PRUNE_EVERY:
                 self._pruned_at = now
@@ -79,7 +82,7 @@ class Limiter:
     def wait(self, limit: Limit, key: str) -> int:
         """Seconds until `key` may act again; 0 when it may act now."""
         now = self._clock()
-        with self._engine.connect() as connection:
+        with transaction(self._engine) as connection:
             free_at: float | None = connection.execute(
                 select(_table.c.free_at).where(_table.c.key == self.stored_key(limit, key))
             ).scalar()
@@ -89,7 +92,7 @@ class Limiter:
 
     def give_back(self, limit: Limit, key: str) -> None:
         """Returns a slot taken for work that did not happen after all."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             connection.execute(
                 update(_table)
                 .where(_table.c.key == self.stored_key(limit, key))
@@ -98,7 +101,7 @@ class Limiter:
 
     def reset(self, limit: Limit, key: str) -> None:
         """Frees every slot of `key`."""
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             connection.execute(delete(_table).where(_table.c.key == self.stored_key(limit, key)))
 
     def stored_key(self, limit: Limit, key: str) -> str:

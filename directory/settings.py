@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     gazetteer_path: Path | None = None
     meili_index: str = "organisations"
     meili_timeout_seconds: float = 2.0
+    sqlite_busy_timeout_seconds: float = 5.0
     debug: bool = False
     # How `directory serve` meets the network (README.md, "Serving"). Trusted proxies: the
     # addresses (IPs or CIDR ranges, comma-separated, or *) whose X-Forwarded-For and

@@ -171,9 +171,9 @@ MODERATOR_ROLES: dict[str, str] = {
 AUDIT_ACTIONS: dict[str, str] = {
     "approve": "Approved",
     "reject": "Rejected",
-    "request_changes": "Asked for changes",
+    "request_changes": "Changes requested",
     "mark_spam": "Marked as spam",
-    "revise": "Sent a corrected version",
+    "revise": "Corrected version sent",
     "import": "Published from an import",
     "moderator_create": "Added a moderator",
     "moderator_activate": "Reactivated a moderator",

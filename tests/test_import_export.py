@@ -140,6 +140,32 @@ def test_publishing_writes_an_audit_event_per_change(run, seeded, fresh, tmp_pat
     engine.dispose()
 
 
+def test_a_large_import_writes_in_short_transactions(run, fresh, tmp_path):
+    # Held in one transaction, an import holds SQLite's write lock from its first record to
+    # its last: every form sent meanwhile waits past its busy timeout, then fails.
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from directory.opendata import importing
+
+    count = 2 * importing.BATCH_SIZE + 7
+    source = write_json(
+        tmp_path / "many.json", [ourjson.listing(factories.record()) for _ in range(count)]
+    )
+    commits: list[object] = []
+
+    def committed(connection) -> None:
+        commits.append(connection)
+
+    event.listen(Engine, "commit", committed)
+    try:
+        result = run("import", str(source), "--publish", "--as", "alice", directory=fresh)
+    finally:
+        event.remove(Engine, "commit", committed)
+    assert f"{count} created" in result.stdout
+    assert len(commits) >= 3, len(commits)  # one per batch of records, at least
+
+
 @pytest.mark.parametrize("username", ["bob", "nobody"])
 def test_publishing_is_refused_unless_by_an_active_admin(
     run, seeded, moderators, tmp_path, username

@@ -283,6 +283,55 @@ def test_queue_groups_by_listing_oldest_first_with_counts(moderator_client, publ
     assert "Nothing here" in nothing
 
 
+def _queue_many(engine, count: int) -> None:
+    """count new-listing submissions and one problem report, straight into the database."""
+    with Session(engine) as session:
+        for number in range(count):
+            moderation.submit_new(
+                session, {"name": f"Paged Group {number:03}"}, Submitter(contact="x@y.org")
+            )
+        moderation.submit_report(
+            session, catalogue.get(session, "bent-bars-project"), "other", "Moved.", Submitter()
+        )
+        session.commit()
+
+
+def _reviews(html: str) -> list[str]:
+    return re.findall(r'href="/moderate/submissions/(\d+)"', html)
+
+
+def _link(html: str, label: str) -> str | None:
+    found = re.search(rf'<a [^>]*href="([^"]+)"[^>]*>[^<]*{label}', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_queue_is_paged_with_true_counts_and_every_submission_on_some_page(
+    moderator_client, seeded
+):
+    _queue_many(seeded, 120)
+    pages, url = [], "/moderate?type=new"
+    while url:
+        html = moderator_client.get(url).text
+        pages.append(html)
+        url = _link(html, "Next")
+    assert [len(_reviews(html)) for html in pages] == [50, 50, 20]
+    seen = [review for html in pages for review in _reviews(html)]
+    assert len(set(seen)) == 120  # each one once, the report filtered out on every page
+    assert "Paged Group 000" in pages[0] and "Paged Group 119" in pages[2]  # oldest first
+    first, last = text_of(pages[0]), text_of(pages[2])
+    assert "Showing 1 to 50 of 120 submissions" in first
+    assert "Showing 101 to 120 of 120 submissions" in last
+    for page in (first, last):  # the filters count everything, not the page
+        assert "New listing (120)" in page and "Problem report (1)" in page
+        assert "Open (waiting or changes requested) (120)" in page
+    assert _link(pages[0], "Previous") is None
+    assert _link(pages[2], "Previous") == "/moderate?type=new&page=2"
+    assert _link(pages[1], "Next") == "/moderate?type=new&page=3"
+    # A page past the end, or no page at all, is the nearest real one.
+    assert _reviews(moderator_client.get("/moderate?type=new&page=99").text) == _reviews(pages[2])
+    assert _reviews(moderator_client.get("/moderate?type=new&page=x").text) == _reviews(pages[0])
+
+
 def test_an_empty_queue_says_so(moderator_client):
     assert "Nothing here" in moderator_client.get("/moderate").text
 
@@ -544,6 +593,64 @@ def test_new_listings_with_the_same_name_get_distinct_slugs(moderator_client, pu
     assert {"bent-bars-project", "bent-bars-project-2", "bent-bars-project-3"} <= slugs
 
 
+def _waits_on_a_lock(engine) -> bool:
+    """Whether some transaction on this PostgreSQL database is waiting for another's lock."""
+    with engine.connect() as connection:
+        return bool(
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).scalar()
+        )
+
+
+@pytest.mark.databases
+def test_two_new_listings_with_one_name_approved_at_once_both_go_live(seeded):
+    fields = listing_form(name="Twin Letters", sources=None)
+    fields.update(sources=["https://twin.example.org"], website="https://twin.example.org")
+    fields = {key: value for key, value in fields.items() if key in moderation.EDITABLE_FIELDS}
+    fields.update(alternate_names=[], areas_served=[], languages=[])
+    with Session(seeded, expire_on_commit=False) as session:
+        ids = [
+            moderation.submit_new(session, fields, Submitter(contact="x@y.org")).id
+            for _ in range(2)
+        ]
+        session.commit()
+    outcome: list[object] = []
+
+    def bob_approves() -> None:
+        with Session(seeded, expire_on_commit=False) as session:
+            try:
+                published = moderation.approve(
+                    session, moderation.get(session, ids[1]), fields, moderator="bob"
+                )
+                session.commit()
+                outcome.append(published.slug)
+            except Exception as error:  # noqa: BLE001 (the test reports what went wrong)
+                outcome.append(error)
+
+    # Alice's approval is written but not committed when Bob's looks for a free slug: on
+    # PostgreSQL his insert then waits on hers; on SQLite he waits for the write lock.
+    with Session(seeded, expire_on_commit=False) as alice:
+        first = moderation.approve(alice, moderation.get(alice, ids[0]), fields, moderator="alice")
+        bob = threading.Thread(target=bob_approves)
+        bob.start()
+        if seeded.dialect.name == "postgresql":
+            for _ in range(200):
+                if _waits_on_a_lock(seeded):
+                    break
+                bob.join(timeout=0.05)
+        alice.commit()
+    bob.join(timeout=30)
+    assert outcome == ["twin-letters-2"], outcome
+    assert first.slug == "twin-letters"
+    assert organisations_named(seeded, "Twin Letters") == 2
+    with Session(seeded) as session:
+        decided = [moderation.get(session, id_) for id_ in ids]
+        assert [s.organisation_slug for s in decided] == ["twin-letters", "twin-letters-2"]
+        assert [s.status for s in decided] == ["approved", "approved"]
+
+
 def test_slugify():
     assert moderation.slugify("Bristol ABC (UK)") == "bristol-abc-uk"
     assert moderation.slugify("Poznań Anarchist Black Cross") == "poznan-anarchist-black-cross"
@@ -586,8 +693,41 @@ def test_every_decision_is_audited_with_before_and_after(moderator_client, publi
     )
     assert history.index("Rejected by alice") < history.index("Approved by alice")  # newest first
     assert "Town or city" in history and "Brighton" in history
-    assert "Waiting for review Not accepted" in history
-    assert "Not true." in history
+    assert "Rejected by alice: Not true." in history
+
+
+def test_history_shows_a_decision_as_a_decision_and_an_edit_as_its_field_changes(
+    moderator_client, public_client, seeded
+):
+    def review_of(token: str) -> str:
+        return f"/moderate/submissions/{submission_by_token(seeded, token).id}"
+
+    asked = suggest_edit(public_client, "bent-bars-project", city="Nowhere")
+    post_form(
+        moderator_client,
+        review_of(asked),
+        {"decision": "request_changes", "decision_reason": "Which town is this?"},
+    )
+    refused = suggest_edit(public_client, "bent-bars-project", city="Hove")
+    post_form(
+        moderator_client, review_of(refused), {"decision": "reject", "decision_reason": "Not true."}
+    )
+    approve(
+        moderator_client, review_of(suggest_edit(public_client, "bent-bars-project", city="Leeds"))
+    )
+
+    history = text_of(
+        moderator_client.get("/moderate/organisations/bent-bars-project/history").text
+    )
+    assert "Changes requested by alice: Which town is this?" in history
+    assert "Rejected by alice: Not true." in history
+    # A decision is no change to the listing: none of its fields is named for it.
+    assert "Is the group active?" not in history
+    assert "What is wrong?" not in history
+    assert "Waiting for review" not in history
+    # The approval changed the listing: its fields, by their labels, from what to what.
+    approved = history[history.index("Approved by alice") : history.index("Rejected by alice")]
+    assert "Town or city London Leeds" in approved
 
 
 def test_history_of_an_unknown_listing_is_404(moderator_client):

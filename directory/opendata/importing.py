@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,10 @@ from directory.records import OrganisationRecord
 MAX_DEPTH = 32
 LABEL_MAX = 60
 OUTCOMES = ("created", "updated", "unchanged", "queued", "already queued", "rejected")
+# Records per write transaction. On SQLite a transaction holds the one write lock: a batch
+# takes a fraction of a second, so a form sent meanwhile waits that long, not the whole
+# import (10,000 listings in one transaction made forms fail with "database is locked").
+BATCH_SIZE = 50
 # Fields a submission never carries: only publishing can change them (see moderation).
 _MANAGED_FIELDS = tuple(
     name
@@ -68,6 +72,12 @@ class ImportFile:
     @property
     def rejected(self) -> list[Candidate]:
         return [candidate for candidate in self.candidates if candidate.record is None]
+
+    def batches(self) -> Iterator[list[Candidate]]:
+        """The valid records, BATCH_SIZE at a time: one write transaction each."""
+        valid = self.valid
+        for start in range(0, len(valid), BATCH_SIZE):
+            yield valid[start : start + BATCH_SIZE]
 
 
 @dataclass
@@ -220,14 +230,13 @@ def check_publisher(session: Session, username: str) -> str:
     return moderator.username
 
 
-def publish(session: Session, imported: ImportFile, username: str) -> Report:
-    """Publish every valid record as it is in the file, verification included.
-
-    Raises NotAllowed unless username is an active administrator, in this transaction.
+def publish(session: Session, batch: Sequence[Candidate], username: str, report: Report) -> None:
+    """Publish these valid records as they are in the file, verification included, counting
+    into report. Raises NotAllowed unless username is an active administrator, in this
+    transaction (so one deactivated during a long import stops it at the next batch).
     """
     actor = check_publisher(session, username)
-    report = _start(imported)
-    for candidate in imported.valid:
+    for candidate in batch:
         assert candidate.record is not None
         live = catalogue.get(session, candidate.record.slug)
         before = _snapshot(live) if live is not None else None  # upsert changes live in place
@@ -244,7 +253,6 @@ def publish(session: Session, imported: ImportFile, username: str) -> Report:
             )
         report.counts[outcome] += 1
     session.flush()
-    return report
 
 
 def _credited(session: Session, record: OrganisationRecord) -> OrganisationRecord:
@@ -265,10 +273,9 @@ def _snapshot(organisation: Organisation) -> dict[str, Any]:
 # Queueing for moderation -----------------------------------------------------------------
 
 
-def queue(session: Session, imported: ImportFile, source: str) -> Report:
-    """Send every valid record to moderators: a new listing, or an edit of the live one."""
-    report = _start(imported)
-    for candidate in imported.valid:
+def queue(session: Session, batch: Sequence[Candidate], source: str, report: Report) -> None:
+    """Send these valid records to moderators: a new listing, or an edit of the live one."""
+    for candidate in batch:
         record = candidate.record
         assert record is not None
         fields = record.model_dump(mode="json")
@@ -291,7 +298,6 @@ def queue(session: Session, imported: ImportFile, source: str) -> Report:
                 continue
             moderation.submit_edit(session, live, fields, submitter)
         report.counts["queued"] += 1
-    return report
 
 
 def _waiting(session: Session, kind: str, slug: str | None, proposed: Mapping[str, Any]) -> bool:
@@ -325,7 +331,8 @@ def _note_managed_differences(
 # Shared ----------------------------------------------------------------------------------
 
 
-def _start(imported: ImportFile) -> Report:
+def new_report(imported: ImportFile) -> Report:
+    """The report an import of this file fills in, batch by batch."""
     report = Report()
     report.counts["rejected"] = len(imported.rejected)
     return report

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from directory import database
+from directory.database import Unavailable
 from directory.web import security
 from directory.web.access_log import loggable_path
 from directory.web.templating import render
@@ -36,6 +40,11 @@ MESSAGES = {
         "then try again.",
     ),
     500: ("Something went wrong", "Sorry, something went wrong on our side. Please try again."),
+    503: (
+        "Please try again in a few minutes",
+        "The directory cannot save anything right now, so nothing you sent was kept. Go back "
+        "(what you typed should still be there) and send it again in a few minutes.",
+    ),
 }
 
 
@@ -44,8 +53,52 @@ def http_error(request: Request, exc: Exception) -> Response:
     title, message = MESSAGES.get(status, ("Error", "The request could not be completed."))
     if status == 403 and isinstance(exc, HTTPException) and exc.detail != "Forbidden":
         message = exc.detail  # our own words on why, e.g. "Sign in to do that."
+    detail = exc.detail if isinstance(exc, HTTPException) and status != 500 else message
+    return _error_page(request, status, title, message, detail)
+
+
+def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database cannot serve right now (locked, read-only, down): 503, try again."""
+    log.warning("database unavailable on %s: %s", loggable_path(request.scope), _said(exc))
+    title, message = MESSAGES[503]
+    return _error_page(request, 503, title, message, message)
+
+
+def database_error(request: Request, exc: Exception) -> Response:
+    """Any other database error: a 500 whose log line holds none of the values sent."""
+    if database.unavailable(exc):
+        return database_unavailable(request, exc)
+    _log_database_error(request, exc, exc)
+    title, message = MESSAGES[500]
+    return _error_page(request, 500, title, message, message)
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, Unavailable) or database.unavailable(exc):
+        response = database_unavailable(request, exc)
+    else:
+        cause = _database_error_within(exc)
+        if cause is None:
+            log.exception("unhandled error on %s", loggable_path(request.scope), exc_info=exc)
+        else:  # the database error's text, chained below, may quote what was sent
+            _log_database_error(request, cause, exc)
+        response = http_error(request, exc)
+    # Starlette sends this page from its outermost layer, outside SecurityHeaders.
+    response.raw_headers.extend(security.headers_for(request.state.settings.base_url))
+    return response
+
+
+def _log_database_error(request: Request, error: BaseException, raised: BaseException) -> None:
+    log.error(
+        "database error on %s: %s\n%s",
+        loggable_path(request.scope),
+        database.describe(error),
+        "".join(traceback.format_tb(raised.__traceback__)),  # where, without the messages
+    )
+
+
+def _error_page(request: Request, status: int, title: str, message: str, detail: str) -> Response:
     if request.url.path.startswith("/api/"):
-        detail = exc.detail if isinstance(exc, HTTPException) and status != 500 else message
         return JSONResponse({"error": detail}, status_code=status)
     return render(
         request,
@@ -55,9 +108,14 @@ def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s", loggable_path(request.scope), exc_info=exc)
-    response = http_error(request, exc)
-    # Starlette sends this page from its outermost layer, outside SecurityHeaders.
-    response.raw_headers.extend(security.headers_for(request.state.settings.base_url))
-    return response
+def _said(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, Unavailable) else database.describe(exc)
+
+
+def _database_error_within(exc: BaseException | None) -> DBAPIError | None:
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, DBAPIError):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None

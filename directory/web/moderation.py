@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from directory import accounts, catalogue, linkcheck, moderation, vocab
-from directory.database import session_scope
+from directory.database import Unavailable, session_scope
 from directory.models import Submission
 from directory.moderation import AlreadyDecided, ModerationError
 from directory.search import SearchQuery
@@ -26,6 +26,11 @@ from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
 from directory.web.ratelimit import client_key, limits_of, minutes
 from directory.web.templating import render
+
+SIGN_IN_UNAVAILABLE = (
+    "Signing in is not possible right now: the directory cannot reach its database. "
+    "Please try again in a few minutes."
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +56,16 @@ def login(request: Request, form: FormData | None) -> Response:
             page.errors[name] = forms.REQUIRED[name]
     if page.errors:
         return _login_page(request, page, 400)
-    wait = _take_sign_in_slots(request, username)
-    if wait:
-        page.errors["form"] = f"Too many attempts to sign in. Please wait {minutes(wait)}."
-        return _login_page(request, page, 429)
     try:
+        wait = _take_sign_in_slots(request, username)
+        if wait:
+            page.errors["form"] = f"Too many attempts to sign in. Please wait {minutes(wait)}."
+            return _login_page(request, page, 429)
         with _password_check(request), session_scope(request.state.engine) as session:
             moderator = accounts.authenticate(session, username, password)
+    except Unavailable:
+        page.errors["form"] = SIGN_IN_UNAVAILABLE
+        return _login_page(request, page, 503)
     except password_checks.Busy:  # not an attempt at a password: it takes no slot
         limits = limits_of(request)
         ratelimit.give_back(request, limits.login_per_user, _attempts(request, username))
@@ -109,8 +117,9 @@ def logout(request: Request, form: FormData | None, moderator: SignedIn) -> Resp
 def queue(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
     types, statuses = _queue_filters(request.query_params)
     links_down = request.query_params.get("links") == "down"
+    page = _page_number(request.query_params)
     with session_scope(request.state.engine) as session:
-        found = moderation.queue(session, types=types, statuses=statuses)
+        found = moderation.queue(session, types=types, statuses=statuses, page=page)
         view = present.queue_view(found, types, statuses)
         failing = present.failing_links(linkcheck.failing(session))
     context = {"queue": view, "failing_links": failing, "links_down": links_down}
@@ -498,6 +507,12 @@ def _queue_filters(params: QueryParams) -> tuple[tuple[str, ...], tuple[str, ...
     if status in vocab.SUBMISSION_STATUSES:
         return types, (status,)
     return types, vocab.OPEN_SUBMISSION_STATUSES
+
+
+def _page_number(params: QueryParams) -> int:
+    """The queue page asked for; anything but a plain number is the first."""
+    asked = params.get("page", "")
+    return int(asked) if asked.isascii() and asked.isdigit() and len(asked) <= 9 else 1
 
 
 def _submission(session: Session, request: Request) -> Submission:

@@ -10,7 +10,14 @@ from typing import Any
 
 from directory import vocab
 from directory.models import AuditEvent, LinkCheck, Submission
-from directory.moderation import EDITABLE_FIELDS, FieldChange, Queue, same_value
+from directory.moderation import (
+    DECISION_ACTIONS,
+    EDITABLE_FIELDS,
+    SUBMITTER,
+    FieldChange,
+    Queue,
+    same_value,
+)
 from directory.web.forms import FIELD_LABELS, country_choices
 from directory.web.templating import long_date
 
@@ -232,26 +239,47 @@ def queue_view(queue: Queue, types: Sequence[str], statuses: Sequence[str]) -> d
     ]
     return {
         "groups": groups,
-        "shown": queue.shown,
+        "paging": _paging(queue, type_key, status_key),
         "status_filters": status_filters,
         "type_filters": type_filters,
     }
 
 
+def _paging(queue: Queue, type_key: str, status_key: str) -> dict[str, Any]:
+    """Where this page is among all of them, and the links to its neighbours, same filters."""
+    first = (queue.page - 1) * queue.per_page + 1
+    return {
+        "first": first,
+        "last": first + queue.shown - 1,
+        "total": queue.total,
+        "previous": _queue_url(type_key, status_key, queue.page - 1) if queue.page > 1 else None,
+        "next": _queue_url(type_key, status_key, queue.page + 1)
+        if queue.page < queue.pages
+        else None,
+        "page": queue.page,
+        "pages": queue.pages,
+    }
+
+
 def audit_rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
-    return [
-        {
-            "at": when(event.at),
-            "actor": event.actor,
-            "action": vocab.AUDIT_ACTIONS.get(event.action, event.action),
-            "submission_id": event.submission_id,
-            "changes": _audit_changes(event.before, event.after),
-        }
-        for event in events
-    ]
+    """Audit events as entries of a history: a decision on a submission says what was
+    decided and why; a change to a listing lists its fields, from what to what."""
+    return [_audit_row(event) for event in events]
 
 
-def _audit_changes(
+def _audit_row(event: AuditEvent) -> dict[str, Any]:
+    decision = event.action in DECISION_ACTIONS
+    return {
+        "at": when(event.at),
+        "actor": "the submitter" if event.actor == SUBMITTER else event.actor,
+        "action": vocab.AUDIT_ACTIONS.get(event.action, event.action),
+        "submission_id": event.submission_id,
+        "reason": (event.after or {}).get("reason") if decision else None,
+        "changes": [] if decision else _field_changes(event.before, event.after),
+    }
+
+
+def _field_changes(
     before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
 ) -> list[dict[str, str]]:
     before, after = before or {}, after or {}
@@ -261,27 +289,8 @@ def _audit_changes(
         if same_value(name, old, new):
             continue
         label = FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
-        if name == "status" and (
-            old in vocab.SUBMISSION_STATUSES or new in vocab.SUBMISSION_STATUSES
-        ):
-            old_text, new_text = _status_text(old), _status_text(new)
-        elif name == "proposed":
-            old_text, new_text = _count_fields(old), _count_fields(new)
-        else:
-            old_text, new_text = display(name, old), display(name, new)
-        rows.append({"label": label, "before": old_text, "after": new_text})
+        rows.append({"label": label, "before": display(name, old), "after": display(name, new)})
     return rows
-
-
-def _status_text(value: Any) -> str:
-    """A submission's status by its label; a listing's status as `display` shows it."""
-    if isinstance(value, str) and value in vocab.SUBMISSION_STATUSES:
-        return vocab.SUBMISSION_STATUSES[value]
-    return display("status", value)
-
-
-def _count_fields(value: Any) -> str:
-    return f"{len(value)} field(s)" if isinstance(value, dict) else EMPTY
 
 
 def _country(code: str | None) -> str | None:
@@ -296,8 +305,9 @@ def _status_key(statuses: Sequence[str]) -> str:
     return statuses[0]
 
 
-def _queue_url(kind: str, status: str) -> str:
-    params = "&".join(f"{k}={v}" for k, v in (("type", kind), ("status", status)) if v)
+def _queue_url(kind: str, status: str, page: int = 1) -> str:
+    chosen = (("type", kind), ("status", status), ("page", str(page) if page > 1 else ""))
+    params = "&".join(f"{name}={value}" for name, value in chosen if value)
     return "/moderate" + (f"?{params}" if params else "")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlmodel import Session
@@ -11,17 +12,24 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from directory import catalogue, moderation
-from directory.database import session_scope
+from directory.database import Unavailable, session_scope
 from directory.models import Organisation, Submission
 from directory.moderation import ModerationError, Submitter
 from directory.web import csrf, forms, ratelimit
 from directory.web import submission_presenters as present
+from directory.web.access_log import loggable_path
 from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
 from directory.web.ratelimit import limits_of, minutes
 from directory.web.templating import render
 
 EXPIRED = "This form had expired, so nothing was sent. Check your answers and send it again."
+UNAVAILABLE = (
+    "We cannot save anything right now, so nothing was sent. What you typed is still here: "
+    "please try again in a few minutes."
+)
+
+log = logging.getLogger(__name__)
 
 
 @form_endpoint
@@ -30,66 +38,87 @@ def submit(request: Request, form: FormData | None) -> Response:
         return _listing_page(request, "new", ListingForm(values={"status": "active"}))
     parsed = forms.listing_form(form, sources_required=False)
     forms.submitter_fields(form, parsed, contact_required=True)
-    refused = _refused(request, form, parsed)
-    if refused:
-        return _listing_page(request, "new", _only(parsed, refused[1]), status=refused[0])
-    spam = forms.honeypot_filled(form)
-    if not parsed.ok and not spam:
-        return _listing_page(request, "new", parsed, status=400)
-    with session_scope(request.state.engine) as session:
-        submission = moderation.submit_new(session, parsed.listing, _submitter(parsed), spam=spam)
+    try:
+        refused = _refused(request, form, parsed)
+        if refused:
+            return _listing_page(request, "new", _only(parsed, refused[1]), status=refused[0])
+        spam = forms.honeypot_filled(form)
+        if not parsed.ok and not spam:
+            return _listing_page(request, "new", parsed, status=400)
+        with session_scope(request.state.engine) as session:
+            submission = moderation.submit_new(
+                session, parsed.listing, _submitter(parsed), spam=spam
+            )
+    except Unavailable as error:
+        _log_unavailable(request, error)
+        return _listing_page(request, "new", _only(parsed, UNAVAILABLE), status=503)
     return _received(request, submission)
 
 
 @form_endpoint
 def edit(request: Request, form: FormData | None) -> Response:
-    with session_scope(request.state.engine) as session:
-        organisation = _organisation(session, request)
-        if form is None:
+    if form is None:
+        with session_scope(request.state.engine) as session:
+            organisation = _organisation(session, request)
             values = forms.listing_to_form(moderation.listing_values(organisation))
-            return _listing_page(request, "edit", ListingForm(values=values), organisation)
-        parsed = forms.listing_form(form, sources_required=False)
-        forms.submitter_fields(form, parsed, contact_required=False)
-        refused = _refused(request, form, parsed)
-        if refused:
-            page = _only(parsed, refused[1])
-            return _listing_page(request, "edit", page, organisation, status=refused[0])
-        spam = forms.honeypot_filled(form)
-        if not parsed.ok and not spam:
-            return _listing_page(request, "edit", parsed, organisation, status=400)
-        try:
-            submission = moderation.submit_edit(
-                session, organisation, parsed.listing, _submitter(parsed), spam=spam
-            )
-        except ModerationError as error:
-            ratelimit.give_back(request, limits_of(request).submissions)  # nothing was stored
-            parsed.errors["form"] = str(error)
-            return _listing_page(request, "edit", parsed, organisation, status=400)
+        return _listing_page(request, "edit", ListingForm(values=values), _listing_of(organisation))
+    parsed = _listing_form(form)
+    shown = _unread_listing(request)
+    try:
+        with session_scope(request.state.engine) as session:
+            organisation = _organisation(session, request)
+            shown = _listing_of(organisation)
+            refused = _refused(request, form, parsed)
+            if refused:
+                page = _only(parsed, refused[1])
+                return _listing_page(request, "edit", page, shown, status=refused[0])
+            spam = forms.honeypot_filled(form)
+            if not parsed.ok and not spam:
+                return _listing_page(request, "edit", parsed, shown, status=400)
+            try:
+                submission = moderation.submit_edit(
+                    session, organisation, parsed.listing, _submitter(parsed), spam=spam
+                )
+            except ModerationError as error:
+                ratelimit.give_back(request, limits_of(request).submissions)  # nothing stored
+                parsed.errors["form"] = str(error)
+                return _listing_page(request, "edit", parsed, shown, status=400)
+    except Unavailable as error:
+        _log_unavailable(request, error)
+        return _listing_page(request, "edit", _only(parsed, UNAVAILABLE), shown, status=503)
     return _received(request, submission)
 
 
 @form_endpoint
 def report(request: Request, form: FormData | None) -> Response:
-    with session_scope(request.state.engine) as session:
-        organisation = _organisation(session, request)
-        if form is None:
-            return _report_page(request, Form(), organisation)
-        parsed = forms.report_form(form)
-        refused = _refused(request, form, parsed)
-        if refused:
-            return _report_page(request, _only(parsed, refused[1]), organisation, refused[0])
-        spam = forms.honeypot_filled(form)
-        if not parsed.ok and not spam:
-            return _report_page(request, parsed, organisation, status=400)
-        values = forms.clean(parsed, ("reason", "details")) if parsed.ok else {}
-        submission = moderation.submit_report(
-            session,
-            organisation,
-            values.get("reason") or "other",
-            values.get("details"),
-            _submitter(parsed),
-            spam=spam,
-        )
+    if form is None:
+        with session_scope(request.state.engine) as session:
+            shown = _listing_of(_organisation(session, request))
+        return _report_page(request, Form(), shown)
+    parsed = forms.report_form(form)
+    shown = _unread_listing(request)
+    try:
+        with session_scope(request.state.engine) as session:
+            organisation = _organisation(session, request)
+            shown = _listing_of(organisation)
+            refused = _refused(request, form, parsed)
+            if refused:
+                return _report_page(request, _only(parsed, refused[1]), shown, refused[0])
+            spam = forms.honeypot_filled(form)
+            if not parsed.ok and not spam:
+                return _report_page(request, parsed, shown, status=400)
+            values = forms.clean(parsed, ("reason", "details")) if parsed.ok else {}
+            submission = moderation.submit_report(
+                session,
+                organisation,
+                values.get("reason") or "other",
+                values.get("details"),
+                _submitter(parsed),
+                spam=spam,
+            )
+    except Unavailable as error:
+        _log_unavailable(request, error)
+        return _report_page(request, _only(parsed, UNAVAILABLE), shown, 503)
     return _received(request, submission)
 
 
@@ -109,26 +138,44 @@ def status(request: Request) -> Response:
 @form_endpoint
 def revise(request: Request, form: FormData | None) -> Response:
     """Answer "changes requested" with a corrected version of the same submission."""
-    with session_scope(request.state.engine) as session:
-        submission = _submission(session, request)
-        if present.public_status(submission) != "changes_requested" or submission.type == "report":
-            return RedirectResponse(f"/submissions/{submission.token}", status_code=303)
-        if form is None:
-            values = forms.listing_to_form(moderation.proposed_values(session, submission))
-            page = ListingForm(values={**values, "note": submission.note or ""})
-            return _revise_page(request, session, submission, page)
-        parsed = forms.listing_form(form, sources_required=False)
-        forms.submitter_fields(form, parsed, contact_required=False)
-        if not csrf.is_valid(request, form):
-            return _revise_page(request, session, submission, _only(parsed, EXPIRED), 403)
-        if not parsed.ok:
-            return _revise_page(request, session, submission, parsed, status=400)
-        try:
-            moderation.revise(session, submission, parsed.listing, _submitter(parsed).note)
-        except ModerationError as error:
-            parsed.errors["form"] = str(error)
-            return _revise_page(request, session, submission, parsed, status=400)
+    parsed = None if form is None else _listing_form(form)
+    context: dict[str, Any] = {"token": request.path_params["token"], "reason": None}
+    try:
+        with session_scope(request.state.engine) as session:
+            submission = _submission(session, request)
+            if not _revisable(submission):
+                return RedirectResponse(f"/submissions/{submission.token}", status_code=303)
+            context = _revise_context(session, submission)
+            if form is None or parsed is None:
+                values = forms.listing_to_form(moderation.proposed_values(session, submission))
+                page = ListingForm(values={**values, "note": submission.note or ""})
+                return _revise_page(request, context, page)
+            if not csrf.is_valid(request, form):
+                return _revise_page(request, context, _only(parsed, EXPIRED), 403)
+            if not parsed.ok:
+                return _revise_page(request, context, parsed, status=400)
+            try:
+                moderation.revise(session, submission, parsed.listing, _submitter(parsed).note)
+            except ModerationError as error:
+                parsed.errors["form"] = str(error)
+                return _revise_page(request, context, parsed, status=400)
+    except Unavailable as error:
+        if parsed is None:
+            raise  # nothing typed yet: the plain "try again later" page
+        _log_unavailable(request, error)
+        return _revise_page(request, context, _only(parsed, UNAVAILABLE), 503)
     return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
+
+
+def _revisable(submission: Submission) -> bool:
+    return present.public_status(submission) == "changes_requested" and submission.type != "report"
+
+
+def _listing_form(form: FormData) -> ListingForm:
+    """A suggested edit or a corrected version, as sent: the listing, then about the sender."""
+    parsed = forms.listing_form(form, sources_required=False)
+    forms.submitter_fields(form, parsed, contact_required=False)
+    return parsed
 
 
 def _refused(request: Request, form: FormData, parsed: Form) -> tuple[int, str] | None:
@@ -157,6 +204,10 @@ def _only(parsed: Form, message: str) -> Form:
     return parsed
 
 
+def _log_unavailable(request: Request, error: Unavailable) -> None:
+    log.warning("database unavailable on %s: %s", loggable_path(request.scope), error)
+
+
 def _received(request: Request, submission: Submission) -> Response:
     return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
 
@@ -182,49 +233,60 @@ def _submission(session: Session, request: Request) -> Submission:
     return found
 
 
+def _listing_of(organisation: Organisation) -> dict[str, str]:
+    """The listing a form is about, as its page shows it."""
+    return {"slug": organisation.slug, "name": organisation.name}
+
+
+def _unread_listing(request: Request) -> dict[str, str]:
+    # Until the database answers, the listing's address stands for its name.
+    slug = str(request.path_params["slug"])
+    return {"slug": slug, "name": slug}
+
+
 def _listing_page(
     request: Request,
     mode: str,
     form: Form,
-    organisation: Organisation | None = None,
+    listing: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     context: dict[str, Any] = {
         "mode": mode,
         "form": form,
         "choices": present.choices(),
-        "organisation": {"slug": organisation.slug, "name": organisation.name}
-        if organisation
-        else None,
+        "organisation": listing,
         "action": request.url.path,
     }
     return _render(request, "submit.html", context, status)
 
 
-def _revise_page(
-    request: Request, session: Session, submission: Submission, form: Form, status: int = 200
-) -> Response:
+def _revise_context(session: Session, submission: Submission) -> dict[str, Any]:
     live = catalogue.get(session, submission.organisation_slug or "")
-    context = {
-        "mode": "revise",
-        "form": form,
-        "choices": present.choices(),
-        "organisation": {"slug": live.slug, "name": live.name} if live else None,
-        "action": request.url.path,
+    return {
+        "organisation": _listing_of(live) if live else None,
         "reason": submission.decision_reason,
         "token": submission.token,
     }
-    return _render(request, "submit.html", context, status)
+
+
+def _revise_page(
+    request: Request, context: dict[str, Any], form: Form, status: int = 200
+) -> Response:
+    page = {
+        **context,
+        "mode": "revise",
+        "form": form,
+        "choices": present.choices(),
+        "action": request.url.path,
+    }
+    return _render(request, "submit.html", page, status)
 
 
 def _report_page(
-    request: Request, form: Form, organisation: Organisation, status: int = 200
+    request: Request, form: Form, listing: dict[str, str], status: int = 200
 ) -> Response:
-    context = {
-        "form": form,
-        "choices": present.choices(),
-        "organisation": {"slug": organisation.slug, "name": organisation.name},
-    }
+    context = {"form": form, "choices": present.choices(), "organisation": listing}
     return _render(request, "report.html", context, status)
 
 

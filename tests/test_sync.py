@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
 import pytest
 from sqlmodel import Session
 
 from directory import catalogue
 from directory.search import SearchQuery, backends
+from directory.search.embedded import EmbeddedSearch
 from directory.search.indexing import reindex
-from directory.search.sync import apply_pending
+from directory.search.sync import Relay, apply_pending
 from tests import factories
 
 pytestmark = pytest.mark.databases
@@ -58,3 +66,77 @@ def test_reindex_marks_what_it_read_as_delivered(engine, settings):
         reindex(session, index)
     assert apply_pending(engine, index) == 0
     assert names(index) == ["Alpha Letters"]
+
+
+# A rebuild in another process while changes are approved here --------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTINGS = 3000
+
+
+def _catalogue_of(engine, count: int) -> None:
+    with Session(engine) as session:
+        catalogue.upsert_many(
+            session,
+            (factories.record(slug=f"listing-{n}", name=f"Listing {n}") for n in range(count)),
+        )
+        session.commit()
+
+
+def _cli(settings, errors: IO[bytes], *arguments: str) -> subprocess.Popen[bytes]:
+    """`directory ...` in a process of its own, on this test's site, running this tree's code."""
+    environment = {
+        **os.environ,
+        "DIRECTORY_DATA_DIR": str(settings.data_dir),
+        "DIRECTORY_DATABASE_URL": settings.database_url,
+        "DIRECTORY_GAZETTEER_PATH": str(settings.gazetteer_path),
+        "DIRECTORY_SEARCH": "embedded",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "directory.cli", *arguments],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
+    )
+
+
+def _building(settings) -> bool:
+    index = settings.search_index_path
+    return any(index.parent.glob(index.name + ".building*"))
+
+
+def test_a_reindex_in_another_process_keeps_every_change_approved_meanwhile(engine, settings):
+    _catalogue_of(engine, LISTINGS)
+    index = backends.embedded(settings)
+    with Session(engine) as session:
+        reindex(session, index)
+    relay = Relay(engine, [index])  # this process's relay, as a web worker's
+    errors = (settings.data_dir / "reindex.log").open("w+b")
+    process = _cli(settings, errors, "reindex")
+    while not _building(settings) and process.poll() is None:
+        time.sleep(0.01)  # the rebuild has noted where the outbox stood and begun reading
+    # In the order the rebuild reads (by slug): each has been read before it is changed.
+    read_first = sorted(f"listing-{n}" for n in range(LISTINGS))
+    renamed: dict[str, str] = {}
+    while process.poll() is None:
+        slug = read_first[len(renamed)]
+        name = f"Renamed {slug.replace('-', ' ')}"
+        with Session(engine) as session:
+            catalogue.upsert(session, factories.record(slug=slug, name=name))
+            session.commit()
+        relay.wake()  # delivered at once, as after a moderator's approval
+        renamed[slug] = name
+    errors.seek(0)
+    assert process.returncode == 0, errors.read().decode()
+    errors.close()
+    assert len(renamed) >= 10  # the rebuild took long enough for changes to race it
+    relay.wake()
+    restarted = EmbeddedSearch(settings.search_index_path)  # what a restarted server reads
+    lost = [
+        slug
+        for slug, name in renamed.items()
+        if [(hit.slug, hit.name) for hit in restarted.search(SearchQuery(q=name)).hits[:1]]
+        != [(slug, name)]
+    ]
+    assert (len(lost), len(renamed)) == (0, len(renamed))

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from directory.search import backends
+from directory.search.embedded import EmbeddedSearch
 from directory.search.service import SearchService
 from directory.web.remembered import Finished, KeptPages, Remembered
 from directory.web.security import STRICT_TRANSPORT_SECURITY
@@ -116,7 +117,7 @@ def test_each_address_is_its_own_page(client):
 
 def test_with_meilisearch_configured_nothing_is_kept(settings):
     """Meilisearch may change from another process unseen: answers built on it are not kept."""
-    embedded = backends.embedded(settings)
+    embedded = EmbeddedSearch(settings.search_index_path)
     assert SearchService(embedded).state() is not None
     assert SearchService(embedded, primary=embedded).state() is None
 

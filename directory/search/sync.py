@@ -231,6 +231,12 @@ class Relay:
             state.failures, state.retry_at, state.last_error = 0, 0.0, None
             return applied
 
+    def retry(self) -> None:
+        """Deliver to every index now, even those backing off after a failure."""
+        for state in self._state.values():
+            state.retry_at = 0.0
+        self.wake()
+
     def run_once(self) -> None:
         for backend in self.backends:
             self.deliver(backend)

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from directory.search.errors import SearchUnavailable
 from directory.web import security
 from directory.web.templating import render
 
@@ -36,6 +37,14 @@ MESSAGES = {
     ),
     500: ("Something went wrong", "Sorry, something went wrong on our side. Please try again."),
 }
+SEARCH_UNAVAILABLE = (
+    "Search is being rebuilt",
+    "Search is not available for a moment: its index is being rebuilt from the directory's "
+    "records, which takes a minute or two. Please try again shortly. Each group's own page "
+    "still works.",
+)
+# Seconds a client should wait before asking again, while search is being rebuilt.
+RETRY_AFTER_SECONDS = 30
 
 
 def http_error(request: Request, exc: Exception) -> Response:
@@ -52,6 +61,18 @@ def http_error(request: Request, exc: Exception) -> Response:
         {"status": status, "title": title, "message": message},
         status_code=status,
     )
+
+
+def search_unavailable(request: Request, exc: Exception) -> Response:
+    """No index can answer (the embedded one is being rebuilt): say so, and when to retry."""
+    if isinstance(exc, SearchUnavailable):
+        log.warning("search unavailable on %s: %s", request.url.path, exc)
+    title, message = SEARCH_UNAVAILABLE
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=503, headers=headers)
+    context = {"status": 503, "title": title, "message": message}
+    return render(request, "error.html", context, status_code=503, headers=headers)
 
 
 def server_error(request: Request, exc: Exception) -> Response:

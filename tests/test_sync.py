@@ -7,16 +7,18 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
 from typing import IO
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from directory import catalogue
-from directory.search import SearchQuery, backends
+from directory.models import OutboxEvent
+from directory.search import SearchQuery, backends, sync
 from directory.search.embedded import EmbeddedSearch
 from directory.search.indexing import reindex
 from directory.search.sync import Relay, apply_pending
@@ -171,3 +173,26 @@ def test_a_reindex_in_another_process_keeps_every_change_approved_meanwhile(engi
     indexed, current = _index_names(settings.search_index_path), _database_names(engine)
     lost = sorted(slug for slug, name in current.items() if indexed.get(slug) != name)
     assert (len(lost), changes + second_changes) == (0, changes + second_changes)
+
+
+@pytest.mark.databases
+def test_the_outbox_position_counts_no_event_before_every_earlier_one_is_committed(
+    engine, database_backend
+):
+    if database_backend == "sqlite":
+        pytest.skip("SQLite commits one writer at a time: its events cannot commit out of order")
+    # A moderator's approval takes an event id, and is slow to commit; another, later, commits
+    # at once. A rebuild asking for the position meanwhile must not count the first as done.
+    slow = Session(engine)
+    catalogue.upsert(slow, factories.record(slug="slow", name="Slow Approval"))
+    with Session(engine) as session:
+        catalogue.upsert(session, factories.record(slug="quick", name="Quick Approval"))
+        session.commit()
+    committing = threading.Timer(0.5, slow.commit)
+    committing.start()
+    with Session(engine) as session:
+        newest = sync.position(session)
+        visible = set(session.exec(select(OutboxEvent.slug).where(col(OutboxEvent.id) <= newest)))
+    committing.join()
+    slow.close()
+    assert visible == {"slow", "quick"}

@@ -33,8 +33,8 @@ def database_lock(engine: Engine, name: str, wait: bool = True) -> Iterator[bool
         with _advisory_lock(engine, name, wait) as held:
             yield held
         return
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
+    database = (engine.url.database or "").removeprefix("file:").split("?")[0]
+    if not database or database == ":memory:":
         with _process_lock(name, wait) as held:
             yield held
         return

@@ -12,6 +12,7 @@ relay's write to the old index and its note that the change was delivered.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -37,6 +38,8 @@ BATCH = 500
 POLL_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 60.0
 _POSITION_RETRY_SECONDS = 0.02
+_POSITION_TRIES_BEFORE_WAITING = 50  # about a second
+_POSITION_WAIT = "2s"  # longer than deadlock_timeout (1 s), after which autovacuum stops
 
 
 def apply_pending(engine: Engine, backend: SearchBackend, batch: int = BATCH) -> int:
@@ -75,21 +78,32 @@ def position(session: Session) -> int:
     and visible. Ends the session's transaction.
 
     On PostgreSQL a transaction may take an id from the sequence and commit after a later
-    one; a share lock on the table waits out transactions that are adding events (NOWAIT, and
-    again, so that no new one queues behind us). SQLite commits one writer at a time, so there
-    the newest id is enough.
+    one; a share lock on the table waits out transactions that are adding events. SQLite
+    commits one writer at a time, so there the newest id is enough.
     """
     if session.get_bind().dialect.name == "postgresql":
-        while True:
-            try:
-                session.execute(text("LOCK TABLE outbox_event IN SHARE MODE NOWAIT"))
-                break
-            except OperationalError:
-                session.rollback()
-                time.sleep(_POSITION_RETRY_SECONDS)
+        _share_lock_outbox(session)
     newest = session.exec(select(func.max(OutboxEvent.id))).one() or 0
     session.commit()
     return newest
+
+
+def _share_lock_outbox(session: Session) -> None:
+    """Asked for without waiting, again and again, so that approvals (which add events) do
+    not queue behind the request while a long import holds the table. Now and then it does
+    wait, briefly: autovacuum gives way to a waiting request, never to one that does not."""
+    for attempt in itertools.count(1):
+        waits = attempt % _POSITION_TRIES_BEFORE_WAITING == 0
+        try:
+            if waits:
+                session.execute(text(f"SET LOCAL lock_timeout = '{_POSITION_WAIT}'"))
+            mode = "SHARE MODE" if waits else "SHARE MODE NOWAIT"
+            session.execute(text(f"LOCK TABLE outbox_event IN {mode}"))
+            return
+        except OperationalError:
+            session.rollback()
+            if not waits:
+                time.sleep(_POSITION_RETRY_SECONDS)
 
 
 def replay(session: Session, target: IndexWriter, after: int, upto: int) -> None:

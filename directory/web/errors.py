@@ -66,7 +66,7 @@ def http_error(request: Request, exc: Exception) -> Response:
 def search_unavailable(request: Request, exc: Exception) -> Response:
     """No index can answer (the embedded one is being rebuilt): say so, and when to retry."""
     if isinstance(exc, SearchUnavailable):
-        log.warning("search unavailable on %s: %s", request.url.path, exc)
+        log.info("search unavailable on %s: %s", request.url.path, exc)
     title, message = SEARCH_UNAVAILABLE
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     if request.url.path.startswith("/api/"):

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from directory.database import Unavailable, make_engine
 from directory.ratelimits import Limiter
 from directory.search import backends
+from directory.search.errors import SearchUnavailable
 from directory.settings import Settings
 from directory.web import (
     api,
@@ -116,11 +117,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         engine = make_engine(settings)
-        search = backends.service(settings)
+        search = backends.service(settings, engine)
         search_sync = backends.relay(engine, search)
+        search.warm()  # loaded, or rebuilt from the database if missing or unreadable
         search_sync.wake()  # the embedded index catches up with what was committed meanwhile
         search_sync.start()  # and the rest, in the background, with retries
-        search.warm()
         # What exists now lives as long as the server (code, templates, the loaded index):
         # the collector's full passes, which stop everything else, skip it from here on.
         gc.freeze()
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             500: errors.server_error,
             Unavailable: errors.database_unavailable,
             DBAPIError: errors.database_error,
+            SearchUnavailable: errors.search_unavailable,
         },
         lifespan=lifespan,
     )

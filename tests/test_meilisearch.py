@@ -6,16 +6,24 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import requests
 import responses
 from responses import matchers
+from sqlmodel import Session
 
-from directory.search import SearchQuery
+from directory import catalogue
+from directory.search import SearchQuery, sync
 from directory.search.errors import SearchUnavailable
+from directory.search.indexing import reindex
 from directory.search.meili import SETTINGS, MeilisearchSearch, meili_document, search_requests
+from directory.search.sync import apply_pending
 from tests import factories
+from tests.fake_meilisearch import FakeMeilisearch
 
 URL = "http://meili.test:7700"
 
@@ -382,3 +390,83 @@ def test_health(meili, backend):
         json={"numberOfDocuments": 66, "isIndexing": False, "fieldDistribution": {}},
     )
     assert backend.health() == {"status": "ok", "documents": 66, "index": "orgs"}
+
+
+# Rebuilding while relays write: against a fake that keeps Meilisearch's documented state --
+
+
+@pytest.fixture
+def fake_meili(meili):
+    return FakeMeilisearch(meili, URL)
+
+
+@pytest.mark.databases
+def test_changes_relayed_while_a_rebuild_fills_the_new_index_survive_the_swap(
+    engine, fake_meili, backend
+):
+    with Session(engine) as session:
+        catalogue.upsert_many(
+            session,
+            (factories.record(slug=f"listing-{n:02d}", name=f"Listing {n}") for n in range(30)),
+        )
+        session.commit()
+        reindex(session, backend)
+    renamed: dict[str, str] = {}
+
+    def approve_and_relay(_: int) -> None:
+        # While the rebuild reads the catalogue (in slug order) and fills orgs_new, a moderator
+        # renames a listing it has read, and the web worker's relay delivers it to orgs.
+        slug = f"listing-{len(renamed):02d}"
+        with Session(engine) as session:
+            catalogue.upsert(session, factories.record(slug=slug, name=f"Renamed {slug}"))
+            session.commit()
+        assert apply_pending(engine, backend) == 1
+        renamed[slug] = f"Renamed {slug}"
+
+    before = len(fake_meili.requests)
+    with Session(engine) as session:
+        assert reindex(session, backend, progress=approve_and_relay) == 30
+    live = fake_meili.documents("orgs")
+    lost = [slug for slug, name in renamed.items() if live[slug]["name"] != name]
+    assert (len(lost), len(renamed)) == (0, 30)
+    assert apply_pending(engine, backend) == 0  # delivered, to the index that is live
+    # On the wire: the changes went into orgs_new after it was filled, then the swap.
+    writes = [request for request in fake_meili.requests[before:] if request[0] != "GET"]
+    swap_at = [path for _, path, _ in writes].index("/swap-indexes")
+    method, path, replayed = writes[swap_at - 1]
+    assert (method, path) == ("POST", "/indexes/orgs_new/documents")
+    assert {document["id"]: document["name"] for document in replayed} == renamed
+    assert writes[swap_at][2] == [{"indexes": ["orgs", "orgs_new"]}]
+    assert [(method, path) for method, path, _ in writes[swap_at + 1 :]] == [
+        ("DELETE", "/indexes/orgs_new")
+    ]
+
+
+@pytest.mark.databases
+def test_the_lock_writers_of_an_index_hold_is_held_across_processes(engine, backend):
+    # Every web worker's relay and `reindex` take it; here another process asks for it.
+    script = (
+        "import sys\n"
+        "from sqlalchemy import create_engine\n"
+        "from directory.search import sync\n"
+        "from directory.search.meili import MeilisearchSearch\n"
+        "engine = create_engine(sys.argv[1])\n"
+        "with sync.exclusive(engine, MeilisearchSearch(sys.argv[2]), wait=False) as held:\n"
+        "    print(held)\n"
+        "engine.dispose()\n"
+    )
+    url = engine.url.render_as_string(hide_password=False)
+
+    def held_elsewhere() -> bool:
+        answer = subprocess.run(
+            [sys.executable, "-c", script, url, URL],
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return answer.stdout.strip() == "False"
+
+    with sync.exclusive(engine, backend):
+        assert held_elsewhere()
+    assert not held_elsewhere()

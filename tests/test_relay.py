@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from directory import catalogue
 from directory.app import create_app
-from directory.search import SearchQuery, backends
+from directory.search import SearchQuery
 from directory.search.embedded import EmbeddedSearch
 from directory.search.errors import SearchUnavailable
 from directory.search.service import SearchService
@@ -98,7 +98,7 @@ def test_an_index_that_is_down_loses_nothing_and_catches_up(engine, tmp_path):
 
 
 def test_one_index_down_does_not_hold_back_another(engine, settings, tmp_path):
-    local = backends.embedded(settings)
+    local = EmbeddedSearch(settings.search_index_path)  # empty, as reindex leaves it
     remote = Flaky(EmbeddedSearch(tmp_path / "remote.sqlite3"))
     remote.down = True
     relay = Relay(engine, [local, remote])
@@ -126,7 +126,7 @@ def test_the_background_thread_applies_changes_within_seconds(engine, tmp_path):
 
 
 def test_relaying_twice_is_harmless(engine, settings):
-    index = backends.embedded(settings)
+    index = EmbeddedSearch(settings.search_index_path)
     change(engine, slug="a", name="Alpha Letters")
     first = Relay(engine, [index])
     second = Relay(engine, [index])  # e.g. a second server process

@@ -8,6 +8,7 @@ import pytest
 from starlette.datastructures import QueryParams
 
 from directory.search import backends
+from directory.search.embedded import EmbeddedSearch
 from directory.search.service import SearchService
 from directory.web.remembered import Finished, KeptPages, Remembered, search_parameters
 from directory.web.security import STRICT_TRANSPORT_SECURITY
@@ -117,7 +118,7 @@ def test_each_address_is_its_own_page(client):
 
 def test_with_meilisearch_configured_nothing_is_kept(settings):
     """Meilisearch may change from another process unseen: answers built on it are not kept."""
-    embedded = backends.embedded(settings)
+    embedded = EmbeddedSearch(settings.search_index_path)
     assert SearchService(embedded).state() is not None
     assert SearchService(embedded, primary=embedded).state() is None
 

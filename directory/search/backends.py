@@ -6,13 +6,15 @@ from sqlalchemy.engine import Engine
 
 from directory.search.embedded import EmbeddedSearch
 from directory.search.meili import MeilisearchSearch
+from directory.search.repair import Repair
 from directory.search.service import SearchService
 from directory.search.sync import Relay
 from directory.settings import Settings
 
 
 def embedded(settings: Settings) -> EmbeddedSearch:
-    return EmbeddedSearch(settings.search_index_path)
+    # Never made empty when missing: its documents come from the database (reindex, repair).
+    return EmbeddedSearch(settings.search_index_path, create=False)
 
 
 def meilisearch(settings: Settings) -> MeilisearchSearch | None:
@@ -26,9 +28,16 @@ def meilisearch(settings: Settings) -> MeilisearchSearch | None:
     )
 
 
-def service(settings: Settings) -> SearchService:
-    return SearchService(embedded(settings), meilisearch(settings))
+def service(settings: Settings, engine: Engine | None = None) -> SearchService:
+    """With the database's engine, an embedded index found unreadable is rebuilt from it."""
+    index = embedded(settings)
+    repair = Repair(engine, index) if engine is not None else None
+    return SearchService(index, meilisearch(settings), repair=repair)
 
 
 def relay(engine: Engine, search: SearchService) -> Relay:
-    return Relay(engine, search.backends)
+    relay = Relay(engine, search.backends)
+    if search.repair is not None:
+        # What was approved while the index could not be written reaches it at once.
+        search.repair.then = relay.retry
+    return relay

@@ -20,6 +20,7 @@ import bisect
 import contextlib
 import json
 import os
+import secrets
 import sqlite3
 import threading
 from collections import defaultdict
@@ -37,6 +38,7 @@ from directory import vocab
 from directory.recent import Recent, size_of
 from directory.search import geo, highlight, synonyms, text
 from directory.search.documents import facet_values
+from directory.search.errors import SearchUnavailable
 from directory.search.interface import Document, Hit, SearchQuery, SearchResults
 
 _SCHEMA = """
@@ -118,55 +120,61 @@ class _Plan:
 
 
 class EmbeddedSearch:
-    """The SQLite FTS5 index. Safe to share between threads."""
+    """The SQLite FTS5 index. Safe to share between threads.
+
+    With `create`, a missing file is made as an empty index. The directory's own index is
+    opened without it: its contents must come from the database, so a missing file is
+    reported (problem(), health()) and rebuilt, never silently replaced by an empty one.
+    """
 
     name = "embedded"
     remote = False
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
         self.path = path
         self._local = threading.local()
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
-        with _writing(path) as connection:
-            connection.executescript(_SCHEMA)
+        if create and not path.exists():
+            with _writing(path, create=True) as connection:
+                connection.executescript(_SCHEMA)
 
     # -- writing ---------------------------------------------------------------------------
 
     def upsert(self, documents: Iterable[Document]) -> None:
         """Add or replace documents by slug, each in its alphabetical place."""
         with self._write_lock, _writing(self.path) as connection:
-            for document in documents:
-                row = connection.execute(
-                    "SELECT id FROM docs WHERE slug = ?", (document["slug"],)
-                ).fetchone()
-                if row is not None:
-                    _remove(connection, row[0])
-                _insert(connection, document, row[0] if row else None)
+            _upsert(connection, documents)
 
     def delete(self, slugs: Iterable[str]) -> None:
         with self._write_lock, _writing(self.path) as connection:
-            for slug in slugs:
-                row = connection.execute("SELECT id FROM docs WHERE slug = ?", (slug,)).fetchone()
-                if row is not None:
-                    _remove(connection, row[0])
+            _delete(connection, slugs)
+
+    def build(self, documents: Iterable[Document]) -> _NewEmbeddedIndex:
+        """A fresh index in a file of its own beside the live one (each build its own file,
+        so two rebuilds at once do not write into each other's)."""
+        building = self.path.with_name(f"{self.path.name}.building-{secrets.token_hex(4)}")
+        new = _NewEmbeddedIndex(self, building)
+        try:
+            with _writing(building, create=True) as connection:
+                connection.executescript(_SCHEMA)
+                for document in documents:
+                    _insert(connection, document, None)
+                    new.count += 1
+                connection.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        except BaseException:
+            new.discard()
+            raise
+        return new
 
     def rebuild(self, documents: Iterable[Document]) -> int:
-        """Build a fresh index beside the live one and swap it in: readers never see a gap."""
-        building = self.path.with_name(self.path.name + ".building")
-        building.unlink(missing_ok=True)
-        count = 0
-        with _writing(building) as connection:
-            connection.executescript(_SCHEMA)
-            for document in documents:
-                _insert(connection, document, None)
-                count += 1
-            connection.execute("INSERT INTO fts(fts) VALUES ('optimize')")
-        with self._write_lock:
-            os.replace(building, self.path)
-        return count
+        """Build and swap in at once, for an index nothing else writes to meanwhile (the
+        directory's own goes through indexing.reindex, which applies what changed)."""
+        new = self.build(documents)
+        new.swap()
+        return new.count
 
     def warm(self) -> None:
         """Load the index now rather than at the first search. If it cannot be read yet,
@@ -174,22 +182,38 @@ class EmbeddedSearch:
         with contextlib.suppress(OSError, sqlite3.Error):
             self._current()
 
-    def health(self) -> dict[str, Any]:
+    def problem(self) -> str | None:
+        """Why the index cannot be searched, or None if it can."""
         try:
-            documents = len(self._current().universe)
-        except sqlite3.Error as error:
-            return {"status": "down", "error": str(error)}
-        return {"status": "ok", "documents": documents}
+            self._current()
+        except FileNotFoundError:
+            return "the index file is missing"
+        except (OSError, sqlite3.DatabaseError) as error:
+            return f"the index file cannot be read ({error})"
+        return None
+
+    def health(self) -> dict[str, Any]:
+        problem = self.problem()
+        snapshot = self._snapshot
+        if problem is not None or snapshot is None:
+            return {"status": "down", "error": problem or "not loaded"}
+        return {"status": "ok", "documents": len(snapshot.universe)}
 
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        snapshot = self._current()
-        key = _query_key(query)
-        found = snapshot.results.get(key)
-        if found is None:
-            found = self._search(snapshot, query)
-            snapshot.results.put(key, found)
+        try:
+            snapshot = self._current()
+            key = _query_key(query)
+            found = snapshot.results.get(key)
+            if found is None:
+                found = self._search(snapshot, query)
+                snapshot.results.put(key, found)
+        except (OSError, sqlite3.DatabaseError) as error:
+            problem = self.problem()
+            if problem is None:
+                raise  # the index is fine: a fault of ours, to be seen as one
+            raise SearchUnavailable(self.name, problem) from error
         return found
 
     def state(self) -> FileKey | None:
@@ -204,7 +228,10 @@ class EmbeddedSearch:
         """The answer to a query asked recently, if the index is unchanged since: no search,
         no loading, so it may be called where blocking is not allowed (the event loop)."""
         snapshot = self._snapshot
-        if snapshot is None or snapshot.key != _file_key(self.path):
+        try:
+            if snapshot is None or snapshot.key != _file_key(self.path):
+                return None
+        except OSError:  # gone: search() says why
             return None
         return snapshot.results.get(_query_key(query))
 
@@ -367,7 +394,9 @@ class EmbeddedSearch:
         if reconnect or getattr(local, "inode", None) != inode:
             if getattr(local, "connection", None) is not None:
                 local.connection.close()
-            local.connection = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+            local.connection = sqlite3.connect(
+                _uri(self.path, "rw"), uri=True, timeout=10, check_same_thread=False
+            )
             local.inode = inode
         return local.connection  # type: ignore[no-any-return]
 
@@ -385,14 +414,46 @@ def _file_key(path: Path) -> FileKey:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size, counter)
 
 
+class _NewEmbeddedIndex:
+    """A built index file waiting to be swapped in place of the live one."""
+
+    def __init__(self, live: EmbeddedSearch, path: Path) -> None:
+        self.live = live
+        self.path = path
+        self.count = 0
+
+    def upsert(self, documents: Iterable[Document]) -> None:
+        with _writing(self.path) as connection:
+            _upsert(connection, documents)
+
+    def delete(self, slugs: Iterable[str]) -> None:
+        with _writing(self.path) as connection:
+            _delete(connection, slugs)
+
+    def swap(self) -> None:
+        """Readers never see a gap: they go on with the old file until they see the new."""
+        with self.live._write_lock:
+            os.replace(self.path, self.live.path)
+
+    def discard(self) -> None:
+        for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _uri(path: Path, mode: str) -> str:
+    """The file opened in `mode`: rw (read-only if the file is; never creating it, so that a
+    missing index stays missing rather than becoming an empty one) or rwc."""
+    return f"{path.absolute().as_uri()}?mode={mode}"
+
+
 @contextmanager
-def _writing(path: Path) -> Iterator[sqlite3.Connection]:
+def _writing(path: Path, create: bool = False) -> Iterator[sqlite3.Connection]:
     """A writing connection, committed and closed on exit.
 
     The index keeps SQLite's rollback journal rather than WAL: a rebuild swaps the file
     itself, and a WAL file left beside it would belong to the old one.
     """
-    connection = sqlite3.connect(path, timeout=10)
+    connection = sqlite3.connect(_uri(path, "rwc" if create else "rw"), uri=True, timeout=10)
     try:
         with connection:
             yield connection
@@ -565,6 +626,23 @@ def _insert(connection: sqlite3.Connection, document: Document, doc_id: int | No
         "VALUES (?, ?, ?, ?, ?, ?)",
         (doc_id, *_fts_columns(document)),
     )
+
+
+def _upsert(connection: sqlite3.Connection, documents: Iterable[Document]) -> None:
+    for document in documents:
+        row = connection.execute(
+            "SELECT id FROM docs WHERE slug = ?", (document["slug"],)
+        ).fetchone()
+        if row is not None:
+            _remove(connection, row[0])
+        _insert(connection, document, row[0] if row else None)
+
+
+def _delete(connection: sqlite3.Connection, slugs: Iterable[str]) -> None:
+    for slug in slugs:
+        row = connection.execute("SELECT id FROM docs WHERE slug = ?", (slug,)).fetchone()
+        if row is not None:
+            _remove(connection, row[0])
 
 
 def _remove(connection: sqlite3.Connection, doc_id: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from directory import catalogue
@@ -16,7 +17,13 @@ def reindex(
     backend: SearchBackend,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Rebuild the index from every organisation in the database. Returns the count indexed."""
+    """Rebuild the index from every organisation in the database. Returns the count indexed.
+
+    Relays go on writing the live index while the new one is built. Everything they write
+    from the start is written into the new index too, before it is swapped in, with their
+    lock held so that none of them writes the old index in between. Then the new index holds
+    every change committed up to the swap, and whatever comes after reaches it as usual.
+    """
 
     def stream() -> Iterator[Document]:
         for organisation in catalogue.iter_all(session):
@@ -24,9 +31,21 @@ def reindex(
             if progress is not None:
                 progress(1)
 
-    # Events after this one may not be in what the rebuild reads; the relay applies them.
-    last_event = sync.latest_event_id(session)
-    count = backend.rebuild(stream())
-    sync.mark_delivered_up_to(session, backend.name, last_event)
+    engine = _engine(session)
+    start = sync.position(session)  # everything up to it is committed, so read below
+    new = backend.build(stream())
+    try:
+        with sync.exclusive(engine, backend):
+            end = sync.position(session)
+            sync.replay(session, new, after=start, upto=end)
+            new.swap()
+    finally:
+        new.discard()
+    sync.mark_delivered_up_to(session, backend.name, end)
     session.commit()
-    return count
+    return new.count
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine

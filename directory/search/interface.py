@@ -59,7 +59,26 @@ class SearchResults:
 Document = dict[str, Any]
 
 
-class SearchBackend(Protocol):
+class IndexWriter(Protocol):
+    """What applies changes to an index: a live one, or one being built."""
+
+    def upsert(self, documents: Iterable[Document]) -> None: ...
+
+    def delete(self, slugs: Iterable[str]) -> None: ...
+
+
+class NewIndex(IndexWriter, Protocol):
+    """An index built beside the live one, not yet searched. Changes can still be applied to
+    it before `swap()` puts it in the live one's place; `discard()` drops whatever is left."""
+
+    count: int  # documents it was built with
+
+    def swap(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+class SearchBackend(IndexWriter, Protocol):
     """A search index of published organisations."""
 
     name: str
@@ -67,10 +86,6 @@ class SearchBackend(Protocol):
 
     def search(self, query: SearchQuery) -> SearchResults: ...
 
-    def upsert(self, documents: Iterable[Document]) -> None: ...
-
-    def delete(self, slugs: Iterable[str]) -> None: ...
-
-    def rebuild(self, documents: Iterable[Document]) -> int: ...
+    def build(self, documents: Iterable[Document]) -> NewIndex: ...
 
     def health(self) -> dict[str, Any]: ...

@@ -117,33 +117,49 @@ class MeilisearchSearch:
 
     def upsert(self, documents: Iterable[Document]) -> None:
         self._ensure_index()
-        for batch in _batches((meili_document(d) for d in documents), BATCH):
-            self._wait(self._call(partial(self._index().add_documents, batch, "id")))
+        self._add(self.index_uid, documents)
 
     def delete(self, slugs: Iterable[str]) -> None:
         self._ensure_index()
-        ids = list(slugs)
-        for batch in _batches(ids, BATCH):
-            condition = "id IN [" + ", ".join(quote(slug) for slug in batch) + "]"
-            self._wait(self._call(partial(self._index().delete_documents, filter=condition)))
+        self._delete(self.index_uid, slugs)
 
-    def rebuild(self, documents: Iterable[Document]) -> int:
-        """Fill a new index and swap it in: no downtime, and deleted listings are gone."""
+    def build(self, documents: Iterable[Document]) -> _NewMeilisearchIndex:
+        """Fill a new index, `<uid>_new`, with the settings applied first."""
         building = f"{self.index_uid}_new"
         self._drop(building)
         self._wait(self._call(lambda: self.client.create_index(building, {"primaryKey": "id"})))
         target = self.client.index(building)
         self._wait(self._call(lambda: target.update_settings(SETTINGS)))
-        count = 0
-        for batch in _batches((meili_document(d) for d in documents), BATCH):
-            self._wait(self._call(partial(target.add_documents, batch, "id")))
-            count += len(batch)
+        new = _NewMeilisearchIndex(self, building)
+        new.count = self._add(building, documents)
+        return new
+
+    def rebuild(self, documents: Iterable[Document]) -> int:
+        """Build and swap in at once: no downtime, and deleted listings are gone. For an index
+        nothing else writes to meanwhile (the directory's goes through indexing.reindex)."""
+        new = self.build(documents)
+        new.swap()
+        return new.count
+
+    def swap_in(self, building: str) -> None:
         self._ensure_index()  # the swap needs both indexes to exist
         swap: list[Mapping[str, list[str] | bool]] = [{"indexes": [self.index_uid, building]}]
         self._wait(self._call(lambda: self.client.swap_indexes(swap)))
         self._drop(building)  # now holds the old documents
         self._settings_applied = True
+
+    def _add(self, uid: str, documents: Iterable[Document]) -> int:
+        index, count = self.client.index(uid), 0
+        for batch in _batches((meili_document(d) for d in documents), BATCH):
+            self._wait(self._call(partial(index.add_documents, batch, "id")))
+            count += len(batch)
         return count
+
+    def _delete(self, uid: str, slugs: Iterable[str]) -> None:
+        index = self.client.index(uid)
+        for batch in _batches(list(slugs), BATCH):
+            condition = "id IN [" + ", ".join(quote(slug) for slug in batch) + "]"
+            self._wait(self._call(partial(index.delete_documents, filter=condition)))
 
     def _ensure_index(self) -> None:
         """Create the index if needed and apply the settings, once per process."""
@@ -198,6 +214,28 @@ class MeilisearchSearch:
             raise SearchUnavailable(self.name, "cannot connect") from error
         except MeilisearchError as error:
             raise SearchUnavailable(self.name, str(error)) from error
+
+
+class _NewMeilisearchIndex:
+    """A filled `<uid>_new` index waiting to be swapped with the live one."""
+
+    def __init__(self, backend: MeilisearchSearch, uid: str) -> None:
+        self.backend = backend
+        self.uid = uid
+        self.count = 0
+
+    def upsert(self, documents: Iterable[Document]) -> None:
+        self.backend._add(self.uid, documents)
+
+    def delete(self, slugs: Iterable[str]) -> None:
+        self.backend._delete(self.uid, slugs)
+
+    def swap(self) -> None:
+        self.backend.swap_in(self.uid)
+
+    def discard(self) -> None:
+        """Nothing: after a swap the old index is already dropped, and a build that failed
+        may be left, as Meilisearch may be down; the next build drops it first."""
 
 
 def meili_document(document: Document) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 When the primary (Meilisearch) cannot answer, the same query is served from the embedded
 index, which the relay keeps current too. After a failure the primary is left alone for a
-while, so people do not wait on a timeout at every search; then it is tried again.
+while, so people do not wait on a timeout at every search; then it is tried again. When the
+embedded index itself cannot be read, it is rebuilt from the database (repair.py), and
+searches raise SearchUnavailable until it is back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from directory.search.embedded import EmbeddedSearch
 from directory.search.errors import SearchUnavailable
 from directory.search.interface import SearchBackend, SearchQuery, SearchResults
+from directory.search.repair import Repair
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +32,11 @@ class SearchService:
         primary: SearchBackend | None = None,
         retry_after: float = RETRY_AFTER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        repair: Repair | None = None,
     ) -> None:
         self.embedded = embedded
         self.primary = primary
+        self.repair = repair
         self.retry_after = retry_after
         self._clock = clock
         self._lock = threading.Lock()
@@ -52,7 +57,12 @@ class SearchService:
             else:
                 self._recovered()
                 return results
-        return self.embedded.search(query)
+        try:
+            return self.embedded.search(query)
+        except SearchUnavailable:
+            if self.repair is not None:
+                self.repair.start()
+            raise
 
     def cached(self, query: SearchQuery) -> SearchResults | None:
         """An answer at hand without blocking, when the embedded index is serving and was
@@ -70,11 +80,14 @@ class SearchService:
         return self.embedded.state()
 
     def warm(self) -> None:
-        """Load the embedded index now, so the first visitor's search does not wait for it."""
+        """Load the embedded index now, so the first visitor's search does not wait for it;
+        one that is missing or unreadable is rebuilt first (unless another process is at it)."""
         self.embedded.warm()
+        if self.repair is not None and self.embedded.problem() is not None:
+            self.repair.run()
 
     def health(self) -> dict[str, dict[str, Any]]:
-        report = {self.embedded.name: self.embedded.health()}
+        report = {self.embedded.name: self._embedded_health()}
         if self.primary is not None:
             state = self.primary.health()
             if state["status"] == "ok":
@@ -84,6 +97,15 @@ class SearchService:
                 self._failed(SearchUnavailable(self.primary.name, state.get("error", "down")))
             report[self.primary.name] = state
         return report
+
+    def _embedded_health(self) -> dict[str, Any]:
+        state = self.embedded.health()
+        if state["status"] == "ok" or self.repair is None:
+            return state
+        self.repair.start()
+        if self.repair.running or self.repair.last_error is None:
+            return {"status": "rebuilding", "error": state["error"]}
+        return {"status": "down", "error": f"{state['error']}; {self.repair.last_error}"}
 
     @property
     def serving(self) -> str:

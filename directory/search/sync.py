@@ -3,46 +3,68 @@
 An index that fails (Meilisearch down, say) is retried with exponential backoff; its events
 wait in the outbox until it is back, so nothing is lost. Events are applied by reading each
 organisation as it is now, so applying one twice, late or out of order converges.
+
+Whoever writes an index (each web worker's relay, `reindex`) holds its lock (`exclusive`)
+from reading the organisations to writing them and noting the delivery. So the last write
+to an index is always of the newest state read, and a rebuild's swap never lands between a
+relay's write to the old index and its note that the change was delivered.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import exists, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from directory import catalogue
 from directory.models import OutboxDelivery, OutboxEvent
-from directory.search import documents
-from directory.search.interface import SearchBackend
+from directory.search import documents, locks
+from directory.search.interface import IndexWriter, SearchBackend
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 POLL_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 60.0
+_POSITION_RETRY_SECONDS = 0.02
+_POSITION_TRIES_BEFORE_WAITING = 50  # about a second
+_POSITION_WAIT = "2s"  # longer than deadlock_timeout (1 s), after which autovacuum stops
 
 
 def apply_pending(engine: Engine, backend: SearchBackend, batch: int = BATCH) -> int:
     """Apply every event the backend has not yet received. Returns how many were applied."""
     applied = 0
     while True:
-        with Session(engine, expire_on_commit=False) as session:
+        with Session(engine) as session:  # a look without the lock: mostly there is nothing
+            if not _undelivered(session, backend.name, 1):
+                return applied
+        with exclusive(engine, backend), Session(engine, expire_on_commit=False) as session:
             pending = _undelivered(session, backend.name, batch)
             if not pending:
                 return applied
             _apply(session, backend, {event.slug for event in pending})
             _record_delivery(session, [e.id for e in pending if e.id is not None], backend.name)
             session.commit()
-            applied += len(pending)
+        applied += len(pending)
+
+
+def exclusive(
+    engine: Engine, backend: SearchBackend, wait: bool = True
+) -> AbstractContextManager[bool]:
+    """Held by whoever writes the backend's index, in any process: see the module's note.
+    Yields whether it is held (without `wait`, False at once when another holder has it)."""
+    return locks.database_lock(engine, f"search index {backend.name}", wait)
 
 
 def pending_count(session: Session, backend_name: str) -> int:
@@ -51,16 +73,70 @@ def pending_count(session: Session, backend_name: str) -> int:
     ).one()
 
 
-def latest_event_id(session: Session) -> int:
-    return session.exec(select(func.max(OutboxEvent.id))).one() or 0
+def position(session: Session) -> int:
+    """The outbox's position: the newest event, such that every event up to it is committed
+    and visible. Ends the session's transaction.
+
+    On PostgreSQL a transaction may take an id from the sequence and commit after a later
+    one; a share lock on the table waits out transactions that are adding events. SQLite
+    commits one writer at a time, so there the newest id is enough.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        _share_lock_outbox(session)
+    newest = session.exec(select(func.max(OutboxEvent.id))).one() or 0
+    session.commit()
+    return newest
+
+
+def _share_lock_outbox(session: Session) -> None:
+    """Asked for without waiting, again and again, so that approvals (which add events) do
+    not queue behind the request while a long import holds the table. Now and then it does
+    wait, briefly: autovacuum gives way to a waiting request, never to one that does not."""
+    for attempt in itertools.count(1):
+        waits = attempt % _POSITION_TRIES_BEFORE_WAITING == 0
+        try:
+            if waits:
+                session.execute(text(f"SET LOCAL lock_timeout = '{_POSITION_WAIT}'"))
+            mode = "SHARE MODE" if waits else "SHARE MODE NOWAIT"
+            session.execute(text(f"LOCK TABLE outbox_event IN {mode}"))
+            return
+        except OperationalError:
+            session.rollback()
+            if not waits:
+                time.sleep(_POSITION_RETRY_SECONDS)
+
+
+def replay(session: Session, target: IndexWriter, after: int, upto: int) -> None:
+    """Apply every event in (after, upto] to `target`, delivered or not: a new index built
+    from what the database held at `after` takes what changed since."""
+    while after < upto:
+        rows = session.exec(
+            select(OutboxEvent.id, OutboxEvent.slug)
+            .where(col(OutboxEvent.id) > after, col(OutboxEvent.id) <= upto)
+            .order_by(col(OutboxEvent.id))
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        _apply(session, target, {slug for _, slug in rows})
+        after = rows[-1][0] or upto
 
 
 def mark_delivered_up_to(session: Session, backend_name: str, last_id: int) -> None:
-    """After a full rebuild that read the database when `last_id` was the newest event."""
+    """After a rebuild that holds every event up to `last_id` (a `position`)."""
     ids = session.exec(
         select(OutboxEvent.id).where(~_delivered_to(backend_name), col(OutboxEvent.id) <= last_id)
     ).all()
-    _record_delivery(session, [i for i in ids if i is not None], backend_name)
+    for start in range(0, len(ids), BATCH):
+        batch = [i for i in ids[start : start + BATCH] if i is not None]
+        _record_delivery(session, batch, backend_name)
+    if len(ids) >= BATCH and session.get_bind().dialect.name == "postgresql":
+        # Until the tables' statistics catch up with thousands of new rows, PostgreSQL may
+        # look for undelivered events by comparing every event with every delivery (over a
+        # second at 3,000 of each, on every relay pass and /healthz); autovacuum would get
+        # there, in a minute or so.
+        session.commit()
+        session.execute(text("ANALYZE outbox_event, outbox_delivery"))
 
 
 def _delivered_to(backend_name: str) -> Any:
@@ -90,7 +166,7 @@ def _record_delivery(session: Session, event_ids: list[int], backend_name: str) 
     session.execute(insert(OutboxDelivery).values(rows).on_conflict_do_nothing())
 
 
-def _apply(session: Session, backend: SearchBackend, slugs: set[str]) -> None:
+def _apply(session: Session, backend: IndexWriter, slugs: set[str]) -> None:
     present, gone = [], []
     for slug in sorted(slugs):
         organisation = catalogue.get(session, slug)
@@ -168,6 +244,12 @@ class Relay:
                 return None
             state.failures, state.retry_at, state.last_error = 0, 0.0, None
             return applied
+
+    def retry(self) -> None:
+        """Deliver to every index now, even those backing off after a failure."""
+        for state in self._state.values():
+            state.retry_at = 0.0
+        self.wake()
 
     def run_once(self) -> None:
         for backend in self.backends:

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from directory import database
 from directory.database import Unavailable
+from directory.search.errors import SearchUnavailable
 from directory.web import security
 from directory.web.access_log import loggable_path
 from directory.web.templating import render
@@ -46,6 +47,14 @@ MESSAGES = {
         "(what you typed should still be there) and send it again in a few minutes.",
     ),
 }
+SEARCH_UNAVAILABLE = (
+    "Search is being rebuilt",
+    "Search is not available for a moment: its index is being rebuilt from the directory's "
+    "records, which takes a minute or two. Please try again shortly. Each group's own page "
+    "still works.",
+)
+# Seconds a client should wait before asking again, while search is being rebuilt.
+RETRY_AFTER_SECONDS = 30
 
 
 def http_error(request: Request, exc: Exception) -> Response:
@@ -119,3 +128,15 @@ def _database_error_within(exc: BaseException | None) -> DBAPIError | None:
             return exc
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
+
+
+def search_unavailable(request: Request, exc: Exception) -> Response:
+    """No index can answer (the embedded one is being rebuilt): say so, and when to retry."""
+    if isinstance(exc, SearchUnavailable):
+        log.info("search unavailable on %s: %s", loggable_path(request.scope), exc)
+    title, message = SEARCH_UNAVAILABLE
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if loggable_path(request.scope).startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=503, headers=headers)
+    context = {"status": 503, "title": title, "message": message}
+    return render(request, "error.html", context, status_code=503, headers=headers)

@@ -19,6 +19,7 @@ from directory.database import Unavailable, session_scope
 from directory.models import Submission
 from directory.moderation import AlreadyDecided, ModerationError
 from directory.search import SearchQuery
+from directory.search.errors import SearchUnavailable
 from directory.web import auth, csrf, flash, forms, password_checks, ratelimit
 from directory.web import submission_presenters as present
 from directory.web.auth import SignedIn, admin_required, moderator_required
@@ -277,10 +278,14 @@ def _starting_values(session: Session, found: Submission) -> dict[str, Any]:
     return values
 
 
-def _possible_duplicates(request: Request, name: str | None) -> list[dict[str, str]]:
+def _possible_duplicates(request: Request, name: str | None) -> list[dict[str, str]] | None:
+    """Listings with a similar name; None if search cannot answer (being rebuilt)."""
     if not name:
         return []
-    hits = request.state.search.search(SearchQuery(q=name, per_page=5)).hits
+    try:
+        hits = request.state.search.search(SearchQuery(q=name, per_page=5)).hits
+    except SearchUnavailable:
+        return None
     return [{"slug": hit.slug, "name": hit.name} for hit in hits]
 
 

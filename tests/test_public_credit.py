@@ -144,7 +144,8 @@ def test_publishing_an_old_export_does_not_publish_a_username(checker, seeded, m
         factories.record(slug="from-an-old-export", verified_on="2026-01-02", verified_by=USERNAME)
     )
     with Session(seeded) as session:
-        importing.publish(session, importing.read(json.dumps([old])), "alice")
+        imported = importing.read(json.dumps([old]))
+        importing.publish(session, imported.valid, "alice", importing.new_report(imported))
         session.commit()
         assert catalogue.get(session, "from-an-old-export").verified_by == VOLUNTEER
 

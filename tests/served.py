@@ -62,6 +62,16 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
 @contextmanager
 def serve(settings: Settings, log: Path, **extra: str) -> Iterator[Server]:
     """`directory serve` on a free port; `extra` are more environment variables."""
+    server = start(settings, log, **extra)
+    try:
+        wait_until_up(server)
+        yield server
+    finally:
+        stop(server)
+
+
+def start(settings: Settings, log: Path, **extra: str) -> Server:
+    """`directory serve` starting on a free port (see `wait_until_up`)."""
     port = free_port()
     command = [sys.executable, "-m", "directory.cli", "serve", "--host", HOST, "--port", str(port)]
     with log.open("wb") as output:
@@ -72,16 +82,15 @@ def serve(settings: Settings, log: Path, **extra: str) -> Iterator[Server]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-        server = Server(f"http://{HOST}:{port}", port, log, process)
-        try:
-            _wait_until_up(server)
-            yield server
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    return Server(f"http://{HOST}:{port}", port, log, process)
 
 
-def _wait_until_up(server: Server) -> None:
+def stop(server: Server) -> None:
+    server.process.terminate()
+    server.process.wait(timeout=20)
+
+
+def wait_until_up(server: Server) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import stat
-import subprocess
-import sys
 import threading
 import time
 from base64 import b64encode
@@ -23,10 +20,9 @@ from starlette.testclient import TestClient
 from directory.app import create_app
 from directory.models import Moderator
 from directory.settings import Settings
-from tests.browser.site import HOST, free_port
+from tests import served
 from tests.web import csrf_token, sign_in
 
-ROOT = Path(__file__).resolve().parents[1]
 # What the code shipped as its default secret until issue 12: public, so anyone could sign.
 OLD_DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105
 SECRET_FILE = "secret_key"
@@ -110,48 +106,19 @@ def test_threads_starting_at_once_agree_on_one_secret(tmp_path):
     assert sorted(p.name for p in (tmp_path / "new").iterdir()) == [SECRET_FILE]
 
 
-def _server(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    environment = {key: value for key, value in os.environ.items() if key != "DIRECTORY_SECRET_KEY"}
-    environment.update(
-        DIRECTORY_DATA_DIR=str(settings.data_dir),
-        DIRECTORY_DATABASE_URL=settings.database_url,
-        DIRECTORY_GAZETTEER_PATH=str(settings.gazetteer_path),
-        DIRECTORY_SEARCH="embedded",
-        MEILI_URL="",
-    )
-    command = [sys.executable, "-m", "uvicorn", "--factory", "directory.app:create_app"]
-    command += ["--host", HOST, "--port", str(port), "--no-access-log"]
-    with log.open("wb") as output:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
-        )
-
-
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the server stopped at start-up:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"the server did not answer within 60 s:\n{log.read_text()}")
-
-
 def test_two_servers_started_at_once_on_one_data_dir_share_the_secret(
     seeded, settings, moderators, tmp_path
 ):
-    ports = [free_port(), free_port()]
-    logs = [tmp_path / f"server-{number}.log" for number in (1, 2)]
-    servers = [_server(settings, port, log) for port, log in zip(ports, logs, strict=True)]
+    # No DIRECTORY_SECRET_KEY: each makes or reads the key kept in the data directory.
+    servers = [
+        served.start(settings, tmp_path / f"server-{n}.log", DIRECTORY_SECRET_KEY="")
+        for n in (1, 2)
+    ]
     try:
-        urls = [f"http://{HOST}:{port}" for port in ports]
-        for url, server, log in zip(urls, servers, logs, strict=True):
-            _wait_until_up(url, server, log)
-        with httpx.Client(base_url=urls[0]) as first, httpx.Client(base_url=urls[1]) as second:
+        for server in servers:
+            served.wait_until_up(server)
+        first, second = (httpx.Client(base_url=server.url) for server in servers)
+        with first, second:
             form = {"username": "alice", "password": moderators["alice"]}
             form["csrf_token"] = csrf_token(first, "/moderate/login")  # type: ignore[arg-type]
             assert first.post("/moderate/login", data=form).status_code == 303
@@ -159,8 +126,7 @@ def test_two_servers_started_at_once_on_one_data_dir_share_the_secret(
             assert second.get("/moderate").status_code == 200, "the servers' keys differ"
     finally:
         for server in servers:
-            server.terminate()
-            server.wait(timeout=10)
+            served.stop(server)
     path = settings.data_dir / SECRET_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 

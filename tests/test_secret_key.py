@@ -8,7 +8,6 @@ import stat
 import threading
 import time
 from base64 import b64encode
-from pathlib import Path
 
 import httpx
 import pytest

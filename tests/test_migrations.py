@@ -10,11 +10,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from directory.database import make_engine
 from directory.migrate import alembic_config, upgrade
+from directory.models import Organisation, OutboxEvent
 from directory.settings import Settings
+from tests import factories
 
 pytestmark = pytest.mark.databases
 
@@ -67,3 +69,28 @@ def test_the_comparison_sees_a_missing_table(empty_engine):
         ("add_table", "rate_limit"),
         ("add_index", "ix_rate_limit_free_at"),
     }
+
+
+def test_listings_stored_before_the_text_rules_are_rewritten_as_the_rules_store_them(
+    empty_engine,
+):
+    # A browser's "\r\n" and decomposed accents were stored as sent before issue 12.
+    upgrade(empty_engine)
+    as_sent = factories.organisation(
+        slug="as-sent", name="Poznan\u0301 Letters", city="Poznan\u0301"
+    )
+    as_sent.description = "Skrytka 1\r\n60-001 Poznan\u0301\r\nwrite to us"
+    as_sent.postal_address = "Skrytka 1\r\n60-001 Poznan\u0301"
+    tidy = factories.organisation(slug="tidy", postal_address="PO Box 1\nLeeds")
+    with Session(empty_engine) as session:
+        session.add_all([as_sent, tidy])
+        session.commit()
+    downgrade(empty_engine, "0006")
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        rewritten = session.exec(select(Organisation).where(Organisation.slug == "as-sent")).one()
+        events = session.exec(select(OutboxEvent.slug)).all()
+    assert rewritten.postal_address == "Skrytka 1\n60-001 Pozna\u0144"
+    assert rewritten.description == "Skrytka 1\n60-001 Pozna\u0144\nwrite to us"
+    assert (rewritten.name, rewritten.city) == ("Pozna\u0144 Letters", "Pozna\u0144")
+    assert events == ["as-sent"]  # search follows the one row that changed

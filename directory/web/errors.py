@@ -106,14 +106,22 @@ def _log_database_error(request: Request, error: BaseException, raised: BaseExce
     )
 
 
-def _error_page(request: Request, status: int, title: str, message: str, detail: str) -> Response:
+def _error_page(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": detail}, status_code=status)
+        return JSONResponse({"error": detail}, status_code=status, headers=headers)
     return render(
         request,
         "error.html",
         {"status": status, "title": title, "message": message},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -136,7 +144,4 @@ def search_unavailable(request: Request, exc: Exception) -> Response:
         log.info("search unavailable on %s: %s", loggable_path(request.scope), exc)
     title, message = SEARCH_UNAVAILABLE
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-    if loggable_path(request.scope).startswith("/api/"):
-        return JSONResponse({"error": message}, status_code=503, headers=headers)
-    context = {"status": 503, "title": title, "message": message}
-    return render(request, "error.html", context, status_code=503, headers=headers)
+    return _error_page(request, 503, title, message, message, headers)

@@ -3,8 +3,6 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY directory ./directory
-COPY templates ./templates
-COPY static ./static
 COPY seed_data ./seed_data
 RUN pip install --no-cache-dir -e ".[postgres]" \
     && useradd --system --home-dir /app directory \

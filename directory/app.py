@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -13,102 +12,25 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from directory.database import Unavailable, make_engine
 from directory.ratelimits import Limiter
 from directory.search import backends
 from directory.search.errors import SearchUnavailable
 from directory.settings import Settings
-from directory.web import (
-    api,
-    compression,
-    discovery,
-    errors,
-    health,
-    hsds_api,
-    moderation,
-    openapi,
-    pages,
-    printing,
-    ratelimit,
-    submissions,
-)
-from directory.web.access_log import AccessLog
+from directory.web import errors
 from directory.web.auth import SESSION_HOURS
-from directory.web.body_limit import BodySizeLimit
-from directory.web.heavy import HeavyPages
-from directory.web.password_checks import PasswordChecks
-from directory.web.remembered import KeptPages, Remembered
-from directory.web.security import SecurityHeaders
-from directory.web.slashes import SlashRedirect
+from directory.web.guards import ratelimit
+from directory.web.guards.password_checks import PasswordChecks
+from directory.web.middleware import compression
+from directory.web.middleware.access_log import AccessLog
+from directory.web.middleware.body_limit import BodySizeLimit
+from directory.web.middleware.remembered import KeptPages, Remembered
+from directory.web.middleware.security import SecurityHeaders
+from directory.web.middleware.slashes import SlashRedirect
+from directory.web.routes import KEPT_PATHS, ROUTES
 from directory.web.templating import make_templates
-
-STATIC = Path(__file__).resolve().parent.parent / "static"
-
-# The router tries routes in this order, so the ones asked for most come first.
-ROUTES = [
-    Route("/api/search", api.search, name="api_search"),
-    Route("/search", pages.search, name="search"),
-    Route("/organisations/{slug}", pages.organisation, name="organisation"),
-    Route("/", pages.home, name="home"),
-    Route("/api/organisations/{slug}", api.organisation, name="api_organisation"),
-    Route("/print", printing.print_list, name="print"),
-    Route("/print.txt", printing.print_text, name="print_text"),
-    Route("/feed.atom", discovery.feed, name="feed"),
-    Route("/sitemap.xml", discovery.sitemap, name="sitemap"),
-    Route("/robots.txt", discovery.robots, name="robots"),
-    Route("/healthz", health.healthz, name="healthz"),
-    Route("/api", openapi.api_page, name="api_page"),
-    Route("/api/openapi.json", openapi.openapi_json, name="api_openapi"),
-    Route("/api/organisations", api.organisations, name="api_organisations"),
-    Route("/api/hsds/organizations", hsds_api.organizations, name="api_hsds_organizations"),
-    Route("/api/hsds/organizations/{id}", hsds_api.organization, name="api_hsds_organization"),
-    Route("/submit", submissions.submit, methods=["GET", "POST"], name="submit"),
-    Route("/organisations/{slug}/edit", submissions.edit, methods=["GET", "POST"], name="edit"),
-    Route(
-        "/organisations/{slug}/report", submissions.report, methods=["GET", "POST"], name="report"
-    ),
-    Route("/submissions/{token}", submissions.status, name="submission_status"),
-    Route(
-        "/submissions/{token}/revise",
-        submissions.revise,
-        methods=["GET", "POST"],
-        name="submission_revise",
-    ),
-    Route("/moderate/login", moderation.login, methods=["GET", "POST"], name="moderate_login"),
-    Route("/moderate/logout", moderation.logout, methods=["POST"], name="moderate_logout"),
-    Route("/moderate", moderation.queue, name="moderate_queue"),
-    Route(
-        "/moderate/submissions/{id:int}",
-        moderation.submission,
-        methods=["GET", "POST"],
-        name="moderate_submission",
-    ),
-    Route(
-        "/moderate/organisations/{slug}/history",
-        moderation.history,
-        name="moderate_history",
-    ),
-    Route(
-        "/moderate/account", moderation.account, methods=["GET", "POST"], name="moderate_account"
-    ),
-    Route(
-        "/moderate/moderators",
-        moderation.moderators,
-        methods=["GET", "POST"],
-        name="moderate_moderators",
-    ),
-    Mount("/static", StaticFiles(directory=STATIC), name="static"),
-]
-# Addresses whose pages may be kept finished (endpoints wrapped in `remembered`), with what
-# each is kept by.
-KEPT_PATHS = {
-    route.path: route.endpoint.kept_by
-    for route in ROUTES
-    if isinstance(route, Route) and hasattr(route.endpoint, "kept_by")
-}
+from directory.web.views.heavy import HeavyPages
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

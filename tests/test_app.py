@@ -21,8 +21,8 @@ def test_what_startup_made_is_left_out_of_full_collections_while_serving(seeded,
 
 def test_the_front_door_answers_for_exactly_the_pages_that_may_be_kept(settings):
     from directory.app import KEPT_PATHS
-    from directory.web.access_log import AccessLog
-    from directory.web.remembered import KeptPages, no_parameters, search_parameters
+    from directory.web.middleware.access_log import AccessLog
+    from directory.web.middleware.remembered import KeptPages, no_parameters, search_parameters
 
     assert {
         "/": no_parameters,

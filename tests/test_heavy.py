@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from starlette.responses import HTMLResponse, Response
 
-from directory.web.heavy import Busy, HeavyPages
-from directory.web.remembered import Finished
+from directory.web.middleware.remembered import Finished
+from directory.web.views.heavy import Busy, HeavyPages
 
 
 class _Maker:

@@ -48,8 +48,9 @@ from directory.opendata import hsds
 from directory.search import SearchQuery, backends, meili
 from directory.search.indexing import reindex
 from directory.settings import Settings
-from directory.web import forms, ratelimit
-from directory.web.body_limit import MAX_BODY_BYTES
+from directory.web import forms
+from directory.web.guards import ratelimit
+from directory.web.middleware.body_limit import MAX_BODY_BYTES
 from tests import factories, hostile
 from tests.hostile import CORPUS, SHORT, Payload
 from tests.web import csrf_token, post_form, submit_new, token_of

@@ -773,7 +773,7 @@ def test_lookups_by_keys_no_row_could_have_find_nothing(session):
 
 
 def test_word_diff_marks_only_the_changed_words():
-    from directory.web.submission_presenters import word_diff
+    from directory.web.presenters.moderation import word_diff
 
     assert word_diff("sends a newsletter. In 2021 it", "sends a newsletter.") == [
         ("same", "sends a newsletter. ", "sends a newsletter."),

@@ -10,8 +10,8 @@ from starlette.datastructures import QueryParams
 from directory.search import backends
 from directory.search.embedded import EmbeddedSearch
 from directory.search.service import SearchService
-from directory.web.remembered import Finished, KeptPages, Remembered, search_parameters
-from directory.web.security import STRICT_TRANSPORT_SECURITY
+from directory.web.middleware.remembered import Finished, KeptPages, Remembered, search_parameters
+from directory.web.middleware.security import STRICT_TRANSPORT_SECURITY
 from tests.factories import document, listing_form
 from tests.web import approve, post_form, review_url, text_of
 
@@ -85,7 +85,7 @@ def test_a_change_to_the_index_from_elsewhere_is_seen_too(client, settings):
 
 
 def test_a_kept_page_is_made_afresh_on_a_new_day(client, monkeypatch):
-    from directory.web import remembered
+    from directory.web.middleware import remembered
 
     first = client.get("/search?q=books")
     monkeypatch.setattr(remembered, "date", _Tomorrow)

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from directory.app import create_app
 from directory.settings import Settings
-from directory.web.body_limit import MAX_BODY_BYTES
+from directory.web.middleware.body_limit import MAX_BODY_BYTES
 
 HTTPS_SITE = "https://directory.example"
 HTTP_SITE = "http://127.0.0.1:8000"

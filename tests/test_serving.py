@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from directory.app import create_app
-from directory.web.access_log import loggable_path
+from directory.web.middleware.access_log import loggable_path
 from tests.factories import listing_form
 from tests.served import HOST, Server, form_token, serve
 
@@ -133,7 +133,7 @@ def test_a_logged_path_has_no_token_and_cannot_forge_a_line(raw_path, logged):
 
 
 def test_an_unhandled_error_is_logged_without_the_token(seeded, settings, monkeypatch, caplog):
-    from directory.web import submissions
+    from directory.web.views import submissions
 
     def broken(*args: object) -> None:
         raise RuntimeError("the database went away")

@@ -249,7 +249,7 @@ def test_failed_attempts_do_not_count_towards_the_rate_limit(client):
 
 
 def test_the_rate_limit_key_is_not_the_address(client):
-    from directory.web.ratelimit import ClientKeys
+    from directory.web.guards.ratelimit import ClientKeys
 
     key = ClientKeys("secret").of("203.0.113.9")
     assert "203.0.113.9" not in key

@@ -16,8 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from directory import accounts
 from directory.database import session_scope
 from directory.models import Moderator
-from directory.web import csrf
-from directory.web.endpoints import FormHandler
+from directory.web.guards import csrf
+from directory.web.views.endpoints import FormHandler
 
 SESSION_HOURS = 12
 _USER_KEY = "moderator_id"

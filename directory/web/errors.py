@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from directory import database
 from directory.database import Unavailable
 from directory.search.errors import SearchUnavailable
-from directory.web import security
-from directory.web.access_log import loggable_path
+from directory.web.middleware import security
+from directory.web.middleware.access_log import loggable_path
 from directory.web.templating import render
 
 log = logging.getLogger(__name__)

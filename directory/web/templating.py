@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from directory import vocab
 from directory.web.params import RADIUS_CHOICES_KM
-from directory.web.presenters import FACET_TITLES
+from directory.web.presenters.search import FACET_TITLES
 
 # What static/search.js needs to draw results and facets from /api/search, which sends
 # codes only. Country names come from the browser (Intl.DisplayNames) except these.
@@ -27,7 +27,7 @@ SEARCH_LABELS = {
     "country": {**vocab.COUNTRY_NAMES, vocab.INTERNATIONAL: vocab.INTERNATIONAL_LABEL},
 }
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _MONTHS = [
     "January",
     "February",

@@ -13,10 +13,11 @@ from starlette.responses import Response
 from directory import catalogue, vocab
 from directory.database import read_one, session_scope
 from directory.models import Organisation
-from directory.web import presenters, searching
-from directory.web.heavy import heavy_page
-from directory.web.remembered import search_parameters
+from directory.web.middleware.remembered import search_parameters
+from directory.web.presenters import search as presenters
 from directory.web.templating import render
+from directory.web.views import searching
+from directory.web.views.heavy import heavy_page
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(vocab.KINDS)}
 

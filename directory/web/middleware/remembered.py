@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from directory.recent import Recent, size_of
-from directory.web import compression, security
+from directory.web.middleware import compression, security
 from directory.web.params import parse_search
 
 # Bytes of finished pages kept, over all addresses and index states (a search page is about

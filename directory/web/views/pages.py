@@ -12,10 +12,11 @@ from starlette.responses import Response
 from directory import catalogue
 from directory.database import read_one
 from directory.search import SearchQuery
-from directory.web import presenters, searching
+from directory.web.middleware.remembered import no_parameters, remembered, search_parameters
 from directory.web.params import RADIUS_CHOICES_KM
-from directory.web.remembered import no_parameters, remembered, search_parameters
+from directory.web.presenters import search as presenters
 from directory.web.templating import render
+from directory.web.views import searching
 
 
 @remembered(by=no_parameters)

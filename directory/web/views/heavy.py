@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from directory.web.remembered import Finished, Remembered
+from directory.web.middleware.remembered import Finished, Remembered
 from directory.web.templating import render
 
 MAKING_AT_ONCE = 2

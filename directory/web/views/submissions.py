@@ -15,13 +15,14 @@ from directory import catalogue, moderation
 from directory.database import Unavailable, session_scope
 from directory.models import Organisation, Submission
 from directory.moderation import ModerationError, Submitter
-from directory.web import csrf, forms, ratelimit
-from directory.web import submission_presenters as present
-from directory.web.access_log import loggable_path
-from directory.web.endpoints import NO_STORE, form_endpoint
+from directory.web import forms
 from directory.web.forms import Form, ListingForm
-from directory.web.ratelimit import limits_of, minutes
+from directory.web.guards import csrf, ratelimit
+from directory.web.guards.ratelimit import limits_of, minutes
+from directory.web.middleware.access_log import loggable_path
+from directory.web.presenters import moderation as present
 from directory.web.templating import render
+from directory.web.views.endpoints import NO_STORE, form_endpoint
 
 EXPIRED = "This form had expired, so nothing was sent. Check your answers and send it again."
 UNAVAILABLE = (

@@ -9,9 +9,9 @@ from starlette.responses import PlainTextResponse, Response
 
 from directory import catalogue
 from directory.database import read_one, session_scope
-from directory.web import presenters
-from directory.web.heavy import heavy_page
+from directory.web.presenters import search as presenters
 from directory.web.templating import render
+from directory.web.views.heavy import heavy_page
 
 FEED_ENTRIES = 50
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit for one file

@@ -11,9 +11,10 @@ from starlette.responses import JSONResponse, Response
 
 from directory import catalogue
 from directory.database import read_one, session_scope
-from directory.web import presenters, searching
+from directory.web.middleware.remembered import remembered, search_parameters
 from directory.web.params import parse_listing
-from directory.web.remembered import remembered, search_parameters
+from directory.web.presenters import search as presenters
+from directory.web.views import searching
 
 
 @remembered(by=search_parameters)

@@ -20,13 +20,15 @@ from directory.models import Submission
 from directory.moderation import AlreadyDecided, ModerationError
 from directory.search import SearchQuery
 from directory.search.errors import SearchUnavailable
-from directory.web import auth, csrf, flash, forms, password_checks, ratelimit
-from directory.web import submission_presenters as present
+from directory.web import auth, forms
 from directory.web.auth import SignedIn, admin_required, moderator_required
-from directory.web.endpoints import NO_STORE, form_endpoint
 from directory.web.forms import Form, ListingForm
-from directory.web.ratelimit import client_key, limits_of, minutes
+from directory.web.guards import csrf, password_checks, ratelimit
+from directory.web.guards.ratelimit import client_key, limits_of, minutes
+from directory.web.presenters import moderation as present
 from directory.web.templating import render
+from directory.web.views import flash
+from directory.web.views.endpoints import NO_STORE, form_endpoint
 
 SIGN_IN_UNAVAILABLE = (
     "Signing in is not possible right now: the directory cannot reach its database. "

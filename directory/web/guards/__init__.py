@@ -1,0 +1,1 @@
+"""What protects the forms and sign-in: CSRF tokens, rate limits, the bound on password checks."""

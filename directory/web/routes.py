@@ -1,0 +1,85 @@
+"""The address table: every page and API route, by name, and the pages kept finished."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from directory.web.views import (
+    api,
+    discovery,
+    health,
+    hsds_api,
+    moderation,
+    openapi,
+    pages,
+    printing,
+    submissions,
+)
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+# The router tries routes in this order, so the ones asked for most come first.
+ROUTES = [
+    Route("/api/search", api.search, name="api_search"),
+    Route("/search", pages.search, name="search"),
+    Route("/organisations/{slug}", pages.organisation, name="organisation"),
+    Route("/", pages.home, name="home"),
+    Route("/api/organisations/{slug}", api.organisation, name="api_organisation"),
+    Route("/print", printing.print_list, name="print"),
+    Route("/print.txt", printing.print_text, name="print_text"),
+    Route("/feed.atom", discovery.feed, name="feed"),
+    Route("/sitemap.xml", discovery.sitemap, name="sitemap"),
+    Route("/robots.txt", discovery.robots, name="robots"),
+    Route("/healthz", health.healthz, name="healthz"),
+    Route("/api", openapi.api_page, name="api_page"),
+    Route("/api/openapi.json", openapi.openapi_json, name="api_openapi"),
+    Route("/api/organisations", api.organisations, name="api_organisations"),
+    Route("/api/hsds/organizations", hsds_api.organizations, name="api_hsds_organizations"),
+    Route("/api/hsds/organizations/{id}", hsds_api.organization, name="api_hsds_organization"),
+    Route("/submit", submissions.submit, methods=["GET", "POST"], name="submit"),
+    Route("/organisations/{slug}/edit", submissions.edit, methods=["GET", "POST"], name="edit"),
+    Route(
+        "/organisations/{slug}/report", submissions.report, methods=["GET", "POST"], name="report"
+    ),
+    Route("/submissions/{token}", submissions.status, name="submission_status"),
+    Route(
+        "/submissions/{token}/revise",
+        submissions.revise,
+        methods=["GET", "POST"],
+        name="submission_revise",
+    ),
+    Route("/moderate/login", moderation.login, methods=["GET", "POST"], name="moderate_login"),
+    Route("/moderate/logout", moderation.logout, methods=["POST"], name="moderate_logout"),
+    Route("/moderate", moderation.queue, name="moderate_queue"),
+    Route(
+        "/moderate/submissions/{id:int}",
+        moderation.submission,
+        methods=["GET", "POST"],
+        name="moderate_submission",
+    ),
+    Route(
+        "/moderate/organisations/{slug}/history",
+        moderation.history,
+        name="moderate_history",
+    ),
+    Route(
+        "/moderate/account", moderation.account, methods=["GET", "POST"], name="moderate_account"
+    ),
+    Route(
+        "/moderate/moderators",
+        moderation.moderators,
+        methods=["GET", "POST"],
+        name="moderate_moderators",
+    ),
+    Mount("/static", StaticFiles(directory=STATIC), name="static"),
+]
+# Addresses whose pages may be kept finished (endpoints wrapped in `remembered`), with what
+# each is kept by.
+KEPT_PATHS = {
+    route.path: route.endpoint.kept_by
+    for route in ROUTES
+    if isinstance(route, Route) and hasattr(route.endpoint, "kept_by")
+}

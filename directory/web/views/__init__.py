@@ -1,0 +1,1 @@
+"""The endpoints, by audience: public pages, submissions, moderation, the JSON APIs."""

@@ -15,18 +15,6 @@ from starlette.templating import Jinja2Templates
 
 from directory import vocab
 from directory.web.params import RADIUS_CHOICES_KM
-from directory.web.presenters.search import FACET_TITLES
-
-# What static/search.js needs to draw results and facets from /api/search, which sends
-# codes only. Country names come from the browser (Intl.DisplayNames) except these.
-SEARCH_LABELS = {
-    "titles": FACET_TITLES,
-    "kind": vocab.KINDS,
-    "focus": vocab.FOCUS,
-    "service": vocab.SERVICES,
-    "status": vocab.STATUSES,
-    "country": {**vocab.COUNTRY_NAMES, vocab.INTERNATIONAL: vocab.INTERNATIONAL_LABEL},
-}
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _MONTHS = [
@@ -85,10 +73,7 @@ def make_templates(reload: bool = False) -> Jinja2Templates:
         country_name=vocab.country_name,
     )
     environment.globals.update(
-        today=date.today,
-        radius_choices=RADIUS_CHOICES_KM,
-        search_labels=SEARCH_LABELS,
-        path_for=path_for,
+        today=date.today, radius_choices=RADIUS_CHOICES_KM, path_for=path_for
     )
     return templates
 

@@ -15,9 +15,9 @@ from directory.search import SearchQuery
 from directory.web.middleware.remembered import (
     no_parameters,
     remembered,
-    search_parameters,
+    search_page_parameters,
 )
-from directory.web.params import RADIUS_CHOICES_KM
+from directory.web.params import RADIUS_CHOICES_KM, results_only
 from directory.web.presenters import search as presenters
 from directory.web.templating import render
 from directory.web.views import searching
@@ -30,10 +30,12 @@ async def home(request: Request) -> Response:
     return render(request, "index.html", {"total": results.total, "browse": browse})
 
 
-@remembered(by=search_parameters)
+@remembered(by=search_page_parameters)
 async def search(request: Request) -> Response:
+    """The search page, or only its results region when static/search.js asks for that."""
     searched = await searching.run_in_loop(request)
-    return render(request, "search.html", _search_page(request, searched))
+    template = "_results.html" if results_only(request.query_params) else "search.html"
+    return render(request, template, _search_page(request, searched))
 
 
 def _search_page(request: Request, searched: searching.Searched) -> dict[str, Any]:

@@ -22,11 +22,16 @@ def test_what_startup_made_is_left_out_of_full_collections_while_serving(seeded,
 def test_the_front_door_answers_for_exactly_the_pages_that_may_be_kept(settings):
     from directory.app import KEPT_PATHS
     from directory.web.middleware.access_log import AccessLog
-    from directory.web.middleware.remembered import KeptPages, no_parameters, search_parameters
+    from directory.web.middleware.remembered import (
+        KeptPages,
+        no_parameters,
+        search_page_parameters,
+        search_parameters,
+    )
 
     assert {
         "/": no_parameters,
-        "/search": search_parameters,
+        "/search": search_page_parameters,
         "/api/search": search_parameters,
     } == KEPT_PATHS
     middleware = create_app(settings).user_middleware

@@ -225,3 +225,28 @@ def test_empty_directory_still_works(empty_client):
     assert empty_client.get("/").status_code == 200
     page = text_of(empty_client.get("/search?q=books").text)
     assert "No groups found" in page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "books"},
+        {"q": "zzzqqqxxx", "kind": "abc-group"},
+        {"country": "GB", "per_page": 5, "page": 2},
+        {"q": "prison", "page": 99},
+        {"kind": "not-a-kind"},  # with a notice of what was ignored
+    ],
+)
+def test_the_results_part_is_the_region_of_the_page_and_nothing_else(client, params):
+    page = client.get("/search", params=params)
+    part = client.get("/search", params={**params, "part": "results"})
+    assert part.status_code == 200
+    assert part.headers["content-type"] == "text/html; charset=utf-8"
+    assert 'id="results-heading"' in part.text
+    assert "<html" not in part.text and "<form" not in part.text
+    assert f'<div id="search-results">{part.text}</div>' in page.text
+
+
+def test_an_unknown_part_is_the_whole_page(client):
+    page = client.get("/search", params={"q": "books"}).text
+    assert client.get("/search", params={"q": "books", "part": "everything"}).text == page

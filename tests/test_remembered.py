@@ -302,3 +302,19 @@ def test_a_page_that_reports_a_problem_with_its_address_says_what_was_asked(clie
         page = client.get(f"/search?q=books&kind={value}")
         assert page.status_code == 200
         assert f"Unknown kind ignored: {value}" in text_of(page.text)
+
+
+def test_the_search_page_and_its_results_part_are_kept_apart(client):
+    """static/search.js asks for the results region at the page's address plus part=results:
+    each is kept and revalidated as its own page, and neither is ever sent for the other."""
+    page_path, part_path = "/search?q=books", "/search?q=books&part=results"
+    for _ in range(2):  # made afresh, then kept
+        page, part = client.get(page_path), client.get(part_path)
+        assert page.text.startswith("<!doctype html>")
+        assert not part.text.startswith("<!doctype html>") and part.text in page.text
+        assert page.headers["etag"] != part.headers["etag"]
+    for path, response, other in ((page_path, page, part), (part_path, part, page)):
+        same = client.get(path, headers={"If-None-Match": response.headers["etag"]})
+        assert same.status_code == 304 and same.headers["etag"] == response.headers["etag"]
+        crossed = client.get(path, headers={"If-None-Match": other.headers["etag"]})
+        assert crossed.status_code == 200 and crossed.content == response.content

@@ -19,6 +19,10 @@ RADIUS_CHOICES_KM = (10, 25, 50, 100, 250)
 DEFAULT_RADIUS_KM = 50
 MAX_RADIUS_KM = 1000
 MAX_PLACE_CHARS = 100
+# static/search.js asks for /search?...&part=results: the results region alone, to put in
+# place of the one shown.
+PART = "part"
+RESULTS_PART = "results"
 
 
 @dataclass
@@ -50,6 +54,11 @@ def parse_search(params: QueryParams) -> ParsedSearch:
     radius = _whole_number(params, "radius_km", DEFAULT_RADIUS_KM, 1, MAX_RADIUS_KM, problems)
     query = SearchQuery(q=q, filters=filters, page=page, per_page=per_page)
     return ParsedSearch(query, problems, near, radius)
+
+
+def results_only(params: QueryParams) -> bool:
+    """Whether only the search page's results region is asked for, not the whole page."""
+    return params.get(PART) == RESULTS_PART
 
 
 def _filter_values(name: str, raw_values: list[str]) -> tuple[tuple[str, ...], list[str]]:

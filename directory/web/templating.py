@@ -7,25 +7,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import select_autoescape
+from jinja2 import pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from directory import vocab
 from directory.web.params import RADIUS_CHOICES_KM
-from directory.web.presenters.search import FACET_TITLES
-
-# What static/search.js needs to draw results and facets from /api/search, which sends
-# codes only. Country names come from the browser (Intl.DisplayNames) except these.
-SEARCH_LABELS = {
-    "titles": FACET_TITLES,
-    "kind": vocab.KINDS,
-    "focus": vocab.FOCUS,
-    "service": vocab.SERVICES,
-    "status": vocab.STATUSES,
-    "country": {**vocab.COUNTRY_NAMES, vocab.INTERNATIONAL: vocab.INTERNATIONAL_LABEL},
-}
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _MONTHS = [
@@ -60,6 +49,14 @@ def thousands(value: int) -> str:
     return f"{value:,}"
 
 
+@pass_context
+def path_for(context: Context, name: str, /, **params: Any) -> str:
+    """The path of the route `name`, never a whole URL: kept pages are shared between
+    requests, and the Host header a whole URL would be built from is the client's to say."""
+    request: Request = context["request"]
+    return str(request.app.url_path_for(name, **params))
+
+
 def make_templates(reload: bool = False) -> Jinja2Templates:
     """With reload, an edited template is read again (a file check at every page)."""
     templates = Jinja2Templates(directory=TEMPLATES)
@@ -76,7 +73,7 @@ def make_templates(reload: bool = False) -> Jinja2Templates:
         country_name=vocab.country_name,
     )
     environment.globals.update(
-        today=date.today, radius_choices=RADIUS_CHOICES_KM, search_labels=SEARCH_LABELS
+        today=date.today, radius_choices=RADIUS_CHOICES_KM, path_for=path_for
     )
     return templates
 

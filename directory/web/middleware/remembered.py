@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from directory.recent import Recent, size_of
 from directory.web.middleware import compression, security
-from directory.web.params import parse_search
+from directory.web.params import parse_search, results_only
 
 # Bytes of finished pages kept, over all addresses and index states (a search page is about
 # 30 KB, 6 KB compressed; an /api/search answer about a third of that).
@@ -60,6 +60,13 @@ def search_parameters(params: QueryParams) -> Hashable | None:
         parsed.near,
         parsed.radius_km,
     )
+
+
+def search_page_parameters(params: QueryParams) -> Hashable | None:
+    """As search_parameters, and whether the whole page or only its results region is asked
+    for (by static/search.js): two bodies, two ETags, never kept under one key."""
+    shown = search_parameters(params)
+    return None if shown is None else (shown, results_only(params))
 
 
 def no_parameters(_params: QueryParams) -> Hashable:

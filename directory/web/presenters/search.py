@@ -29,9 +29,12 @@ class SearchLinks:
     query: SearchQuery
     near: str = ""
     radius_km: int = DEFAULT_RADIUS_KM
+    # The search page's path, from the route table where a request is at hand.
+    path: str = "/search"
 
-    def url(self, path: str = "/search", /, **changes: Any) -> str:
-        """The page number resets to 1 unless given."""
+    def url(self, path: str = "", /, **changes: Any) -> str:
+        """This search at `path` (the search page's by default). The page number resets to 1
+        unless given."""
         params: dict[str, Any] = {
             "q": self.query.q,
             **{k: list(v) for k, v in self.query.filters.items()},
@@ -49,10 +52,29 @@ class SearchLinks:
             for value in (values if isinstance(values, list) else [values])
             if value not in ("", None) and not (key == "page" and value == 1)
         ]
-        return path + ("?" + urlencode(pairs) if pairs else "")
+        return (path or self.path) + ("?" + urlencode(pairs) if pairs else "")
 
 
-def facet_groups(links: SearchLinks, results: SearchResults) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """One value of a facet: a link that adds it to the filters, or takes it out."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FacetGroup:
+    field: str
+    title: str
+    values: list[FacetValue]
+    active: bool  # some value of it is among the filters
+
+
+def facet_groups(links: SearchLinks, results: SearchResults) -> list[FacetGroup]:
     """Facets as toggle links: each value's link adds it to, or removes it from, the filters."""
     groups = []
     for field in vocab.FACET_FIELDS:
@@ -63,61 +85,88 @@ def facet_groups(links: SearchLinks, results: SearchResults) -> list[dict[str, A
             chosen = value in selected
             toggled = [v for v in selected if v != value] if chosen else selected + [value]
             values.append(
-                {
-                    "value": value,
-                    "label": vocab.label(field, value),
-                    "count": counts.get(value, 0),
-                    "selected": chosen,
-                    "url": links.url(**{field: toggled}),
-                }
+                FacetValue(
+                    value=value,
+                    label=vocab.label(field, value),
+                    count=counts.get(value, 0),
+                    selected=chosen,
+                    url=links.url(**{field: toggled}),
+                )
             )
-        groups.append(
-            {
-                "field": field,
-                "title": FACET_TITLES[field],
-                "values": values,
-                "active": bool(selected),
-            }
-        )
+        groups.append(FacetGroup(field, FACET_TITLES[field], values, active=bool(selected)))
     return groups
 
 
-def active_filters(links: SearchLinks) -> list[dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class FilterChip:
+    """A filter in use, as a link that removes it."""
+
+    label: str
+    field_title: str
+    url: str
+
+
+def active_filters(links: SearchLinks) -> list[FilterChip]:
     chips = []
     for field, values in links.query.filters.items():
         for value in values:
             rest = [v for v in values if v != value]
             chips.append(
-                {
-                    "label": vocab.label(field, value),
-                    "field": FACET_TITLES[field],
-                    "url": links.url(**{field: rest}),
-                }
+                FilterChip(
+                    vocab.label(field, value), FACET_TITLES[field], links.url(**{field: rest})
+                )
             )
     return chips
 
 
-def pagination(links: SearchLinks, results: SearchResults) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    page: int
+    pages: int
+    previous: str | None  # the previous page's URL, on every page but the first
+    next: str | None  # the next page's URL, on every page but the last
+    first_shown: int  # the number of the first result on this page (0 when it has none)
+    last_shown: int
+
+
+def pagination(links: SearchLinks, results: SearchResults) -> Pagination:
     query = links.query
-    return {
-        "page": query.page,
-        "pages": results.pages,
-        "previous": links.url(page=query.page - 1) if query.page > 1 else None,
-        "next": links.url(page=query.page + 1) if query.page < results.pages else None,
-        "first_shown": query.offset + 1 if results.hits else 0,
-        "last_shown": query.offset + len(results.hits),
-    }
+    return Pagination(
+        page=query.page,
+        pages=results.pages,
+        previous=links.url(page=query.page - 1) if query.page > 1 else None,
+        next=links.url(page=query.page + 1) if query.page < results.pages else None,
+        first_shown=query.offset + 1 if results.hits else 0,
+        last_shown=query.offset + len(results.hits),
+    )
 
 
-def hit_card(hit: Hit) -> dict[str, Any]:
-    return {
-        **vars(hit),  # shallow: asdict would deep-copy every list, for every hit
-        "kind_label": vocab.KINDS.get(hit.kind, hit.kind),
-        "place": place(hit.city, hit.region, hit.country),
-        "focus_labels": [vocab.FOCUS.get(tag, tag) for tag in hit.focus],
-        "status_label": vocab.STATUSES.get(hit.status, hit.status),
-        "distance": distance(hit.distance_km),
-    }
+@dataclass(frozen=True, slots=True)
+class HitCard:
+    """What a result card shows of one hit."""
+
+    slug: str
+    # HTML built from escaped text, with <mark> around matched words: safe to render as is.
+    highlight: dict[str, str]
+    kind_label: str
+    place: str
+    distance: str | None
+    status: str
+    status_label: str
+    focus_labels: list[str]
+
+
+def hit_card(hit: Hit) -> HitCard:
+    return HitCard(
+        slug=hit.slug,
+        highlight=hit.highlight,
+        kind_label=vocab.KINDS.get(hit.kind, hit.kind),
+        place=place(hit.city, hit.region, hit.country),
+        distance=distance(hit.distance_km),
+        status=hit.status,
+        status_label=vocab.STATUSES.get(hit.status, hit.status),
+        focus_labels=[vocab.FOCUS.get(tag, tag) for tag in hit.focus],
+    )
 
 
 def distance(km: float | None) -> str | None:
@@ -201,24 +250,34 @@ def organisation_page(organisation: Organisation) -> dict[str, Any]:
     }
 
 
-def browse_groups(results: SearchResults) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class BrowseLink:
+    label: str
+    count: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class BrowseGroup:
+    field: str
+    title: str
+    values: list[BrowseLink]
+
+
+def browse_groups(results: SearchResults, search_path: str = "/search") -> list[BrowseGroup]:
     """The home page's browse lists: each facet's values with counts, linking to a search."""
-    empty = SearchLinks(SearchQuery())
+    empty = SearchLinks(SearchQuery(), path=search_path)
     return [
-        {
-            "field": field,
-            "title": FACET_TITLES[field],
-            "values": [
-                {
-                    "label": vocab.label(field, value),
-                    "count": count,
-                    "url": empty.url(**{field: [value]}),
-                }
+        BrowseGroup(
+            field=field,
+            title=FACET_TITLES[field],
+            values=[
+                BrowseLink(vocab.label(field, value), count, empty.url(**{field: [value]}))
                 for value, count in sorted(
                     results.facets.get(field, {}).items(),
                     key=lambda item: vocab.label(field, item[0]),
                 )
             ],
-        }
+        )
         for field in ("kind", "country", "focus")
     ]

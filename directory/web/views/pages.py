@@ -12,8 +12,12 @@ from starlette.responses import Response
 from directory import catalogue
 from directory.database import read_one
 from directory.search import SearchQuery
-from directory.web.middleware.remembered import no_parameters, remembered, search_parameters
-from directory.web.params import RADIUS_CHOICES_KM
+from directory.web.middleware.remembered import (
+    no_parameters,
+    remembered,
+    search_page_parameters,
+)
+from directory.web.params import RADIUS_CHOICES_KM, results_only
 from directory.web.presenters import search as presenters
 from directory.web.templating import render
 from directory.web.views import searching
@@ -22,40 +26,44 @@ from directory.web.views import searching
 @remembered(by=no_parameters)
 async def home(request: Request) -> Response:
     results = await searching.results(request.state, SearchQuery(per_page=1))
-    return render(
-        request,
-        "index.html",
-        {"total": results.total, "browse": presenters.browse_groups(results)},
-    )
+    browse = presenters.browse_groups(results, _path(request, "search"))
+    return render(request, "index.html", {"total": results.total, "browse": browse})
 
 
-@remembered(by=search_parameters)
+@remembered(by=search_page_parameters)
 async def search(request: Request) -> Response:
+    """The search page, or only its results region when static/search.js asks for that."""
     searched = await searching.run_in_loop(request)
+    template = "_results.html" if results_only(request.query_params) else "search.html"
+    return render(request, template, _search_page(request, searched))
+
+
+def _search_page(request: Request, searched: searching.Searched) -> dict[str, Any]:
     parsed, results = searched.parsed, searched.results
     query = parsed.query
-    links = presenters.SearchLinks(query, parsed.near, parsed.radius_km)
-    return render(
-        request,
-        "search.html",
-        {
-            "query": query,
-            "problems": parsed.problems,
-            "near": parsed.near,
-            "radius_km": parsed.radius_km,
-            "radius_choices": RADIUS_CHOICES_KM,
-            "place": searched.place.label if searched.place else None,
-            "total": results.total,
-            "hits": [presenters.hit_card(hit) for hit in results.hits],
-            "facets": presenters.facet_groups(links, results),
-            "active_filters": presenters.active_filters(links),
-            "pagination": presenters.pagination(links, results),
-            "clear_url": presenters.SearchLinks(SearchQuery(q=query.q)).url(),
-            "without_place_url": presenters.SearchLinks(query).url(),
-            "print_url": links.url("/print"),
-            "print_text_url": links.url("/print.txt"),
-        },
-    )
+    links = presenters.SearchLinks(query, parsed.near, parsed.radius_km, _path(request, "search"))
+    return {
+        "query": query,
+        "problems": parsed.problems,
+        "near": parsed.near,
+        "radius_km": parsed.radius_km,
+        "radius_choices": RADIUS_CHOICES_KM,
+        "place": searched.place.label if searched.place else None,
+        "total": results.total,
+        "hits": [presenters.hit_card(hit) for hit in results.hits],
+        "facets": presenters.facet_groups(links, results),
+        "active_filters": presenters.active_filters(links),
+        "pagination": presenters.pagination(links, results),
+        "clear_url": presenters.SearchLinks(SearchQuery(q=query.q), path=links.path).url(),
+        "without_place_url": presenters.SearchLinks(query, path=links.path).url(),
+        "print_url": links.url(_path(request, "print")),
+        "print_text_url": links.url(_path(request, "print_text")),
+    }
+
+
+def _path(request: Request, name: str) -> str:
+    """A route's path, never a whole URL from the Host header: these pages are kept for all."""
+    return str(request.app.url_path_for(name))
 
 
 async def organisation(request: Request) -> Response:

@@ -17,6 +17,7 @@ from directory import accounts
 from directory.database import session_scope
 from directory.models import Moderator
 from directory.web.guards import csrf
+from directory.web.state import app_state
 from directory.web.views.endpoints import FormHandler
 
 SESSION_HOURS = 12
@@ -51,7 +52,7 @@ def sign_in(request: Request, moderator: Moderator) -> None:
 
 def sign_out(request: Request, moderator: SignedIn) -> None:
     """End this session and every other one the moderator has, wherever its cookie went."""
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         accounts.sign_out(session, moderator.id)
     request.session.clear()
     csrf.rotate(request)
@@ -67,7 +68,7 @@ def current(request: Request) -> SignedIn | None:
         return None
     if time.time() - since > SESSION_HOURS * 3600:
         return None
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         moderator = accounts.get_active(session, moderator_id)
         if moderator is None or moderator.id is None or moderator.session_version != version:
             return None

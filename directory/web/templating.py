@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 from directory import vocab
 from directory.web.params import RADIUS_CHOICES_KM
 from directory.web.presenters.search import FACET_TITLES
+from directory.web.state import app_state
 
 # What static/search.js needs to draw results and facets from /api/search, which sends
 # codes only. Country names come from the browser (Intl.DisplayNames) except these.
@@ -91,7 +92,6 @@ def render(
     media_type: str | None = None,
 ) -> Response:
     """The page `name` made for this request by the app's one Jinja2 environment."""
-    templates: Jinja2Templates = request.state.templates
-    return templates.TemplateResponse(
+    return app_state(request).templates.TemplateResponse(
         request, name, context, status_code=status_code, headers=headers, media_type=media_type
     )

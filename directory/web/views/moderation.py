@@ -26,6 +26,7 @@ from directory.web.forms import Form, ListingForm
 from directory.web.guards import csrf, password_checks, ratelimit
 from directory.web.guards.ratelimit import client_key, limits_of, minutes
 from directory.web.presenters import moderation as present
+from directory.web.state import app_state
 from directory.web.templating import render
 from directory.web.views import flash
 from directory.web.views.endpoints import NO_STORE, form_endpoint
@@ -64,7 +65,7 @@ def login(request: Request, form: FormData | None) -> Response:
         if wait:
             page.errors["form"] = f"Too many attempts to sign in. Please wait {minutes(wait)}."
             return _login_page(request, page, 429)
-        with _password_check(request), session_scope(request.state.engine) as session:
+        with _password_check(request), session_scope(app_state(request).engine) as session:
             moderator = accounts.authenticate(session, username, password)
     except Unavailable:
         page.errors["form"] = SIGN_IN_UNAVAILABLE
@@ -121,7 +122,7 @@ def queue(request: Request, form: FormData | None, moderator: SignedIn) -> Respo
     types, statuses = _queue_filters(request.query_params)
     links_down = request.query_params.get("links") == "down"
     page = _page_number(request.query_params)
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         found = moderation.queue(session, types=types, statuses=statuses, page=page)
         view = present.queue_view(found, types, statuses)
         failing = present.failing_links(linkcheck.failing(session))
@@ -132,7 +133,7 @@ def queue(request: Request, form: FormData | None, moderator: SignedIn) -> Respo
 @form_endpoint
 @moderator_required
 def submission(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         found = _submission(session, request)
         if form is None:
             return _review_page(request, session, found, moderator)
@@ -285,7 +286,7 @@ def _possible_duplicates(request: Request, name: str | None) -> list[dict[str, s
     if not name:
         return []
     try:
-        hits = request.state.search.search(SearchQuery(q=name, per_page=5)).hits
+        hits = app_state(request).search.search(SearchQuery(q=name, per_page=5)).hits
     except SearchUnavailable:
         return None
     return [{"slug": hit.slug, "name": hit.name} for hit in hits]
@@ -295,7 +296,7 @@ def _wake_search(request: Request) -> None:
     # The decision is committed; if an index is down, its outbox event waits for the next
     # wake or reindex, so a failure here must not turn a done decision into an error page.
     try:
-        request.state.search_sync.wake()
+        app_state(request).search_sync.wake()
     except Exception:
         log.exception("search sync failed after a moderation decision; the outbox keeps it")
 
@@ -307,7 +308,7 @@ def _wake_search(request: Request) -> None:
 @moderator_required
 def history(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
     slug = request.path_params["slug"]
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         live = catalogue.get(session, slug)
         events = moderation.history(session, slug)
         if live is None and not events:
@@ -340,7 +341,7 @@ def moderators(request: Request, form: FormData | None, moderator: SignedIn) -> 
     if action in ("activate", "deactivate"):
         username = forms.text(form, "username")
         try:
-            with session_scope(request.state.engine) as session:
+            with session_scope(app_state(request).engine) as session:
                 accounts.set_active(
                     session, username, action == "activate", actor=moderator.username
                 )
@@ -368,7 +369,7 @@ def _add_moderator(request: Request, form: FormData, moderator: SignedIn) -> Res
     if not page.ok:
         return _moderators_page(request, moderator, page, status=400)
     try:
-        with _password_check(request), session_scope(request.state.engine) as session:
+        with _password_check(request), session_scope(app_state(request).engine) as session:
             accounts.create_moderator(
                 session, username, password, admin=role == "admin", actor=moderator.username
             )
@@ -394,7 +395,7 @@ def _moderators_page(
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         people = [
             {
                 "username": person.username,
@@ -460,7 +461,7 @@ def _change_password(request: Request, form: FormData, moderator: SignedIn) -> R
         page.errors["current_password"] = f"Too many wrong passwords. Please wait {minutes(wait)}."
         return _account_page(request, moderator, password_form=page, status=429)
     try:
-        with _password_check(request), session_scope(request.state.engine) as session:
+        with _password_check(request), session_scope(app_state(request).engine) as session:
             changed = accounts.change_password(
                 session, moderator.id, current, new, actor=moderator.username
             )
@@ -479,7 +480,7 @@ def _change_password(request: Request, form: FormData, moderator: SignedIn) -> R
 
 
 def _set_display_name(request: Request, username: str, name: str, moderator: SignedIn) -> None:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         accounts.set_display_name(session, username, name, actor=moderator.username)
 
 
@@ -530,8 +531,7 @@ def _submission(session: Session, request: Request) -> Submission:
 
 
 def _password_check(request: Request) -> AbstractContextManager[None]:
-    checks: password_checks.PasswordChecks = request.state.password_checks
-    return checks.slot()
+    return app_state(request).password_checks.slot()
 
 
 def _login_page(

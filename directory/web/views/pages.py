@@ -15,13 +15,14 @@ from directory.search import SearchQuery
 from directory.web.middleware.remembered import no_parameters, remembered, search_parameters
 from directory.web.params import RADIUS_CHOICES_KM
 from directory.web.presenters import search as presenters
+from directory.web.state import app_state
 from directory.web.templating import render
 from directory.web.views import searching
 
 
 @remembered(by=no_parameters)
 async def home(request: Request) -> Response:
-    results = await searching.results(request.state, SearchQuery(per_page=1))
+    results = await searching.results(app_state(request), SearchQuery(per_page=1))
     return render(
         request,
         "index.html",
@@ -60,7 +61,9 @@ async def search(request: Request) -> Response:
 
 async def organisation(request: Request) -> Response:
     slug = request.path_params["slug"]
-    page = await read_one(request.state.engine, lambda session: _organisation_page(session, slug))
+    page = await read_one(
+        app_state(request).engine, lambda session: _organisation_page(session, slug)
+    )
     return render(request, "organisation.html", {"organisation": page})
 
 

@@ -21,6 +21,7 @@ from directory.web.guards import csrf, ratelimit
 from directory.web.guards.ratelimit import limits_of, minutes
 from directory.web.middleware.access_log import loggable_path
 from directory.web.presenters import moderation as present
+from directory.web.state import app_state
 from directory.web.templating import render
 from directory.web.views.endpoints import NO_STORE, form_endpoint
 
@@ -46,7 +47,7 @@ def submit(request: Request, form: FormData | None) -> Response:
         spam = forms.honeypot_filled(form)
         if not parsed.ok and not spam:
             return _listing_page(request, "new", parsed, status=400)
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             submission = moderation.submit_new(
                 session, parsed.listing, _submitter(parsed), spam=spam
             )
@@ -59,14 +60,14 @@ def submit(request: Request, form: FormData | None) -> Response:
 @form_endpoint
 def edit(request: Request, form: FormData | None) -> Response:
     if form is None:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             organisation = _organisation(session, request)
             values = forms.listing_to_form(moderation.listing_values(organisation))
         return _listing_page(request, "edit", ListingForm(values=values), _listing_of(organisation))
     parsed = _listing_form(form)
     shown = _unread_listing(request)
     try:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             organisation = _organisation(session, request)
             shown = _listing_of(organisation)
             refused = _refused(request, form, parsed)
@@ -93,13 +94,13 @@ def edit(request: Request, form: FormData | None) -> Response:
 @form_endpoint
 def report(request: Request, form: FormData | None) -> Response:
     if form is None:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             shown = _listing_of(_organisation(session, request))
         return _report_page(request, Form(), shown)
     parsed = forms.report_form(form)
     shown = _unread_listing(request)
     try:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             organisation = _organisation(session, request)
             shown = _listing_of(organisation)
             refused = _refused(request, form, parsed)
@@ -124,7 +125,7 @@ def report(request: Request, form: FormData | None) -> Response:
 
 
 def status(request: Request) -> Response:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         submission = _submission(session, request)
         live = catalogue.get(session, submission.organisation_slug or "")
         view = present.status_view(submission, live.name if live else None)
@@ -142,7 +143,7 @@ def revise(request: Request, form: FormData | None) -> Response:
     parsed = None if form is None else _listing_form(form)
     context: dict[str, Any] = {"token": request.path_params["token"], "reason": None}
     try:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             submission = _submission(session, request)
             if not _revisable(submission):
                 return RedirectResponse(f"/submissions/{submission.token}", status_code=303)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from directory import vocab
+from directory.web import formatting
 from directory.web.params import RADIUS_CHOICES_KM
 from directory.web.presenters.search import FACET_TITLES
 from directory.web.state import app_state
@@ -29,36 +30,6 @@ SEARCH_LABELS = {
 }
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
-def long_date(value: date | None) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
-
-
-def partial_date(value: str | None) -> str:
-    """ "2023-12" -> "December 2023"; "2023" stays "2023"."""
-    if not value:
-        return ""
-    year, _, month = value.partition("-")
-    return f"{_MONTHS[int(month) - 1]} {year}" if month else year
-
-
-def thousands(value: int) -> str:
-    return f"{value:,}"
 
 
 def make_templates(reload: bool = False) -> Jinja2Templates:
@@ -71,9 +42,9 @@ def make_templates(reload: bool = False) -> Jinja2Templates:
     environment.trim_blocks = True
     environment.lstrip_blocks = True
     environment.filters.update(
-        long_date=long_date,
-        partial_date=partial_date,
-        thousands=thousands,
+        long_date=formatting.long_date,
+        partial_date=formatting.partial_date,
+        thousands=formatting.thousands,
         country_name=vocab.country_name,
     )
     environment.globals.update(

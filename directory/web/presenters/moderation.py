@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from directory import vocab
@@ -18,22 +17,14 @@ from directory.moderation import (
     Queue,
     same_value,
 )
+from directory.web.formatting import long_date, short_when, when
 from directory.web.forms import FIELD_LABELS, country_choices
-from directory.web.templating import long_date
 
 EMPTY = "(empty)"
 _LABELLED = {"kind": vocab.KINDS, "focus": vocab.FOCUS, "services": vocab.SERVICES}
 _LABELLED["status"] = vocab.STATUSES
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
 _PROSE_FIELDS = ("description", "accessibility", "postal_address", "postal_address_note")
-
-
-def when(moment: datetime | None) -> str:
-    """ "21 November 2026, 14:05 UTC": moderators work across time zones, so say which."""
-    if moment is None:
-        return ""
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment
-    return f"{long_date(moment.date())}, {moment:%H:%M} UTC"
 
 
 def display(name: str, value: Any) -> str:
@@ -332,7 +323,7 @@ def failing_links(checks: Sequence[LinkCheck]) -> list[dict[str, Any]]:
             "slug": check.organisation_slug,
             "url": check.url,
             "problem": check.error or "did not answer",
-            "checked": check.checked_at.strftime("%d %b %Y %H:%M UTC"),
+            "checked": short_when(check.checked_at),
         }
         for check in checks
     ]

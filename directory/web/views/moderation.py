@@ -20,7 +20,7 @@ from directory.models import Submission
 from directory.moderation import AlreadyDecided, ModerationError
 from directory.search import SearchQuery
 from directory.search.errors import SearchUnavailable
-from directory.web import auth, forms
+from directory.web import auth, formatting, forms
 from directory.web.auth import SignedIn, admin_required, moderator_required
 from directory.web.forms import Form, ListingForm
 from directory.web.guards import csrf, password_checks, ratelimit
@@ -244,9 +244,9 @@ def _review_page(
             "type_label": vocab.SUBMISSION_TYPES[found.type],
             "status": found.status,
             "status_label": vocab.SUBMISSION_STATUSES[found.status],
-            "received": present.when(found.created_at),
+            "received": formatting.when(found.created_at),
             "decided_by": found.decided_by,
-            "decided_at": present.when(found.decided_at),
+            "decided_at": formatting.when(found.decided_at),
             "decision_reason": found.decision_reason,
             "report_reason": vocab.REPORT_REASONS.get(found.report_reason or ""),
             "report_text": found.report_text,
@@ -401,7 +401,7 @@ def _moderators_page(
                 "username": person.username,
                 "role": vocab.MODERATOR_ROLES.get(person.role, person.role),
                 "active": person.active,
-                "last_login_at": present.when(person.last_login_at),
+                "last_login_at": formatting.when(person.last_login_at),
                 "display_name": person.display_name or "",
                 "is_you": person.username == moderator.username,
             }

@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = (settings or Settings()).with_secret_key()
 
     @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, AppState]]:
+    async def lifespan(started: Starlette) -> AsyncIterator[dict[str, AppState]]:
         engine = make_engine(settings)
         search = backends.service(settings, engine)
         search_sync = backends.relay(engine, search)
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     engine=engine,
                     search=search,
                     search_sync=search_sync,
-                    templates=make_templates(reload=settings.debug),
+                    templates=make_templates(started.router, reload=settings.debug),
                     remembered=Remembered(),
                     heavy_pages=HeavyPages(),
                     rate_limits=ratelimit.default_limits(),

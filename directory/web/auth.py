@@ -18,6 +18,7 @@ from directory.database import session_scope
 from directory.models import Moderator
 from directory.web.guards import csrf
 from directory.web.state import app_state
+from directory.web.templating import route_path
 from directory.web.views.endpoints import FormHandler
 
 SESSION_HOURS = 12
@@ -95,7 +96,7 @@ def _guard(handler: ModeratorHandler, *, admin: bool) -> FormHandler:
         if moderator is None:
             if request.method != "GET":
                 raise HTTPException(403, "Sign in to do that.")
-            return RedirectResponse(login_url(request.url.path), status_code=303)
+            return RedirectResponse(login_url(request, request.url.path), status_code=303)
         if form is not None and not csrf.is_valid(request, form):
             raise HTTPException(403, "The form had expired. Go back, reload and try again.")
         if admin and not moderator.is_admin:
@@ -105,8 +106,8 @@ def _guard(handler: ModeratorHandler, *, admin: bool) -> FormHandler:
     return guarded
 
 
-def login_url(next_path: str) -> str:
-    return "/moderate/login?next=" + quote(next_path, safe="/")
+def login_url(request: Request, next_path: str) -> str:
+    return route_path(request, "moderate_login") + "?next=" + quote(next_path, safe="/")
 
 
 def safe_next(value: str | None) -> str:

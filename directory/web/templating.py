@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from jinja2 import select_autoescape
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.routing import Router
 from starlette.templating import Jinja2Templates
 
 from directory import vocab
@@ -32,8 +33,15 @@ SEARCH_LABELS = {
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def make_templates(reload: bool = False) -> Jinja2Templates:
-    """With reload, an edited template is read again (a file check at every page)."""
+def route_path(request: HTTPConnection, name: str, /, **params: Any) -> str:
+    """The path of the route called `name`, never a whole URL: the host a request names is
+    the client's to choose, and kept pages are sent again to other requests."""
+    return str(request.app.url_path_for(name, **params))
+
+
+def make_templates(router: Router, reload: bool = False) -> Jinja2Templates:
+    """Templates whose links are paths of `router`'s routes. With reload, an edited template
+    is read again (a file check at every page)."""
     templates = Jinja2Templates(directory=TEMPLATES)
     environment = templates.env
     environment.auto_reload = reload
@@ -50,7 +58,18 @@ def make_templates(reload: bool = False) -> Jinja2Templates:
     environment.globals.update(
         today=date.today, radius_choices=RADIUS_CHOICES_KM, search_labels=SEARCH_LABELS
     )
+    # Links are paths: Starlette's url_for would make whole URLs from the Host header.
+    environment.globals["path_for"] = _path_for(router)
+    del environment.globals["url_for"]
     return templates
+
+
+def _path_for(router: Router) -> Callable[..., str]:
+    def path_for(name: str, /, **params: Any) -> str:
+        """In a template, macros too: the path of the route called `name`."""
+        return str(router.url_path_for(name, **params))
+
+    return path_for
 
 
 def render(

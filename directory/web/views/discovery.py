@@ -11,7 +11,7 @@ from directory import catalogue
 from directory.database import read_one, session_scope
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
-from directory.web.templating import render
+from directory.web.templating import render, route_path
 from directory.web.views.heavy import heavy_page
 
 FEED_ENTRIES = 50
@@ -71,7 +71,7 @@ def robots(request: Request) -> Response:
         "Disallow: /search",
         "Disallow: /print",
         "Allow: /",
-        f"Sitemap: {_base(request)}/sitemap.xml",
+        f"Sitemap: {_base(request)}{route_path(request, 'sitemap')}",
     ]
     return PlainTextResponse("\n".join(lines) + "\n")
 

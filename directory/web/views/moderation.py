@@ -27,7 +27,7 @@ from directory.web.guards import csrf, password_checks, ratelimit
 from directory.web.guards.ratelimit import client_key, limits_of, minutes
 from directory.web.presenters import moderation as present
 from directory.web.state import app_state
-from directory.web.templating import render
+from directory.web.templating import render, route_path
 from directory.web.views import flash
 from directory.web.views.endpoints import NO_STORE, form_endpoint
 
@@ -110,7 +110,7 @@ def _take_sign_in_slots(request: Request, username: str) -> int:
 def logout(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
     auth.sign_out(request, moderator)
     flash.flash(request, "You have signed out.")
-    return RedirectResponse("/moderate/login", status_code=303)
+    return RedirectResponse(route_path(request, "moderate_login"), status_code=303)
 
 
 # The queue and one submission -----------------------------------------------------------
@@ -145,7 +145,7 @@ def submission(request: Request, form: FormData | None, moderator: SignedIn) -> 
             return outcome
     _wake_search(request)
     flash.flash(request, outcome)
-    return RedirectResponse("/moderate", status_code=303)
+    return RedirectResponse(route_path(request, "moderate_queue"), status_code=303)
 
 
 def _approve(
@@ -337,7 +337,7 @@ def moderators(request: Request, form: FormData | None, moderator: SignedIn) -> 
         except accounts.AccountError as error:
             return _moderators_page(request, moderator, Form(), notice=str(error), status=400)
         flash.flash(request, f"Saved the public name of {username}.")
-        return RedirectResponse("/moderate/moderators", status_code=303)
+        return RedirectResponse(route_path(request, "moderate_moderators"), status_code=303)
     if action in ("activate", "deactivate"):
         username = forms.text(form, "username")
         try:
@@ -349,7 +349,7 @@ def moderators(request: Request, form: FormData | None, moderator: SignedIn) -> 
             return _moderators_page(request, moderator, Form(), notice=str(error), status=400)
         done = "Reactivated" if action == "activate" else "Deactivated"
         flash.flash(request, f"{done} {username}.")
-        return RedirectResponse("/moderate/moderators", status_code=303)
+        return RedirectResponse(route_path(request, "moderate_moderators"), status_code=303)
     raise HTTPException(400)
 
 
@@ -383,7 +383,7 @@ def _add_moderator(request: Request, form: FormData, moderator: SignedIn) -> Res
         page.errors["username"] = str(error)
         return _moderators_page(request, moderator, page, status=400)
     flash.flash(request, f"Added {username}. Tell them their password by a safe route.")
-    return RedirectResponse("/moderate/moderators", status_code=303)
+    return RedirectResponse(route_path(request, "moderate_moderators"), status_code=303)
 
 
 def _moderators_page(
@@ -436,7 +436,7 @@ def account(request: Request, form: FormData | None, moderator: SignedIn) -> Res
             return _account_page(request, moderator, name_form=page, status=400)
         done = "Saved your public name." if name.strip() else "Removed your public name."
         flash.flash(request, done)
-        return RedirectResponse("/moderate/account", status_code=303)
+        return RedirectResponse(route_path(request, "moderate_account"), status_code=303)
     if action == "password":
         return _change_password(request, form, moderator)
     raise HTTPException(400)
@@ -476,7 +476,7 @@ def _change_password(request: Request, form: FormData, moderator: SignedIn) -> R
     ratelimit.reset(request, limits.login_per_user, attempts)
     auth.sign_in(request, changed)  # this browser stays signed in, under the new version
     flash.flash(request, "You have changed your password. Every other session is signed out.")
-    return RedirectResponse("/moderate/account", status_code=303)
+    return RedirectResponse(route_path(request, "moderate_account"), status_code=303)
 
 
 def _set_display_name(request: Request, username: str, name: str, moderator: SignedIn) -> None:

@@ -22,7 +22,7 @@ from directory.web.guards.ratelimit import limits_of, minutes
 from directory.web.middleware.access_log import loggable_path
 from directory.web.presenters import moderation as present
 from directory.web.state import app_state
-from directory.web.templating import render
+from directory.web.templating import render, route_path
 from directory.web.views.endpoints import NO_STORE, form_endpoint
 
 EXPIRED = "This form had expired, so nothing was sent. Check your answers and send it again."
@@ -146,7 +146,7 @@ def revise(request: Request, form: FormData | None) -> Response:
         with session_scope(app_state(request).engine) as session:
             submission = _submission(session, request)
             if not _revisable(submission):
-                return RedirectResponse(f"/submissions/{submission.token}", status_code=303)
+                return RedirectResponse(_status_path(request, submission), status_code=303)
             context = _revise_context(session, submission)
             if form is None or parsed is None:
                 values = forms.listing_to_form(moderation.proposed_values(session, submission))
@@ -166,7 +166,7 @@ def revise(request: Request, form: FormData | None) -> Response:
             raise  # nothing typed yet: the plain "try again later" page
         _log_unavailable(request, error)
         return _revise_page(request, context, _only(parsed, UNAVAILABLE), 503)
-    return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
+    return RedirectResponse(_status_path(request, submission) + "?sent=1", status_code=303)
 
 
 def _revisable(submission: Submission) -> bool:
@@ -211,7 +211,11 @@ def _log_unavailable(request: Request, error: Unavailable) -> None:
 
 
 def _received(request: Request, submission: Submission) -> Response:
-    return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
+    return RedirectResponse(_status_path(request, submission) + "?sent=1", status_code=303)
+
+
+def _status_path(request: Request, submission: Submission) -> str:
+    return route_path(request, "submission_status", token=submission.token)
 
 
 def _submitter(parsed: Form) -> Submitter:

@@ -20,7 +20,7 @@ from directory.models import Submission
 from directory.moderation import AlreadyDecided, ModerationError
 from directory.search import SearchQuery
 from directory.search.errors import SearchUnavailable
-from directory.web import auth, formatting, forms
+from directory.web import auth, forms
 from directory.web.auth import SignedIn, admin_required, moderator_required
 from directory.web.forms import Form, ListingForm
 from directory.web.guards import csrf, password_checks, ratelimit
@@ -124,7 +124,7 @@ def queue(request: Request, form: FormData | None, moderator: SignedIn) -> Respo
     page = _page_number(request.query_params)
     with session_scope(app_state(request).engine) as session:
         found = moderation.queue(session, types=types, statuses=statuses, page=page)
-        view = present.queue_view(found, types, statuses)
+        view = present.queue_view(found, types, statuses, route_path(request, "moderate_queue"))
         failing = present.failing_links(linkcheck.failing(session))
     context = {"queue": view, "failing_links": failing, "links_down": links_down}
     return _render(request, moderator, "moderate/queue.html", context)
@@ -233,30 +233,12 @@ def _review_page(
     status: int = 200,
 ) -> Response:
     live = catalogue.get(session, found.organisation_slug or "")
-    is_open = found.status in vocab.OPEN_SUBMISSION_STATUSES
-    if is_open and listing is None:
+    review = present.review_view(found, live.name if live else None)
+    if review.is_open and listing is None:
         listing = ListingForm(values=_starting_values(session, found))
     proposed_name = (found.proposed or {}).get("name")
     context = {
-        "submission": {
-            "id": found.id,
-            "type": found.type,
-            "type_label": vocab.SUBMISSION_TYPES[found.type],
-            "status": found.status,
-            "status_label": vocab.SUBMISSION_STATUSES[found.status],
-            "received": formatting.when(found.created_at),
-            "decided_by": found.decided_by,
-            "decided_at": formatting.when(found.decided_at),
-            "decision_reason": found.decision_reason,
-            "report_reason": vocab.REPORT_REASONS.get(found.report_reason or ""),
-            "report_text": found.report_text,
-            "contact": found.contact,
-            "relation": vocab.SUBMITTER_RELATIONS.get(found.relation or ""),
-            "note": found.note,
-            "token": found.token,
-            "is_open": is_open,
-            "title": live.name if live else proposed_name or "New listing",
-        },
+        "submission": review,
         "organisation": {"slug": live.slug, "name": live.name} if live else None,
         "changes": present.change_rows(moderation.diff(session, found))
         if found.type == "edit"
@@ -396,17 +378,7 @@ def _moderators_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     with session_scope(app_state(request).engine) as session:
-        people = [
-            {
-                "username": person.username,
-                "role": vocab.MODERATOR_ROLES.get(person.role, person.role),
-                "active": person.active,
-                "last_login_at": formatting.when(person.last_login_at),
-                "display_name": person.display_name or "",
-                "is_you": person.username == moderator.username,
-            }
-            for person in accounts.list_moderators(session)
-        ]
+        people = present.moderator_rows(accounts.list_moderators(session), moderator.username)
     context = {
         "people": people,
         "form": form,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -32,6 +34,7 @@ UNAVAILABLE = (
 )
 
 log = logging.getLogger(__name__)
+SentForm = TypeVar("SentForm", bound=Form)
 
 
 @form_endpoint
@@ -64,31 +67,8 @@ def edit(request: Request, form: FormData | None) -> Response:
             organisation = _organisation(session, request)
             values = forms.listing_to_form(moderation.listing_values(organisation))
         return _listing_page(request, "edit", ListingForm(values=values), _listing_of(organisation))
-    parsed = _listing_form(form)
-    shown = _unread_listing(request)
-    try:
-        with session_scope(app_state(request).engine) as session:
-            organisation = _organisation(session, request)
-            shown = _listing_of(organisation)
-            refused = _refused(request, form, parsed)
-            if refused:
-                page = _only(parsed, refused[1])
-                return _listing_page(request, "edit", page, shown, status=refused[0])
-            spam = forms.honeypot_filled(form)
-            if not parsed.ok and not spam:
-                return _listing_page(request, "edit", parsed, shown, status=400)
-            try:
-                submission = moderation.submit_edit(
-                    session, organisation, parsed.listing, _submitter(parsed), spam=spam
-                )
-            except ModerationError as error:
-                ratelimit.give_back(request, limits_of(request).submissions)  # nothing stored
-                parsed.errors["form"] = str(error)
-                return _listing_page(request, "edit", parsed, shown, status=400)
-    except Unavailable as error:
-        _log_unavailable(request, error)
-        return _listing_page(request, "edit", _only(parsed, UNAVAILABLE), shown, status=503)
-    return _received(request, submission)
+    page = functools.partial(_listing_page, request, "edit")
+    return _send_about_listing(request, form, _listing_form(form), page, _store_edit)
 
 
 @form_endpoint
@@ -97,7 +77,19 @@ def report(request: Request, form: FormData | None) -> Response:
         with session_scope(app_state(request).engine) as session:
             shown = _listing_of(_organisation(session, request))
         return _report_page(request, Form(), shown)
-    parsed = forms.report_form(form)
+    page = functools.partial(_report_page, request)
+    return _send_about_listing(request, form, forms.report_form(form), page, _store_report)
+
+
+def _send_about_listing(
+    request: Request,
+    form: FormData,
+    parsed: SentForm,
+    page: Callable[[Form, dict[str, str], int], Response],
+    store: Callable[[Session, Organisation, SentForm, bool], Submission],
+) -> Response:
+    """An edit or a report, as sent: stored about the listing of the address, or its `page`
+    again with why not (the listing's name on it once the database has answered)."""
     shown = _unread_listing(request)
     try:
         with session_scope(app_state(request).engine) as session:
@@ -105,23 +97,42 @@ def report(request: Request, form: FormData | None) -> Response:
             shown = _listing_of(organisation)
             refused = _refused(request, form, parsed)
             if refused:
-                return _report_page(request, _only(parsed, refused[1]), shown, refused[0])
+                return page(_only(parsed, refused[1]), shown, refused[0])
             spam = forms.honeypot_filled(form)
             if not parsed.ok and not spam:
-                return _report_page(request, parsed, shown, status=400)
-            values = forms.clean(parsed, ("reason", "details")) if parsed.ok else {}
-            submission = moderation.submit_report(
-                session,
-                organisation,
-                values.get("reason") or "other",
-                values.get("details"),
-                _submitter(parsed),
-                spam=spam,
-            )
+                return page(parsed, shown, 400)
+            try:
+                submission = store(session, organisation, parsed, spam)
+            except ModerationError as error:
+                ratelimit.give_back(request, limits_of(request).submissions)  # nothing stored
+                parsed.errors["form"] = str(error)
+                return page(parsed, shown, 400)
     except Unavailable as error:
         _log_unavailable(request, error)
-        return _report_page(request, _only(parsed, UNAVAILABLE), shown, 503)
+        return page(_only(parsed, UNAVAILABLE), shown, 503)
     return _received(request, submission)
+
+
+def _store_edit(
+    session: Session, organisation: Organisation, parsed: ListingForm, spam: bool
+) -> Submission:
+    return moderation.submit_edit(
+        session, organisation, parsed.listing, _submitter(parsed), spam=spam
+    )
+
+
+def _store_report(
+    session: Session, organisation: Organisation, parsed: Form, spam: bool
+) -> Submission:
+    values = forms.clean(parsed, ("reason", "details")) if parsed.ok else {}
+    return moderation.submit_report(
+        session,
+        organisation,
+        values.get("reason") or "other",
+        values.get("details"),
+        _submitter(parsed),
+        spam=spam,
+    )
 
 
 def status(request: Request) -> Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
@@ -29,6 +28,7 @@ from directory.web.middleware.remembered import KeptPages, Remembered
 from directory.web.middleware.security import SecurityHeaders
 from directory.web.middleware.slashes import SlashRedirect
 from directory.web.routes import KEPT_PATHS, ROUTES
+from directory.web.state import STATE_KEY, AppState
 from directory.web.templating import make_templates
 from directory.web.views.heavy import HeavyPages
 
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = (settings or Settings()).with_secret_key()
 
     @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(started: Starlette) -> AsyncIterator[dict[str, AppState]]:
         engine = make_engine(settings)
         search = backends.service(settings, engine)
         search_sync = backends.relay(engine, search)
@@ -49,17 +49,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.freeze()
         try:
             yield {
-                "settings": settings,
-                "engine": engine,
-                "search": search,
-                "search_sync": search_sync,
-                "templates": make_templates(reload=settings.debug),
-                "remembered": Remembered(),
-                "heavy_pages": HeavyPages(),
-                "rate_limits": ratelimit.default_limits(),
-                "rate_limiter": Limiter(engine, settings.secret_key),
-                "client_keys": ratelimit.ClientKeys(settings.secret_key),
-                "password_checks": PasswordChecks(),
+                STATE_KEY: AppState(
+                    settings=settings,
+                    engine=engine,
+                    search=search,
+                    search_sync=search_sync,
+                    templates=make_templates(started.router, reload=settings.debug),
+                    remembered=Remembered(),
+                    heavy_pages=HeavyPages(),
+                    rate_limits=ratelimit.default_limits(),
+                    rate_limiter=Limiter(engine, settings.secret_key),
+                    client_keys=ratelimit.ClientKeys(settings.secret_key),
+                    password_checks=PasswordChecks(),
+                )
             }
         finally:
             gc.unfreeze()

@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse, Response
 
 from directory.web.middleware.remembered import Finished
 from directory.web.views.heavy import Busy, HeavyPages
+from tests.web import replace_state
 
 
 class _Maker:
@@ -117,10 +118,10 @@ def test_the_kept_heavy_pages_stay_within_their_bytes():
 
 @pytest.mark.parametrize("path", ["/sitemap.xml", "/print?q=books", "/print.txt"])
 def test_a_heavy_page_with_no_turn_free_answers_503_with_retry_after(client, path):
-    client.app_state["heavy_pages"] = HeavyPages(at_once=0, turn_wait=0)
+    replace_state(client, heavy_pages=HeavyPages(at_once=0, turn_wait=0))
     response = client.get(path)
     assert response.status_code == 503
     assert int(response.headers["retry-after"]) > 0
     assert "try again" in response.text
-    client.app_state["heavy_pages"] = HeavyPages()
+    replace_state(client, heavy_pages=HeavyPages())
     assert client.get(path).status_code == 200

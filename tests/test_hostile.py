@@ -53,7 +53,7 @@ from directory.web.guards import ratelimit
 from directory.web.middleware.body_limit import MAX_BODY_BYTES
 from tests import factories, hostile
 from tests.hostile import CORPUS, SHORT, Payload
-from tests.web import csrf_token, post_form, submit_new, token_of
+from tests.web import csrf_token, post_form, state_of, submit_new, token_of
 
 # The HTTP client library the TestClient is built on (httpx, or its successor httpx2).
 httpx = testclient.httpx
@@ -1076,7 +1076,7 @@ def test_signing_in_never_redirects_off_the_site(site, payload):
 
 
 def _settings(site: Site) -> Settings:
-    return site.clients[PUBLIC].app_state["settings"]  # type: ignore[no-any-return]
+    return state_of(site.clients[PUBLIC]).settings
 
 
 # Identifiers that cannot exist, on every database -------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from starlette.datastructures import QueryParams
@@ -12,8 +13,9 @@ from directory.search.embedded import EmbeddedSearch
 from directory.search.service import SearchService
 from directory.web.middleware.remembered import Finished, KeptPages, Remembered, search_parameters
 from directory.web.middleware.security import STRICT_TRANSPORT_SECURITY
+from directory.web.state import STATE_KEY
 from tests.factories import document, listing_form
-from tests.web import approve, post_form, review_url, text_of
+from tests.web import approve, post_form, review_url, state_of, text_of
 
 KEPT_PAGES = ["/", "/search?q=books", "/api/search?q=books&country=GB"]
 
@@ -89,7 +91,7 @@ def test_a_kept_page_is_made_afresh_on_a_new_day(client, monkeypatch):
 
     first = client.get("/search?q=books")
     monkeypatch.setattr(remembered, "date", _Tomorrow)
-    client.app_state["templates"].env.globals["today"] = _Tomorrow.today
+    state_of(client).templates.env.globals["today"] = _Tomorrow.today
     second = client.get("/search?q=books")
     assert second.headers["etag"] != first.headers["etag"]
     assert "Printed 1 January 2099" in second.text
@@ -193,7 +195,8 @@ def front_door():
     from starlette.responses import HTMLResponse
 
     application, index, memory = _Application(), _Index(), Remembered()
-    state = {"search": index, "remembered": memory}
+    # Only what the front door reads of the AppState.
+    state = {STATE_KEY: SimpleNamespace(search=index, remembered=memory)}
     page = Finished.of(HTMLResponse("<p>" + "books " * 400 + "</p>"))
     memory.put((1, "/search", search_parameters(QueryParams("q=books")), date.today()), page)
     front = KeptPages(application, {"/search": search_parameters}, base_url="https://example.org")
@@ -285,7 +288,7 @@ def test_kept_pages_stay_within_their_bytes_however_long_their_addresses():
 
 
 def test_addresses_that_differ_only_in_unknown_parameters_are_one_page(client):
-    memory: Remembered = client.app_state["remembered"]
+    memory = state_of(client).remembered
     first = client.get("/api/search?q=books&per_page=1")
     for n in range(20):
         padded = client.get(f"/api/search?per_page=1&q=books&n={n}&pad={'x' * 2000}")

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from directory import accounts
 from directory.app import create_app
-from tests.web import csrf_token, post_form, sign_in, text_of
+from tests.web import csrf_token, post_form, sign_in, state_of, text_of
 
 PARALLEL = 6
 
@@ -92,7 +92,7 @@ def test_parallel_sign_ins_check_at_most_two_passwords_at_once(client, moderator
 
 
 def test_a_busy_sign_in_does_not_count_against_the_username(client, moderators, monkeypatch):
-    checks = client.app_state["password_checks"]
+    checks = state_of(client).password_checks
     with checks.slot(), checks.slot():
         for _ in range(10):
             assert login(client, "alice", "guess-guess").status_code == 429
@@ -177,7 +177,7 @@ def test_an_old_cookie_without_a_session_version_is_refused(client, moderators, 
     from tests.test_secret_key import admin_session, forged_session
 
     kept = (settings.data_dir / "secret_key").read_text(encoding="utf-8").strip()
-    old = admin_session(client.app_state["engine"])
+    old = admin_session(state_of(client).engine)
     old.pop("session_version")
     client.cookies.set("directory_session", forged_session(kept, old))
     assert client.get("/moderate", follow_redirects=False).status_code == 303

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
 from typing import Any
 
 from starlette.testclient import TestClient
 
+from directory.web.state import STATE_KEY, AppState
+
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def state_of(client: TestClient) -> AppState:
+    """What the client's app made in its lifespan, as every request reads it."""
+    state: AppState = client.app_state[STATE_KEY]
+    return state
+
+
+def replace_state(client: TestClient, **changes: Any) -> None:
+    """From the next request on, the client's app uses these resources instead."""
+    client.app_state[STATE_KEY] = replace(state_of(client), **changes)
 
 
 def text_of(html: str) -> str:

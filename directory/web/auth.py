@@ -17,6 +17,8 @@ from directory import accounts
 from directory.database import session_scope
 from directory.models import Moderator
 from directory.web.guards import csrf
+from directory.web.state import app_state
+from directory.web.templating import route_path
 from directory.web.views.endpoints import FormHandler
 
 SESSION_HOURS = 12
@@ -51,7 +53,7 @@ def sign_in(request: Request, moderator: Moderator) -> None:
 
 def sign_out(request: Request, moderator: SignedIn) -> None:
     """End this session and every other one the moderator has, wherever its cookie went."""
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         accounts.sign_out(session, moderator.id)
     request.session.clear()
     csrf.rotate(request)
@@ -67,7 +69,7 @@ def current(request: Request) -> SignedIn | None:
         return None
     if time.time() - since > SESSION_HOURS * 3600:
         return None
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         moderator = accounts.get_active(session, moderator_id)
         if moderator is None or moderator.id is None or moderator.session_version != version:
             return None
@@ -94,7 +96,7 @@ def _guard(handler: ModeratorHandler, *, admin: bool) -> FormHandler:
         if moderator is None:
             if request.method != "GET":
                 raise HTTPException(403, "Sign in to do that.")
-            return RedirectResponse(login_url(request.url.path), status_code=303)
+            return RedirectResponse(login_url(request, request.url.path), status_code=303)
         if form is not None and not csrf.is_valid(request, form):
             raise HTTPException(403, "The form had expired. Go back, reload and try again.")
         if admin and not moderator.is_admin:
@@ -104,8 +106,8 @@ def _guard(handler: ModeratorHandler, *, admin: bool) -> FormHandler:
     return guarded
 
 
-def login_url(next_path: str) -> str:
-    return "/moderate/login?next=" + quote(next_path, safe="/")
+def login_url(request: Request, next_path: str) -> str:
+    return route_path(request, "moderate_login") + "?next=" + quote(next_path, safe="/")
 
 
 def safe_next(value: str | None) -> str:

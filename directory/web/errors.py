@@ -15,6 +15,7 @@ from directory.database import Unavailable
 from directory.search.errors import SearchUnavailable
 from directory.web.middleware import security
 from directory.web.middleware.access_log import loggable_path
+from directory.web.state import app_state
 from directory.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def server_error(request: Request, exc: Exception) -> Response:
             _log_database_error(request, cause, exc)
         response = http_error(request, exc)
     # Starlette sends this page from its outermost layer, outside SecurityHeaders.
-    response.raw_headers.extend(security.headers_for(request.state.settings.base_url))
+    response.raw_headers.extend(security.headers_for(app_state(request).settings.base_url))
     return response
 
 

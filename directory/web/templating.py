@@ -2,63 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import pass_context, select_autoescape
-from jinja2.runtime import Context
-from starlette.requests import Request
+from jinja2 import select_autoescape
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.routing import Router
 from starlette.templating import Jinja2Templates
 
 from directory import vocab
+from directory.web import formatting
 from directory.web.params import RADIUS_CHOICES_KM
+from directory.web.state import app_state
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
-def long_date(value: date | None) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
-
-
-def partial_date(value: str | None) -> str:
-    """ "2023-12" -> "December 2023"; "2023" stays "2023"."""
-    if not value:
-        return ""
-    year, _, month = value.partition("-")
-    return f"{_MONTHS[int(month) - 1]} {year}" if month else year
-
-
-def thousands(value: int) -> str:
-    return f"{value:,}"
-
-
-@pass_context
-def path_for(context: Context, name: str, /, **params: Any) -> str:
-    """The path of the route `name`, never a whole URL: kept pages are shared between
-    requests, and the Host header a whole URL would be built from is the client's to say."""
-    request: Request = context["request"]
+def route_path(request: HTTPConnection, name: str, /, **params: Any) -> str:
+    """The path of the route called `name`, never a whole URL: the host a request names is
+    the client's to choose, and kept pages are sent again to other requests."""
     return str(request.app.url_path_for(name, **params))
 
 
-def make_templates(reload: bool = False) -> Jinja2Templates:
-    """With reload, an edited template is read again (a file check at every page)."""
+def make_templates(router: Router, reload: bool = False) -> Jinja2Templates:
+    """Templates whose links are paths of `router`'s routes. With reload, an edited template
+    is read again (a file check at every page)."""
     templates = Jinja2Templates(directory=TEMPLATES)
     environment = templates.env
     environment.auto_reload = reload
@@ -67,15 +38,24 @@ def make_templates(reload: bool = False) -> Jinja2Templates:
     environment.trim_blocks = True
     environment.lstrip_blocks = True
     environment.filters.update(
-        long_date=long_date,
-        partial_date=partial_date,
-        thousands=thousands,
+        long_date=formatting.long_date,
+        partial_date=formatting.partial_date,
+        thousands=formatting.thousands,
         country_name=vocab.country_name,
     )
-    environment.globals.update(
-        today=date.today, radius_choices=RADIUS_CHOICES_KM, path_for=path_for
-    )
+    environment.globals.update(today=date.today, radius_choices=RADIUS_CHOICES_KM)
+    # Links are paths: Starlette's url_for would make whole URLs from the Host header.
+    environment.globals["path_for"] = _path_for(router)
+    del environment.globals["url_for"]
     return templates
+
+
+def _path_for(router: Router) -> Callable[..., str]:
+    def path_for(name: str, /, **params: Any) -> str:
+        """In a template, macros too: the path of the route called `name`."""
+        return str(router.url_path_for(name, **params))
+
+    return path_for
 
 
 def render(
@@ -88,7 +68,6 @@ def render(
     media_type: str | None = None,
 ) -> Response:
     """The page `name` made for this request by the app's one Jinja2 environment."""
-    templates: Jinja2Templates = request.state.templates
-    return templates.TemplateResponse(
+    return app_state(request).templates.TemplateResponse(
         request, name, context, status_code=status_code, headers=headers, media_type=media_type
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from directory.ratelimits import Limit, Limiter
+from directory.web.state import app_state
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,12 @@ def minutes(seconds: int) -> str:
 
 def limits_of(request: Request) -> RateLimits:
     """The app's rate limits (made in its lifespan)."""
-    return request.state.rate_limits  # type: ignore[no-any-return]
+    return app_state(request).rate_limits
 
 
 def client_key(request: Request) -> str:
     """The key the request's client is counted under: never its address itself."""
-    keys: ClientKeys = request.state.client_keys
-    return keys.of(request.client.host if request.client else "unknown")
+    return app_state(request).client_keys.of(request.client.host if request.client else "unknown")
 
 
 def take(request: Request, limit: Limit, key: str | None = None) -> int:
@@ -81,7 +81,7 @@ def wait(request: Request, limit: Limit, key: str | None = None) -> int:
 
 
 def _limiter(request: Request) -> Limiter:
-    return request.state.rate_limiter  # type: ignore[no-any-return]
+    return app_state(request).rate_limiter
 
 
 def _key(request: Request, key: str | None) -> str:

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from directory.recent import Recent, size_of
 from directory.web.middleware import compression, security
 from directory.web.params import parse_search, results_only
+from directory.web.state import app_state
 
 # Bytes of finished pages kept, over all addresses and index states (a search page is about
 # 30 KB, 6 KB compressed; an /api/search answer about a third of that).
@@ -184,7 +185,7 @@ def remembered(by: PageKey) -> Callable[[Endpoint], Endpoint]:
     def wrap(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def respond(request: Request) -> Response:
-            memory: Remembered = request.state.remembered
+            memory = app_state(request).remembered
             key = _key(request.scope, by)
             page = memory.get(key) if key is not None else None
             if page is None:
@@ -205,7 +206,7 @@ def remembered(by: PageKey) -> Callable[[Endpoint], Endpoint]:
 def _key(scope: Scope, by: PageKey) -> Hashable | None:
     # The index's state is read before searching, so a page kept under it was made from that
     # state or a later one, never an earlier one.
-    state = scope["state"]["search"].state()
+    state = app_state(scope).search.state()
     if state is None:
         return None
     shown = by(QueryParams(scope["query_string"]))
@@ -259,5 +260,5 @@ class KeptPages:
             elif name == b"accept-encoding":
                 accept_encoding = value.decode("latin-1")
         key = _key(scope, by)
-        page = scope["state"]["remembered"].get(key) if key is not None else None
+        page = app_state(scope).remembered.get(key) if key is not None else None
         return page.answer(if_none_match, accept_encoding) if page is not None else None

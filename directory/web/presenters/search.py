@@ -12,6 +12,7 @@ from directory.places import Place
 from directory.records import PUBLIC_FIELDS
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
 from directory.search.interface import Hit
+from directory.web.formatting import distance
 from directory.web.params import DEFAULT_RADIUS_KM
 
 FACET_TITLES = {
@@ -167,12 +168,6 @@ def hit_card(hit: Hit) -> HitCard:
         status_label=vocab.STATUSES.get(hit.status, hit.status),
         focus_labels=[vocab.FOCUS.get(tag, tag) for tag in hit.focus],
     )
-
-
-def distance(km: float | None) -> str | None:
-    if km is None:
-        return None
-    return "less than 1 km away" if km < 1 else f"{km:,.0f} km away"
 
 
 def place(city: str | None, region: str | None, country: str) -> str:

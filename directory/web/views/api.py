@@ -14,6 +14,7 @@ from directory.database import read_one, session_scope
 from directory.web.middleware.remembered import remembered, search_parameters
 from directory.web.params import parse_listing
 from directory.web.presenters import search as presenters
+from directory.web.state import app_state
 from directory.web.views import searching
 
 
@@ -32,7 +33,7 @@ def organisations(request: Request) -> JSONResponse:
     parsed = parse_listing(request.query_params)
     if parsed.problems:
         return JSONResponse({"error": "invalid parameters", "fields": parsed.problems}, 400)
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         rows, total = catalogue.page_of(
             session, parsed.filters, parsed.modified_after, parsed.page, parsed.per_page
         )
@@ -45,7 +46,9 @@ def organisations(request: Request) -> JSONResponse:
 
 async def organisation(request: Request) -> JSONResponse:
     slug = request.path_params["slug"]
-    found = await read_one(request.state.engine, lambda session: _organisation_json(session, slug))
+    found = await read_one(
+        app_state(request).engine, lambda session: _organisation_json(session, slug)
+    )
     return JSONResponse(found)
 
 

@@ -10,7 +10,8 @@ from starlette.responses import PlainTextResponse, Response
 from directory import catalogue
 from directory.database import read_one, session_scope
 from directory.web.presenters import search as presenters
-from directory.web.templating import render
+from directory.web.state import app_state
+from directory.web.templating import render, route_path
 from directory.web.views.heavy import heavy_page
 
 FEED_ENTRIES = 50
@@ -18,7 +19,7 @@ SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit for one file
 
 
 def feed(request: Request) -> Response:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         entries = [
             {
                 "slug": o.slug,
@@ -44,12 +45,12 @@ def feed(request: Request) -> Response:
 
 
 async def _catalogue_version(request: Request) -> Hashable:
-    return (request.url.path, await read_one(request.state.engine, catalogue.version))
+    return (request.url.path, await read_one(app_state(request).engine, catalogue.version))
 
 
 @heavy_page(by=_catalogue_version)
 def sitemap(request: Request) -> Response:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         pages = [
             {"slug": o.slug, "updated": o.updated_at.date().isoformat()}
             for _, o in zip(range(SITEMAP_LIMIT - 2), catalogue.iter_all(session), strict=False)
@@ -70,10 +71,10 @@ def robots(request: Request) -> Response:
         "Disallow: /search",
         "Disallow: /print",
         "Allow: /",
-        f"Sitemap: {_base(request)}/sitemap.xml",
+        f"Sitemap: {_base(request)}{route_path(request, 'sitemap')}",
     ]
     return PlainTextResponse("\n".join(lines) + "\n")
 
 
 def _base(request: Request) -> str:
-    return str(request.state.settings.base_url).rstrip("/")
+    return str(app_state(request).settings.base_url).rstrip("/")

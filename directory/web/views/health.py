@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from directory import health
+from directory.web.state import app_state
 
 
 def healthz(request: Request) -> JSONResponse:
-    state = request.state
+    state = app_state(request)
     database = health.database(state.engine)
     outbox: dict[str, dict[str, Any]] = {}
     if database["status"] != "down":

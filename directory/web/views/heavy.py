@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.web.middleware.remembered import Finished, Remembered
+from directory.web.state import app_state
 from directory.web.templating import render
 
 MAKING_AT_ONCE = 2
@@ -125,7 +126,7 @@ def heavy_page(by: HeavyKey) -> Callable[[SyncEndpoint], Endpoint]:
     def wrap(endpoint: SyncEndpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def respond(request: Request) -> Response:
-            pages: HeavyPages = request.state.heavy_pages
+            pages = app_state(request).heavy_pages
 
             async def make() -> Finished | Response:
                 return await run_in_threadpool(_finished, endpoint, request)

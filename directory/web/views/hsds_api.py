@@ -10,13 +10,14 @@ from directory import catalogue
 from directory.database import session_scope
 from directory.opendata import hsds
 from directory.web.params import parse_listing
+from directory.web.state import app_state
 
 
 def organizations(request: Request) -> JSONResponse:
     parsed = parse_listing(request.query_params)
     if parsed.problems:
         return JSONResponse({"error": "invalid parameters", "fields": parsed.problems}, 400)
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         rows, total = catalogue.page_of(
             session, parsed.filters, parsed.modified_after, parsed.page, parsed.per_page
         )
@@ -25,7 +26,7 @@ def organizations(request: Request) -> JSONResponse:
 
 
 def organization(request: Request) -> JSONResponse:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         slug = hsds.slug_for_id(catalogue.slugs(session), request.path_params["id"])
         found = catalogue.get(session, slug) if slug else None
         if found is None:

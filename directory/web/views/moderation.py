@@ -26,7 +26,8 @@ from directory.web.forms import Form, ListingForm
 from directory.web.guards import csrf, password_checks, ratelimit
 from directory.web.guards.ratelimit import client_key, limits_of, minutes
 from directory.web.presenters import moderation as present
-from directory.web.templating import render
+from directory.web.state import app_state
+from directory.web.templating import render, route_path
 from directory.web.views import flash
 from directory.web.views.endpoints import NO_STORE, form_endpoint
 
@@ -64,7 +65,7 @@ def login(request: Request, form: FormData | None) -> Response:
         if wait:
             page.errors["form"] = f"Too many attempts to sign in. Please wait {minutes(wait)}."
             return _login_page(request, page, 429)
-        with _password_check(request), session_scope(request.state.engine) as session:
+        with _password_check(request), session_scope(app_state(request).engine) as session:
             moderator = accounts.authenticate(session, username, password)
     except Unavailable:
         page.errors["form"] = SIGN_IN_UNAVAILABLE
@@ -109,7 +110,7 @@ def _take_sign_in_slots(request: Request, username: str) -> int:
 def logout(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
     auth.sign_out(request, moderator)
     flash.flash(request, "You have signed out.")
-    return RedirectResponse("/moderate/login", status_code=303)
+    return RedirectResponse(route_path(request, "moderate_login"), status_code=303)
 
 
 # The queue and one submission -----------------------------------------------------------
@@ -121,9 +122,9 @@ def queue(request: Request, form: FormData | None, moderator: SignedIn) -> Respo
     types, statuses = _queue_filters(request.query_params)
     links_down = request.query_params.get("links") == "down"
     page = _page_number(request.query_params)
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         found = moderation.queue(session, types=types, statuses=statuses, page=page)
-        view = present.queue_view(found, types, statuses)
+        view = present.queue_view(found, types, statuses, route_path(request, "moderate_queue"))
         failing = present.failing_links(linkcheck.failing(session))
     context = {"queue": view, "failing_links": failing, "links_down": links_down}
     return _render(request, moderator, "moderate/queue.html", context)
@@ -132,7 +133,7 @@ def queue(request: Request, form: FormData | None, moderator: SignedIn) -> Respo
 @form_endpoint
 @moderator_required
 def submission(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         found = _submission(session, request)
         if form is None:
             return _review_page(request, session, found, moderator)
@@ -144,7 +145,7 @@ def submission(request: Request, form: FormData | None, moderator: SignedIn) -> 
             return outcome
     _wake_search(request)
     flash.flash(request, outcome)
-    return RedirectResponse("/moderate", status_code=303)
+    return RedirectResponse(route_path(request, "moderate_queue"), status_code=303)
 
 
 def _approve(
@@ -232,30 +233,12 @@ def _review_page(
     status: int = 200,
 ) -> Response:
     live = catalogue.get(session, found.organisation_slug or "")
-    is_open = found.status in vocab.OPEN_SUBMISSION_STATUSES
-    if is_open and listing is None:
+    review = present.review_view(found, live.name if live else None)
+    if review.is_open and listing is None:
         listing = ListingForm(values=_starting_values(session, found))
     proposed_name = (found.proposed or {}).get("name")
     context = {
-        "submission": {
-            "id": found.id,
-            "type": found.type,
-            "type_label": vocab.SUBMISSION_TYPES[found.type],
-            "status": found.status,
-            "status_label": vocab.SUBMISSION_STATUSES[found.status],
-            "received": present.when(found.created_at),
-            "decided_by": found.decided_by,
-            "decided_at": present.when(found.decided_at),
-            "decision_reason": found.decision_reason,
-            "report_reason": vocab.REPORT_REASONS.get(found.report_reason or ""),
-            "report_text": found.report_text,
-            "contact": found.contact,
-            "relation": vocab.SUBMITTER_RELATIONS.get(found.relation or ""),
-            "note": found.note,
-            "token": found.token,
-            "is_open": is_open,
-            "title": live.name if live else proposed_name or "New listing",
-        },
+        "submission": review,
         "organisation": {"slug": live.slug, "name": live.name} if live else None,
         "changes": present.change_rows(moderation.diff(session, found))
         if found.type == "edit"
@@ -285,7 +268,7 @@ def _possible_duplicates(request: Request, name: str | None) -> list[dict[str, s
     if not name:
         return []
     try:
-        hits = request.state.search.search(SearchQuery(q=name, per_page=5)).hits
+        hits = app_state(request).search.search(SearchQuery(q=name, per_page=5)).hits
     except SearchUnavailable:
         return None
     return [{"slug": hit.slug, "name": hit.name} for hit in hits]
@@ -295,7 +278,7 @@ def _wake_search(request: Request) -> None:
     # The decision is committed; if an index is down, its outbox event waits for the next
     # wake or reindex, so a failure here must not turn a done decision into an error page.
     try:
-        request.state.search_sync.wake()
+        app_state(request).search_sync.wake()
     except Exception:
         log.exception("search sync failed after a moderation decision; the outbox keeps it")
 
@@ -307,7 +290,7 @@ def _wake_search(request: Request) -> None:
 @moderator_required
 def history(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
     slug = request.path_params["slug"]
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         live = catalogue.get(session, slug)
         events = moderation.history(session, slug)
         if live is None and not events:
@@ -336,11 +319,11 @@ def moderators(request: Request, form: FormData | None, moderator: SignedIn) -> 
         except accounts.AccountError as error:
             return _moderators_page(request, moderator, Form(), notice=str(error), status=400)
         flash.flash(request, f"Saved the public name of {username}.")
-        return RedirectResponse("/moderate/moderators", status_code=303)
+        return RedirectResponse(route_path(request, "moderate_moderators"), status_code=303)
     if action in ("activate", "deactivate"):
         username = forms.text(form, "username")
         try:
-            with session_scope(request.state.engine) as session:
+            with session_scope(app_state(request).engine) as session:
                 accounts.set_active(
                     session, username, action == "activate", actor=moderator.username
                 )
@@ -348,7 +331,7 @@ def moderators(request: Request, form: FormData | None, moderator: SignedIn) -> 
             return _moderators_page(request, moderator, Form(), notice=str(error), status=400)
         done = "Reactivated" if action == "activate" else "Deactivated"
         flash.flash(request, f"{done} {username}.")
-        return RedirectResponse("/moderate/moderators", status_code=303)
+        return RedirectResponse(route_path(request, "moderate_moderators"), status_code=303)
     raise HTTPException(400)
 
 
@@ -368,7 +351,7 @@ def _add_moderator(request: Request, form: FormData, moderator: SignedIn) -> Res
     if not page.ok:
         return _moderators_page(request, moderator, page, status=400)
     try:
-        with _password_check(request), session_scope(request.state.engine) as session:
+        with _password_check(request), session_scope(app_state(request).engine) as session:
             accounts.create_moderator(
                 session, username, password, admin=role == "admin", actor=moderator.username
             )
@@ -382,7 +365,7 @@ def _add_moderator(request: Request, form: FormData, moderator: SignedIn) -> Res
         page.errors["username"] = str(error)
         return _moderators_page(request, moderator, page, status=400)
     flash.flash(request, f"Added {username}. Tell them their password by a safe route.")
-    return RedirectResponse("/moderate/moderators", status_code=303)
+    return RedirectResponse(route_path(request, "moderate_moderators"), status_code=303)
 
 
 def _moderators_page(
@@ -394,18 +377,8 @@ def _moderators_page(
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    with session_scope(request.state.engine) as session:
-        people = [
-            {
-                "username": person.username,
-                "role": vocab.MODERATOR_ROLES.get(person.role, person.role),
-                "active": person.active,
-                "last_login_at": present.when(person.last_login_at),
-                "display_name": person.display_name or "",
-                "is_you": person.username == moderator.username,
-            }
-            for person in accounts.list_moderators(session)
-        ]
+    with session_scope(app_state(request).engine) as session:
+        people = present.moderator_rows(accounts.list_moderators(session), moderator.username)
     context = {
         "people": people,
         "form": form,
@@ -435,7 +408,7 @@ def account(request: Request, form: FormData | None, moderator: SignedIn) -> Res
             return _account_page(request, moderator, name_form=page, status=400)
         done = "Saved your public name." if name.strip() else "Removed your public name."
         flash.flash(request, done)
-        return RedirectResponse("/moderate/account", status_code=303)
+        return RedirectResponse(route_path(request, "moderate_account"), status_code=303)
     if action == "password":
         return _change_password(request, form, moderator)
     raise HTTPException(400)
@@ -460,7 +433,7 @@ def _change_password(request: Request, form: FormData, moderator: SignedIn) -> R
         page.errors["current_password"] = f"Too many wrong passwords. Please wait {minutes(wait)}."
         return _account_page(request, moderator, password_form=page, status=429)
     try:
-        with _password_check(request), session_scope(request.state.engine) as session:
+        with _password_check(request), session_scope(app_state(request).engine) as session:
             changed = accounts.change_password(
                 session, moderator.id, current, new, actor=moderator.username
             )
@@ -475,11 +448,11 @@ def _change_password(request: Request, form: FormData, moderator: SignedIn) -> R
     ratelimit.reset(request, limits.login_per_user, attempts)
     auth.sign_in(request, changed)  # this browser stays signed in, under the new version
     flash.flash(request, "You have changed your password. Every other session is signed out.")
-    return RedirectResponse("/moderate/account", status_code=303)
+    return RedirectResponse(route_path(request, "moderate_account"), status_code=303)
 
 
 def _set_display_name(request: Request, username: str, name: str, moderator: SignedIn) -> None:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         accounts.set_display_name(session, username, name, actor=moderator.username)
 
 
@@ -530,8 +503,7 @@ def _submission(session: Session, request: Request) -> Submission:
 
 
 def _password_check(request: Request) -> AbstractContextManager[None]:
-    checks: password_checks.PasswordChecks = request.state.password_checks
-    return checks.slot()
+    return app_state(request).password_checks.slot()
 
 
 def _login_page(

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from directory import vocab
 from directory.search import MAX_PER_PAGE
 from directory.web.params import MAX_RADIUS_KM
+from directory.web.state import app_state
 from directory.web.templating import render
 
 
@@ -428,11 +429,11 @@ SCHEMAS: dict[str, Any] = {
 
 
 def openapi_json(request: Request) -> JSONResponse:
-    return JSONResponse(document(request.state.settings.base_url))
+    return JSONResponse(document(app_state(request).settings.base_url))
 
 
 def api_page(request: Request) -> Response:
-    spec = document(request.state.settings.base_url)
+    spec = document(app_state(request).settings.base_url)
     endpoints = [
         {
             "method": method.upper(),

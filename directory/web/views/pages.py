@@ -19,14 +19,15 @@ from directory.web.middleware.remembered import (
 )
 from directory.web.params import RADIUS_CHOICES_KM, results_only
 from directory.web.presenters import search as presenters
-from directory.web.templating import render
+from directory.web.state import app_state
+from directory.web.templating import render, route_path
 from directory.web.views import searching
 
 
 @remembered(by=no_parameters)
 async def home(request: Request) -> Response:
-    results = await searching.results(request.state, SearchQuery(per_page=1))
-    browse = presenters.browse_groups(results, _path(request, "search"))
+    results = await searching.results(app_state(request), SearchQuery(per_page=1))
+    browse = presenters.browse_groups(results, route_path(request, "search"))
     return render(request, "index.html", {"total": results.total, "browse": browse})
 
 
@@ -41,7 +42,9 @@ async def search(request: Request) -> Response:
 def _search_page(request: Request, searched: searching.Searched) -> dict[str, Any]:
     parsed, results = searched.parsed, searched.results
     query = parsed.query
-    links = presenters.SearchLinks(query, parsed.near, parsed.radius_km, _path(request, "search"))
+    links = presenters.SearchLinks(
+        query, parsed.near, parsed.radius_km, route_path(request, "search")
+    )
     return {
         "query": query,
         "problems": parsed.problems,
@@ -56,19 +59,16 @@ def _search_page(request: Request, searched: searching.Searched) -> dict[str, An
         "pagination": presenters.pagination(links, results),
         "clear_url": presenters.SearchLinks(SearchQuery(q=query.q), path=links.path).url(),
         "without_place_url": presenters.SearchLinks(query, path=links.path).url(),
-        "print_url": links.url(_path(request, "print")),
-        "print_text_url": links.url(_path(request, "print_text")),
+        "print_url": links.url(route_path(request, "print")),
+        "print_text_url": links.url(route_path(request, "print_text")),
     }
-
-
-def _path(request: Request, name: str) -> str:
-    """A route's path, never a whole URL from the Host header: these pages are kept for all."""
-    return str(request.app.url_path_for(name))
 
 
 async def organisation(request: Request) -> Response:
     slug = request.path_params["slug"]
-    page = await read_one(request.state.engine, lambda session: _organisation_page(session, slug))
+    page = await read_one(
+        app_state(request).engine, lambda session: _organisation_page(session, slug)
+    )
     return render(request, "organisation.html", {"organisation": page})
 
 

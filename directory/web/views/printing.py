@@ -15,6 +15,7 @@ from directory.database import read_one, session_scope
 from directory.models import Organisation
 from directory.web.middleware.remembered import search_parameters
 from directory.web.presenters import search as presenters
+from directory.web.state import app_state
 from directory.web.templating import render
 from directory.web.views import searching
 from directory.web.views.heavy import heavy_page
@@ -25,11 +26,11 @@ _KIND_ORDER = {kind: index for index, kind in enumerate(vocab.KINDS)}
 async def _what_is_printed(request: Request) -> Hashable | None:
     """The search, the index's state and the catalogue's version (the list shows each
     listing as the database has it), read before the list is made, and the day it prints."""
-    state = request.state.search.state()
+    state = app_state(request).search.state()
     shown = search_parameters(request.query_params)
     if state is None or shown is None:
         return None
-    version = await read_one(request.state.engine, catalogue.version)
+    version = await read_one(app_state(request).engine, catalogue.version)
     return (request.url.path, state, version, shown, date.today())
 
 
@@ -45,14 +46,14 @@ def print_text(request: Request) -> Response:
 
 def _render(request: Request, template: str, media_type: str) -> Response:
     searched, slugs = searching.run_all(request)
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         organisations = catalogue.get_many(session, slugs)
         context = {
             "groups": groups(organisations),
             "count": len(organisations),
             "total": searched.results.total,
             "description": describe(searched),
-            "base_url": request.state.settings.base_url,
+            "base_url": app_state(request).settings.base_url,
             "search_url": presenters.SearchLinks(
                 searched.parsed.query, searched.parsed.near, searched.parsed.radius_km
             ).url(),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import State
 from starlette.requests import Request
 
 from directory import places
 from directory.search import MAX_PER_PAGE, SearchQuery, SearchResults
 from directory.web.params import ParsedSearch, parse_search
+from directory.web.state import AppState, app_state
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Searched:
 
 def run(request: Request) -> Searched:
     """Parse the query string, find the place if one is asked for, and search."""
-    return _search(request.state, parse_search(request.query_params))
+    return _search(app_state(request), parse_search(request.query_params))
 
 
 async def run_in_loop(request: Request) -> Searched:
@@ -31,22 +31,24 @@ async def run_in_loop(request: Request) -> Searched:
     Meilisearch over the network, and the event loop must not wait on either."""
     parsed = parse_search(request.query_params)
     if not parsed.near:
-        return Searched(parsed, await results(request.state, parsed.query), None)
-    return await run_in_threadpool(_search, request.state, parsed)
+        return Searched(parsed, await results(app_state(request), parsed.query), None)
+    return await run_in_threadpool(_search, app_state(request), parsed)
 
 
-async def results(state: State, query: SearchQuery) -> SearchResults:
+async def results(state: AppState, query: SearchQuery) -> SearchResults:
     """The results of a query, from memory if it was asked recently, else from a worker."""
     found = state.search.cached(query)
     if found is None:
         found = await run_in_threadpool(state.search.search, query)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
-def _search(state: State, parsed: ParsedSearch) -> Searched:
+def _search(state: AppState, parsed: ParsedSearch) -> Searched:
     place = None
     if parsed.near:
-        place = places.resolve(state.settings.gazetteer_path, parsed.near)
+        gazetteer = state.settings.gazetteer_path
+        assert gazetteer is not None  # Settings fills it in from the data directory
+        place = places.resolve(gazetteer, parsed.near)
         if place is None:
             parsed.problems["near"] = (
                 f"We could not find a place called “{parsed.near}”. Try the name of a town or "
@@ -67,7 +69,7 @@ def run_all(request: Request, limit: int = PRINT_LIMIT) -> tuple[Searched, list[
     query = replace(searched.parsed.query, page=1, per_page=MAX_PER_PAGE)
     slugs: list[str] = []
     while len(slugs) < limit:
-        results = request.state.search.search(query)
+        results = app_state(request).search.search(query)
         slugs += [hit.slug for hit in results.hits]
         if query.page >= results.pages:
             break

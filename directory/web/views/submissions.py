@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -21,7 +23,8 @@ from directory.web.guards import csrf, ratelimit
 from directory.web.guards.ratelimit import limits_of, minutes
 from directory.web.middleware.access_log import loggable_path
 from directory.web.presenters import moderation as present
-from directory.web.templating import render
+from directory.web.state import app_state
+from directory.web.templating import render, route_path
 from directory.web.views.endpoints import NO_STORE, form_endpoint
 
 EXPIRED = "This form had expired, so nothing was sent. Check your answers and send it again."
@@ -31,6 +34,7 @@ UNAVAILABLE = (
 )
 
 log = logging.getLogger(__name__)
+SentForm = TypeVar("SentForm", bound=Form)
 
 
 @form_endpoint
@@ -46,7 +50,7 @@ def submit(request: Request, form: FormData | None) -> Response:
         spam = forms.honeypot_filled(form)
         if not parsed.ok and not spam:
             return _listing_page(request, "new", parsed, status=400)
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             submission = moderation.submit_new(
                 session, parsed.listing, _submitter(parsed), spam=spam
             )
@@ -59,72 +63,80 @@ def submit(request: Request, form: FormData | None) -> Response:
 @form_endpoint
 def edit(request: Request, form: FormData | None) -> Response:
     if form is None:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             organisation = _organisation(session, request)
             values = forms.listing_to_form(moderation.listing_values(organisation))
         return _listing_page(request, "edit", ListingForm(values=values), _listing_of(organisation))
-    parsed = _listing_form(form)
-    shown = _unread_listing(request)
-    try:
-        with session_scope(request.state.engine) as session:
-            organisation = _organisation(session, request)
-            shown = _listing_of(organisation)
-            refused = _refused(request, form, parsed)
-            if refused:
-                page = _only(parsed, refused[1])
-                return _listing_page(request, "edit", page, shown, status=refused[0])
-            spam = forms.honeypot_filled(form)
-            if not parsed.ok and not spam:
-                return _listing_page(request, "edit", parsed, shown, status=400)
-            try:
-                submission = moderation.submit_edit(
-                    session, organisation, parsed.listing, _submitter(parsed), spam=spam
-                )
-            except ModerationError as error:
-                ratelimit.give_back(request, limits_of(request).submissions)  # nothing stored
-                parsed.errors["form"] = str(error)
-                return _listing_page(request, "edit", parsed, shown, status=400)
-    except Unavailable as error:
-        _log_unavailable(request, error)
-        return _listing_page(request, "edit", _only(parsed, UNAVAILABLE), shown, status=503)
-    return _received(request, submission)
+    page = functools.partial(_listing_page, request, "edit")
+    return _send_about_listing(request, form, _listing_form(form), page, _store_edit)
 
 
 @form_endpoint
 def report(request: Request, form: FormData | None) -> Response:
     if form is None:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             shown = _listing_of(_organisation(session, request))
         return _report_page(request, Form(), shown)
-    parsed = forms.report_form(form)
+    page = functools.partial(_report_page, request)
+    return _send_about_listing(request, form, forms.report_form(form), page, _store_report)
+
+
+def _send_about_listing(
+    request: Request,
+    form: FormData,
+    parsed: SentForm,
+    page: Callable[[Form, dict[str, str], int], Response],
+    store: Callable[[Session, Organisation, SentForm, bool], Submission],
+) -> Response:
+    """An edit or a report, as sent: stored about the listing of the address, or its `page`
+    again with why not (the listing's name on it once the database has answered)."""
     shown = _unread_listing(request)
     try:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             organisation = _organisation(session, request)
             shown = _listing_of(organisation)
             refused = _refused(request, form, parsed)
             if refused:
-                return _report_page(request, _only(parsed, refused[1]), shown, refused[0])
+                return page(_only(parsed, refused[1]), shown, refused[0])
             spam = forms.honeypot_filled(form)
             if not parsed.ok and not spam:
-                return _report_page(request, parsed, shown, status=400)
-            values = forms.clean(parsed, ("reason", "details")) if parsed.ok else {}
-            submission = moderation.submit_report(
-                session,
-                organisation,
-                values.get("reason") or "other",
-                values.get("details"),
-                _submitter(parsed),
-                spam=spam,
-            )
+                return page(parsed, shown, 400)
+            try:
+                submission = store(session, organisation, parsed, spam)
+            except ModerationError as error:
+                ratelimit.give_back(request, limits_of(request).submissions)  # nothing stored
+                parsed.errors["form"] = str(error)
+                return page(parsed, shown, 400)
     except Unavailable as error:
         _log_unavailable(request, error)
-        return _report_page(request, _only(parsed, UNAVAILABLE), shown, 503)
+        return page(_only(parsed, UNAVAILABLE), shown, 503)
     return _received(request, submission)
 
 
+def _store_edit(
+    session: Session, organisation: Organisation, parsed: ListingForm, spam: bool
+) -> Submission:
+    return moderation.submit_edit(
+        session, organisation, parsed.listing, _submitter(parsed), spam=spam
+    )
+
+
+def _store_report(
+    session: Session, organisation: Organisation, parsed: Form, spam: bool
+) -> Submission:
+    values = forms.clean(parsed, ("reason", "details")) if parsed.ok else {}
+    return moderation.submit_report(
+        session,
+        organisation,
+        values.get("reason") or "other",
+        values.get("details"),
+        _submitter(parsed),
+        spam=spam,
+    )
+
+
 def status(request: Request) -> Response:
-    with session_scope(request.state.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         submission = _submission(session, request)
         live = catalogue.get(session, submission.organisation_slug or "")
         view = present.status_view(submission, live.name if live else None)
@@ -142,10 +154,10 @@ def revise(request: Request, form: FormData | None) -> Response:
     parsed = None if form is None else _listing_form(form)
     context: dict[str, Any] = {"token": request.path_params["token"], "reason": None}
     try:
-        with session_scope(request.state.engine) as session:
+        with session_scope(app_state(request).engine) as session:
             submission = _submission(session, request)
             if not _revisable(submission):
-                return RedirectResponse(f"/submissions/{submission.token}", status_code=303)
+                return RedirectResponse(_status_path(request, submission), status_code=303)
             context = _revise_context(session, submission)
             if form is None or parsed is None:
                 values = forms.listing_to_form(moderation.proposed_values(session, submission))
@@ -165,7 +177,7 @@ def revise(request: Request, form: FormData | None) -> Response:
             raise  # nothing typed yet: the plain "try again later" page
         _log_unavailable(request, error)
         return _revise_page(request, context, _only(parsed, UNAVAILABLE), 503)
-    return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
+    return RedirectResponse(_status_path(request, submission) + "?sent=1", status_code=303)
 
 
 def _revisable(submission: Submission) -> bool:
@@ -210,7 +222,11 @@ def _log_unavailable(request: Request, error: Unavailable) -> None:
 
 
 def _received(request: Request, submission: Submission) -> Response:
-    return RedirectResponse(f"/submissions/{submission.token}?sent=1", status_code=303)
+    return RedirectResponse(_status_path(request, submission) + "?sent=1", status_code=303)
+
+
+def _status_path(request: Request, submission: Submission) -> str:
+    return route_path(request, "submission_status", token=submission.token)
 
 
 def _submitter(parsed: Form) -> Submitter:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from directory import catalogue
 from directory.app import create_app
 from directory.database import make_engine
 from directory.migrate import upgrade
+from directory.records import OrganisationRecord
 from directory.search import backends
 from directory.search.indexing import reindex
 from directory.web.views import openapi
@@ -61,7 +63,7 @@ def _refused_only_for_data(response: schemathesis.Response) -> bool:
 
 
 def schema_valid_requests_accepted(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """schemathesis's positive_data_acceptance, but for the refusals above."""
     if _refused_only_for_data(response):
@@ -70,7 +72,11 @@ def schema_valid_requests_accepted(
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, gazetteer, seed_records) -> Iterator[Starlette]:
+def app(
+    tmp_path_factory: pytest.TempPathFactory,
+    gazetteer: Path,
+    seed_records: list[OrganisationRecord],
+) -> Iterator[Starlette]:
     site = factories.site_settings(tmp_path_factory.mktemp("contract"), gazetteer)
     settings = site.model_copy(update={"base_url": BASE_URL})
     engine = make_engine(settings)
@@ -84,14 +90,14 @@ def app(tmp_path_factory, gazetteer, seed_records) -> Iterator[Starlette]:
     asgi.shutdown_lifespans()  # schemathesis started the app's lifespan; end it
 
 
-def test_document_is_the_one_served(app):
+def test_document_is_the_one_served(app: Starlette) -> None:
     with TestClient(app) as client:
         served = client.get("/api/openapi.json").json()
     assert served == json.loads(json.dumps(openapi.document(BASE_URL)))
 
 
 @schema.parametrize()
-def test_api_keeps_its_openapi_promise(case, app):
+def test_api_keeps_its_openapi_promise(case: schemathesis.Case[Any], app: Starlette) -> None:
     case.call_and_validate(
         app=app,
         excluded_checks=[schemathesis.checks.positive_data_acceptance],
@@ -108,7 +114,7 @@ def _filter(spec: dict[str, Any], path: str, name: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("path", ["/api/search", "/api/organisations", "/api/hsds/organizations"])
-def test_the_country_codes_documented_are_the_ones_accepted(client, path):
+def test_the_country_codes_documented_are_the_ones_accepted(client: TestClient, path: str) -> None:
     spec = client.get("/api/openapi.json").json()
     documented = _filter(spec, path, "country")["schema"]["items"]["enum"]
     assert "GB" in documented and "international" in documented and "AA" not in documented
@@ -118,7 +124,7 @@ def test_the_country_codes_documented_are_the_ones_accepted(client, path):
 
 
 @pytest.mark.parametrize("name", ["kind", "country", "focus", "service", "page", "per_page"])
-def test_an_empty_parameter_is_documented_as_left_out_and_is(client, name):
+def test_an_empty_parameter_is_documented_as_left_out_and_is(client: TestClient, name: str) -> None:
     spec = client.get("/api/openapi.json").json()
     assert _filter(spec, "/api/organisations", name)["allowEmptyValue"] is True
     everything = client.get("/api/organisations").json()
@@ -126,27 +132,29 @@ def test_an_empty_parameter_is_documented_as_left_out_and_is(client, name):
 
 
 @pytest.mark.parametrize("value", [" ", "\t", ","])
-def test_a_blank_filter_value_is_refused(client, value):
+def test_a_blank_filter_value_is_refused(client: TestClient, value: str) -> None:
     response = client.get("/api/organisations", params={"kind": value})
     assert response.status_code == 400
     assert response.json()["fields"]["kind"].startswith("Unknown kind ignored: (blank)")
 
 
 @pytest.mark.parametrize("value", [" 2", "2 ", "\t"])
-def test_a_page_number_with_spaces_is_refused(client, value):
+def test_a_page_number_with_spaces_is_refused(client: TestClient, value: str) -> None:
     response = client.get("/api/search", params={"page": value})
     assert response.status_code == 400
     assert response.json()["fields"]["page"] == "page must be a whole number from 1 to 1000."
 
 
 @pytest.mark.parametrize("name", ["q", "near", "page", "per_page", "radius_km"])
-def test_a_parameter_that_takes_one_value_given_twice_is_refused(client, name):
+def test_a_parameter_that_takes_one_value_given_twice_is_refused(
+    client: TestClient, name: str
+) -> None:
     response = client.get(f"/api/search?{name}=2&{name}=3")
     assert response.status_code == 400
     assert response.json()["fields"][name] == f"Give {name} once, not 2 times."
 
 
-def test_modified_after_takes_rfc_3339_lower_case_letters(client):
+def test_modified_after_takes_rfc_3339_lower_case_letters(client: TestClient) -> None:
     upper = client.get("/api/organisations", params={"modified_after": "2000-01-01T00:00:00Z"})
     lower = client.get("/api/organisations", params={"modified_after": "2000-01-01t00:00:00z"})
     assert lower.status_code == 200
@@ -154,14 +162,16 @@ def test_modified_after_takes_rfc_3339_lower_case_letters(client):
 
 
 @pytest.mark.parametrize("path", ["/api/search", "/api/organisations/bent-bars-project", "/search"])
-def test_a_method_not_allowed_answer_names_the_methods_that_are(client, path):
+def test_a_method_not_allowed_answer_names_the_methods_that_are(
+    client: TestClient, path: str
+) -> None:
     response = client.request("TRACE", path)
     assert response.status_code == 405
     # RFC 9110, section 15.5.6: a 405 says which methods the resource has.
     assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD"}
 
 
-def test_the_api_page_lists_the_vocabularies_but_not_every_country_code(client):
+def test_the_api_page_lists_the_vocabularies_but_not_every_country_code(client: TestClient) -> None:
     page = client.get("/api").text
     assert "<code>letter-writing</code>" in page
     assert "<code>ZW</code>" not in page

@@ -3,7 +3,6 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY directory ./directory
-COPY seed_data ./seed_data
 RUN pip install --no-cache-dir -e ".[postgres]" \
     && useradd --system --home-dir /app directory \
     && mkdir /data && chown directory /data

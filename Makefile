@@ -75,7 +75,7 @@ migrate seed reindex: install
 	$(BIN)/directory $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info tests/browser/node_modules screenshots
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis *.egg-info tests/browser/node_modules screenshots
 
 # Known vulnerabilities in every installed package, from the package index's advisory data
 # (scripts/audit.py says why not pip-audit). `make test` runs it too; --strict here also

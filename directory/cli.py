@@ -51,7 +51,8 @@ def migrate(settings: Settings) -> None:
 @click.option("--if-empty", is_flag=True, help="Only seed a database with no organisations.")
 @click.pass_obj
 def seed(settings: Settings, if_empty: bool) -> None:
-    """Load seed_data/ into the database, updating existing listings (never duplicating)."""
+    """Load the seed listings (DIRECTORY_SEED_DIR, else those shipped with the directory) into
+    the database, updating existing listings (never duplicating)."""
     try:
         records = seeding.load(settings.seed_dir)
     except seeding.SeedError as error:

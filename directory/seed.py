@@ -1,4 +1,5 @@
-"""Load the seed data in seed_data/*.toml, validated, with errors that say where to look."""
+"""Load the seed data in directory/seed_data/*.toml (or DIRECTORY_SEED_DIR), validated, with
+errors that say where to look."""
 
 from __future__ import annotations
 

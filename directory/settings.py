@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from directory import secret_key as keys
 
+# The seed listings ship inside the package, so an installed directory can seed itself.
+PACKAGED_SEED_DIR = Path(__file__).resolve().parent / "seed_data"
+
 
 class Settings(BaseSettings):
     """Configuration for the directory. Every field is documented in README.md."""
@@ -26,6 +29,8 @@ class Settings(BaseSettings):
     meili_url: str = Field("", validation_alias=AliasChoices("MEILI_URL", "meili_url"))
     meili_api_key: str = Field("", validation_alias=AliasChoices("MEILI_API_KEY", "meili_api_key"))
     gazetteer_path: Path | None = None
+    # Where `directory seed` reads its *.toml listings: those shipped with the code unless set.
+    seed_dir: Path = PACKAGED_SEED_DIR
     meili_index: str = "organisations"
     meili_timeout_seconds: float = 2.0
     sqlite_busy_timeout_seconds: float = 5.0
@@ -85,7 +90,3 @@ class Settings(BaseSettings):
     def search_index_path(self) -> Path:
         """The embedded search index lives in its own file, apart from the database."""
         return self.data_dir / "search.sqlite3"
-
-    @property
-    def seed_dir(self) -> Path:
-        return Path(__file__).resolve().parent.parent / "seed_data"

@@ -87,11 +87,17 @@ INTERNATIONAL_LABEL = "International"
 FACET_FIELDS: tuple[str, ...] = ("kind", "country", "focus", "service")
 
 
+# Every value a listing's country may take: the ISO 3166-1 alpha-2 codes, then the marker.
+COUNTRY_CODES: tuple[str, ...] = (
+    *sorted(str(country.alpha_2) for country in pycountry.countries),
+    INTERNATIONAL,
+)
+_COUNTRY_CODES = frozenset(COUNTRY_CODES)
+
+
 def is_country(code: str) -> bool:
     """Whether code is an ISO 3166-1 alpha-2 code (upper case) or the international marker."""
-    return code == INTERNATIONAL or (
-        len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
-    )
+    return code in _COUNTRY_CODES
 
 
 def country_code(name: str) -> str | None:

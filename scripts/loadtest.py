@@ -60,7 +60,7 @@ def api_search(rng: random.Random) -> str:
 def _seed_words() -> list[str]:
     """Every word of four letters or more in the seed listings: material for new queries."""
     words = set()
-    for path in sorted((ROOT / "seed_data").glob("*.toml")):
+    for path in sorted((ROOT / "directory" / "seed_data").glob("*.toml")):
         words.update(w.lower() for w in re.findall(r"[^\W\d_]{4,}", path.read_text()))
     return sorted(words)
 

@@ -20,10 +20,10 @@ from directory.database import make_engine
 from directory.migrate import upgrade
 from directory.search import backends
 from directory.search.indexing import reindex
-from directory.settings import Settings
+from directory.settings import PACKAGED_SEED_DIR, Settings
 from tests import factories
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
+SEED_DIR = PACKAGED_SEED_DIR
 
 
 @pytest.fixture(scope="session")

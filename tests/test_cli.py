@@ -51,7 +51,7 @@ def test_seed_reports_problems_and_fails(run, settings, monkeypatch, tmp_path):
     bad = tmp_path / "seeds"
     bad.mkdir()
     (bad / "bad.toml").write_text('[[organisation]]\nslug = "x"\n', encoding="utf-8")
-    monkeypatch.setattr(type(settings), "seed_dir", property(lambda self: bad))
+    monkeypatch.setenv("DIRECTORY_SEED_DIR", str(bad))
     run("migrate")
     result = run("seed")
     assert result.exit_code == 1

@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from directory import catalogue, seed
 from directory.models import Organisation
-from tests.conftest import SEED_DIR
 
-REFERENCE = SEED_DIR.parent.parent / "shared" / "reference" / "organisations.md"
+# shared/ lies beside the repository.
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "organisations.md"
 SECTION_A = [
     "Nottingham Black Prisoner Support",
     "National Body of Black Prisoner Support Groups",

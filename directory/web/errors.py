@@ -64,7 +64,10 @@ def http_error(request: Request, exc: Exception) -> Response:
     if status == 403 and isinstance(exc, HTTPException) and exc.detail != "Forbidden":
         message = exc.detail  # our own words on why, e.g. "Sign in to do that."
     detail = exc.detail if isinstance(exc, HTTPException) and status != 500 else message
-    return _error_page(request, status, title, message, detail)
+    # The exception's headers are part of the answer: a 405's Allow names the methods that
+    # would work (RFC 9110, section 15.5.6).
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else None
+    return _error_page(request, status, title, message, detail, headers)
 
 
 def database_unavailable(request: Request, exc: Exception) -> Response:

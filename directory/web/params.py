@@ -12,6 +12,8 @@ from directory.search import DEFAULT_PER_PAGE, MAX_PER_PAGE, SearchQuery
 from directory.search.text import MAX_QUERY_CHARS
 
 MAX_PAGE = 1000
+# How a filter value that is only spaces is quoted back ("Unknown kind ignored: (blank).").
+BLANK = "(blank)"
 _VOCABULARIES = {"kind": vocab.KINDS, "focus": vocab.FOCUS, "service": vocab.SERVICES}
 
 
@@ -37,7 +39,7 @@ class ParsedSearch:
 
 def parse_search(params: QueryParams) -> ParsedSearch:
     problems: dict[str, str] = {}
-    q = params.get("q", "").strip()
+    q = _one(params, "q", problems).strip()
     if len(q) > MAX_QUERY_CHARS:
         q = q[:MAX_QUERY_CHARS]
         problems["q"] = f"Only the first {MAX_QUERY_CHARS} characters of your search were used."
@@ -50,7 +52,7 @@ def parse_search(params: QueryParams) -> ParsedSearch:
             filters[name] = values
     page = _whole_number(params, "page", 1, 1, MAX_PAGE, problems)
     per_page = _whole_number(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, problems)
-    near = " ".join(params.get("near", "").split())[:MAX_PLACE_CHARS]
+    near = " ".join(_one(params, "near", problems).split())[:MAX_PLACE_CHARS]
     radius = _whole_number(params, "radius_km", DEFAULT_RADIUS_KM, 1, MAX_RADIUS_KM, problems)
     query = SearchQuery(q=q, filters=filters, page=page, per_page=per_page)
     return ParsedSearch(query, problems, near, radius)
@@ -65,12 +67,12 @@ def _filter_values(name: str, raw_values: list[str]) -> tuple[tuple[str, ...], l
     known: list[str] = []
     unknown: list[str] = []
     for raw in raw_values:
+        if not raw:
+            continue  # an empty value is no filter, as an empty form field sends
         for value in (part.strip() for part in raw.split(",")):
-            if not value:
-                continue
-            normalised = _normalise(name, value)
+            normalised = _normalise(name, value) if value else None
             target = known if normalised is not None else unknown
-            target.append(normalised or value[:40])
+            target.append(normalised or value[:40] or BLANK)
     return tuple(dict.fromkeys(known)), unknown
 
 
@@ -81,11 +83,21 @@ def _normalise(name: str, value: str) -> str | None:
     return value if value in _VOCABULARIES[name] else None
 
 
+def _one(params: QueryParams, name: str, problems: dict[str, str]) -> str:
+    """The value of a parameter that takes one ("" when absent); given more than once, it is
+    refused rather than one of them picked."""
+    values = params.getlist(name)
+    if len(values) > 1:
+        problems[name] = f"Give {name} once, not {len(values)} times."
+        return ""
+    return values[0] if values else ""
+
+
 def _whole_number(
     params: QueryParams, name: str, default: int, low: int, high: int, problems: dict[str, str]
 ) -> int:
-    raw = params.get(name, "").strip()
-    if not raw:
+    raw = _one(params, name, problems)
+    if not raw:  # an empty value is the default, as an empty form field sends
         return default
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
         problems[name] = f"{name} must be a whole number from {low} to {high}."
@@ -108,10 +120,11 @@ def parse_listing(params: QueryParams) -> ParsedListing:
     search = parse_search(params)
     problems = {k: v for k, v in search.problems.items() if k not in ("q", "near")}
     modified_after = None
-    raw = params.get("modified_after", "").strip()
+    raw = _one(params, "modified_after", problems)
     if raw:
         try:
-            modified_after = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            # RFC 3339 lets the T and Z be lower case; fromisoformat wants them upper case.
+            modified_after = datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
             if modified_after.tzinfo is None:
                 modified_after = modified_after.replace(tzinfo=UTC)
             # Times are stored in UTC; in UTC, "0001-01-01T00:00+01:00" is before year 1,

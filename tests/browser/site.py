@@ -24,13 +24,12 @@ from directory.database import make_engine, session_scope
 from directory.migrate import upgrade
 from directory.search import backends
 from directory.search.indexing import reindex
-from directory.settings import Settings
+from directory.settings import PACKAGED_SEED_DIR, Settings
 from tests import factories
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
-SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright's own download is not used
 # Headless, as root, on a machine with no network but loopback: nothing may phone home.
 CHROMIUM_ARGS = [
@@ -71,7 +70,7 @@ def prepare(data_dir: Path, gazetteer: Path) -> tuple[Settings, Samples]:
     engine = make_engine(settings)
     upgrade(engine)
     with session_scope(engine) as session:
-        catalogue.upsert_many(session, seed.load(SEED_DIR))
+        catalogue.upsert_many(session, seed.load(PACKAGED_SEED_DIR))
     with Session(engine) as session:
         reindex(session, backends.embedded(settings))
     with session_scope(engine) as session:

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from directory import vocab
-from directory.search import MAX_PER_PAGE
-from directory.web.params import MAX_RADIUS_KM
+from directory.search import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from directory.web.params import DEFAULT_RADIUS_KM, MAX_PAGE, MAX_RADIUS_KM
 from directory.web.state import app_state
 from directory.web.templating import render
 
+# Every parameter may be sent empty, as a form's empty field is, and is then as if left out:
+# no filter, or the default. allowEmptyValue says so (OpenAPI 3.1, "Parameter Object").
 
-def _enum_param(name: str, values: list[str], description: str) -> dict[str, Any]:
+
+def _enum_param(name: str, values: Iterable[str], description: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "description": description,
+        "description": f"{description} Repeat, or separate with commas, for OR. Empty: no filter.",
+        "allowEmptyValue": True,
         "style": "form",
         "explode": True,
-        "schema": {"type": "array", "items": {"type": "string", "enum": values}},
+        "schema": {"type": "array", "items": {"type": "string", "enum": list(values)}},
     }
 
 
@@ -33,38 +38,37 @@ def _int_param(
         "name": name,
         "in": "query",
         "required": False,
-        "description": description,
+        "description": f"{description} Empty: {default}.",
+        "allowEmptyValue": True,
         "schema": {"type": "integer", "minimum": minimum, "maximum": maximum, "default": default},
     }
 
 
 FILTERS = [
-    _enum_param("kind", list(vocab.KINDS), "Kind of group. Repeat for OR."),
-    {
-        "name": "country",
-        "in": "query",
-        "required": False,
-        "style": "form",
-        "explode": True,
-        "description": "ISO 3166-1 alpha-2 code, or `international`. Repeat for OR.",
-        "schema": {
-            "type": "array",
-            "items": {"type": "string", "pattern": "^([A-Za-z]{2}|international)$"},
-        },
-    },
-    _enum_param("focus", list(vocab.FOCUS), "Who the group supports. Repeat for OR."),
-    _enum_param("service", list(vocab.SERVICES), "What the group offers. Repeat for OR."),
+    _enum_param("kind", vocab.KINDS, "Kind of group."),
+    _enum_param(
+        "country", vocab.COUNTRY_CODES, "ISO 3166-1 alpha-2 code (any case), or `international`."
+    ),
+    _enum_param("focus", vocab.FOCUS, "Who the group supports."),
+    _enum_param("service", vocab.SERVICES, "What the group offers."),
 ]
+# Listed on /api by the standard's name rather than value by value.
+_STANDARD_CODES = {"country"}
 MODIFIED_AFTER = {
     "name": "modified_after",
     "in": "query",
     "required": False,
-    "description": "Only listings changed after this ISO 8601 moment.",
-    "schema": {"type": "string"},
+    "description": "Only listings changed after this moment: an ISO 8601 date or date-time "
+    "(UTC unless it says otherwise), in the years 1 to 9999 once in UTC. Empty: no filter.",
+    "allowEmptyValue": True,
+    "schema": {
+        "type": "string",
+        "anyOf": [{"format": "date-time"}, {"format": "date"}],
+    },
 }
 PAGING = [
-    _int_param("page", "Page number, from 1.", 1, 1000, 1),
-    _int_param("per_page", "Results per page.", 1, MAX_PER_PAGE, 20),
+    _int_param("page", "Page number, from 1.", 1, MAX_PAGE, 1),
+    _int_param("per_page", "Results per page.", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE),
 ]
 ERROR = {
     "description": "Invalid parameters, each with a message.",
@@ -101,11 +105,16 @@ def document(base_url: str) -> dict[str, Any]:
                             "name": "near",
                             "in": "query",
                             "required": False,
-                            "description": "A town or city, such as Glasgow, or lat,lng.",
+                            "description": "A town or city, such as Glasgow, or lat,lng. "
+                            "A place the directory does not know is refused (400).",
                             "schema": {"type": "string", "maxLength": 100},
                         },
                         _int_param(
-                            "radius_km", "Distance from `near`, in km.", 1, MAX_RADIUS_KM, 50
+                            "radius_km",
+                            "Distance from `near`, in km.",
+                            1,
+                            MAX_RADIUS_KM,
+                            DEFAULT_RADIUS_KM,
                         ),
                         *PAGING,
                     ],
@@ -128,13 +137,7 @@ def document(base_url: str) -> dict[str, Any]:
                     "summary": "Every listing, page by page, in slug order",
                     "parameters": [
                         *FILTERS,
-                        {
-                            "name": "modified_after",
-                            "in": "query",
-                            "required": False,
-                            "description": "Only listings changed after this ISO 8601 moment.",
-                            "schema": {"type": "string"},
-                        },
+                        MODIFIED_AFTER,
                         *PAGING,
                     ],
                     "responses": {
@@ -443,7 +446,7 @@ def api_page(request: Request) -> Response:
                 {
                     "name": p["name"],
                     "description": p.get("description", "").replace("`", ""),
-                    "choices": p["schema"].get("items", {}).get("enum", []),
+                    "choices": _choices(p),
                 }
                 for p in operation.get("parameters", [])
             ],
@@ -452,3 +455,10 @@ def api_page(request: Request) -> Response:
         for method, operation in methods.items()
     ]
     return render(request, "api.html", {"endpoints": endpoints})
+
+
+def _choices(parameter: dict[str, Any]) -> list[str]:
+    """The values /api lists for a parameter: the directory's own vocabularies."""
+    if parameter["name"] in _STANDARD_CODES:
+        return []
+    return list(parameter["schema"].get("items", {}).get("enum", []))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from directory import accounts, catalogue, vocab
+from directory import accounts, audit, catalogue, vocab
 from directory.models import MAX_ID, AuditEvent, Organisation, Submission, storable, utcnow
 from directory.records import OrganisationRecord
 
@@ -542,17 +542,15 @@ def _audit(
     slug = submission.organisation_slug
     if slug is None and after is not None:
         slug = after.get("slug")
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action=action,
-            organisation_slug=slug,
-            submission_id=submission.id,
-            before=before,
-            after=after,
-        )
+    audit.write(
+        session,
+        actor,
+        action,
+        organisation_slug=slug,
+        submission_id=submission.id,
+        before=before,
+        after=after,
     )
-    session.flush()
 
 
 # Helpers ---------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from directory import accounts, catalogue, moderation, vocab
-from directory.models import AuditEvent, Organisation, Submission
+from directory import accounts, audit, catalogue, moderation, vocab
+from directory.models import Organisation, Submission
 from directory.opendata import hsds, hsds_schema, ourjson
 from directory.records import OrganisationRecord
 
@@ -242,17 +242,15 @@ def publish(session: Session, batch: Sequence[Candidate], username: str, report:
         before = _snapshot(live) if live is not None else None  # upsert changes live in place
         published, outcome = catalogue.upsert(session, _credited(session, candidate.record))
         if outcome != "unchanged":
-            session.add(
-                AuditEvent(
-                    actor=actor,
-                    action="import",
-                    organisation_slug=published.slug,
-                    before=before,
-                    after=_snapshot(published),
-                )
+            audit.write(
+                session,
+                actor,
+                "import",
+                organisation_slug=published.slug,
+                before=before,
+                after=_snapshot(published),
             )
         report.counts[outcome] += 1
-    session.flush()
 
 
 def _credited(session: Session, record: OrganisationRecord) -> OrganisationRecord:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from directory import vocab
@@ -11,7 +11,7 @@ from directory.models import Organisation
 from directory.places import Place
 from directory.records import PUBLIC_FIELDS
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
-from directory.search.interface import Hit
+from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
 from directory.web.params import DEFAULT_RADIUS_KM
 
 FACET_TITLES = {
@@ -130,23 +130,23 @@ def place(city: str | None, region: str | None, country: str) -> str:
     return ", ".join(part for part in (city, region, vocab.country_name(country)) if part)
 
 
+class SearchJson(TypedDict):
+    """What GET /api/search answers."""
+
+    query: dict[str, Any]
+    total: int
+    page: int
+    per_page: int
+    hits: list[dict[str, Any]]
+    facets: dict[str, dict[str, int]]
+
+
 def hit_json(hit: Hit) -> dict[str, Any]:
+    """The hit's fields in the Hit's order; an optional one only when it is set."""
     data = {
-        key: getattr(hit, key)
-        for key in (
-            "slug",
-            "name",
-            "kind",
-            "country",
-            "city",
-            "focus",
-            "services",
-            "url",
-            "highlight",
-            # Beyond DESIGN's stable shape, added (never removed): what the page also shows.
-            "region",
-            "status",
-        )
+        name: getattr(hit, name)
+        for name in HIT_FIELDS
+        if name not in OPTIONAL_HIT_FIELDS or getattr(hit, name) is not None
     }
     if hit.distance_km is not None:
         data["distance_km"] = round(hit.distance_km, 1)
@@ -155,7 +155,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 def search_json(
     query: SearchQuery, results: SearchResults, place: Place | None = None, radius_km: int = 0
-) -> dict[str, Any]:
+) -> SearchJson:
     echoed: dict[str, Any] = {"q": query.q, **{k: list(v) for k, v in query.filters.items()}}
     if place is not None:
         echoed["near"] = {

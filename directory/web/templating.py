@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from directory import vocab
+from directory import records, vocab
 from directory.web.params import RADIUS_CHOICES_KM
 from directory.web.presenters.search import FACET_TITLES
 
@@ -69,6 +69,8 @@ def make_templates(reload: bool = False) -> Jinja2Templates:
     environment.autoescape = select_autoescape(disabled_extensions=("txt",), default=True)
     environment.trim_blocks = True
     environment.lstrip_blocks = True
+    # Listing forms take each field's label and hint from the one description of a listing.
+    environment.globals["listing_field"] = records.FIELDS
     environment.filters.update(
         long_date=long_date,
         partial_date=partial_date,

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from directory import vocab
 from directory.models import Organisation
+from directory.opendata import ourjson
 from directory.places import Place
-from directory.records import PUBLIC_FIELDS
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
 from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
 from directory.web.params import DEFAULT_RADIUS_KM
@@ -175,14 +175,7 @@ def search_json(
 
 
 def organisation_json(organisation: Organisation) -> dict[str, Any]:
-    data = {field: getattr(organisation, field) for field in PUBLIC_FIELDS}
-    data["verification"] = {
-        "last_verified": organisation.verified_on.isoformat() if organisation.verified_on else None,
-        "verified_by": organisation.verified_by,
-    }
-    data["sources"] = list(organisation.sources)
-    data["updated_at"] = organisation.updated_at.isoformat()
-    return data
+    return {**ourjson.listing(organisation), "updated_at": organisation.updated_at.isoformat()}
 
 
 def organisation_page(organisation: Organisation) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from directory import catalogue, moderation
+from directory import catalogue, listings, moderation
 from directory.database import Unavailable, session_scope
 from directory.models import Organisation, Submission
 from directory.moderation import ModerationError, Submitter
@@ -61,7 +61,7 @@ def edit(request: Request, form: FormData | None) -> Response:
     if form is None:
         with session_scope(request.state.engine) as session:
             organisation = _organisation(session, request)
-            values = forms.listing_to_form(moderation.listing_values(organisation))
+            values = forms.listing_to_form(listings.editable_values(organisation))
         return _listing_page(request, "edit", ListingForm(values=values), _listing_of(organisation))
     parsed = _listing_form(form)
     shown = _unread_listing(request)

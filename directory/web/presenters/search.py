@@ -7,8 +7,6 @@ from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from directory import vocab
-from directory.models import Organisation
-from directory.opendata import ourjson
 from directory.places import Place
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
 from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
@@ -171,26 +169,6 @@ def search_json(
         "per_page": results.per_page,
         "hits": [hit_json(hit) for hit in results.hits],
         "facets": results.facets,
-    }
-
-
-def organisation_json(organisation: Organisation) -> dict[str, Any]:
-    return {**ourjson.listing(organisation), "updated_at": organisation.updated_at.isoformat()}
-
-
-def organisation_page(organisation: Organisation) -> dict[str, Any]:
-    return {
-        **organisation_json(organisation),
-        "kind_label": vocab.KINDS.get(organisation.kind, organisation.kind),
-        "focus_labels": [vocab.FOCUS.get(tag, tag) for tag in organisation.focus],
-        "service_labels": [vocab.SERVICES.get(tag, tag) for tag in organisation.services],
-        "country_name": vocab.country_name(organisation.country),
-        "place": place(organisation.city, organisation.region, organisation.country),
-        "language_names": [vocab.language_name(code) for code in organisation.languages],
-        "status_label": vocab.STATUSES.get(organisation.status, organisation.status),
-        "verified_on": organisation.verified_on,
-        "verified_by": organisation.verified_by,
-        "updated_on": organisation.updated_at.date(),
     }
 
 

@@ -14,6 +14,7 @@ from directory.database import read_one
 from directory.search import SearchQuery
 from directory.web.middleware.remembered import no_parameters, remembered, search_parameters
 from directory.web.params import RADIUS_CHOICES_KM
+from directory.web.presenters import listing
 from directory.web.presenters import search as presenters
 from directory.web.templating import render
 from directory.web.views import searching
@@ -68,4 +69,4 @@ def _organisation_page(session: Session, slug: str) -> dict[str, Any]:
     found = catalogue.get(session, slug)
     if found is None:
         raise HTTPException(404)
-    return presenters.organisation_page(found)
+    return listing.organisation_page(found)

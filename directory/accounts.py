@@ -13,6 +13,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from directory import audit
 from directory.models import AuditEvent, Moderator, Organisation, storable, utcnow
 
 MIN_PASSWORD_LENGTH = 12
@@ -115,7 +116,7 @@ def create_moderator(
     )
     session.add(moderator)
     session.flush()
-    _audit(session, actor, "moderator_create", None, _public(moderator))
+    audit.write(session, actor, "moderator_create", after=_public(moderator))
     return moderator
 
 
@@ -146,7 +147,7 @@ def set_active(session: Session, username: str, active: bool, *, actor: str) -> 
     session.add(moderator)
     session.flush()
     action = "moderator_activate" if active else "moderator_deactivate"
-    _audit(session, actor, action, before, _public(moderator))
+    audit.write(session, actor, action, before=before, after=_public(moderator))
     return moderator
 
 
@@ -176,7 +177,7 @@ def change_password(
     end_sessions(moderator)
     session.add(moderator)
     session.flush()
-    _audit(session, actor, "moderator_password_change", None, _public(moderator))
+    audit.write(session, actor, "moderator_password_change", after=_public(moderator))
     return moderator
 
 
@@ -204,7 +205,7 @@ def set_display_name(session: Session, username: str, name: str, *, actor: str) 
             .values(verified_by=new_credit)
         )
     session.flush()
-    _audit(session, actor, "moderator_display_name", before, _public(moderator))
+    audit.write(session, actor, "moderator_display_name", before=before, after=_public(moderator))
     return moderator
 
 
@@ -249,13 +250,3 @@ def _public(moderator: Moderator) -> dict[str, object]:
         "active": moderator.active,
         "display_name": moderator.display_name,
     }
-
-
-def _audit(
-    session: Session,
-    actor: str,
-    action: str,
-    before: dict[str, object] | None,
-    after: dict[str, object] | None,
-) -> None:
-    session.add(AuditEvent(actor=actor, action=action, before=before, after=after))

@@ -1,4 +1,4 @@
-"""Moderation: submissions from the public, decisions on them, and the audit log.
+"""Moderation: submissions from the public, decisions on them, and their history.
 
 Never sees a request. Callers pass listing fields already shaped by the form layer; anything
 that reaches the catalogue is validated again here as an OrganisationRecord.
@@ -6,9 +6,7 @@ that reaches the catalogue is validated again here as an OrganisationRecord.
 
 from __future__ import annotations
 
-import re
 import secrets
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,36 +15,18 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from directory import accounts, catalogue, vocab
-from directory.models import MAX_ID, AuditEvent, Organisation, Submission, storable, utcnow
-from directory.records import OrganisationRecord
-
-# The listing fields people may propose or change. Coordinates, activity dates, the slug and
-# verification are the directory's own business and are never taken from a submission.
-EDITABLE_FIELDS: tuple[str, ...] = (
-    "name",
-    "alternate_names",
-    "kind",
-    "description",
-    "focus",
-    "services",
-    "country",
-    "region",
-    "city",
-    "areas_served",
-    "website",
-    "email",
-    "postal_address",
-    "postal_address_accepts_prisoner_mail",
-    "postal_address_note",
-    "languages",
-    "accessibility",
-    "founded_year",
-    "status",
-    "sources",
+from directory import accounts, audit, catalogue, vocab
+from directory.listings import (
+    changed_fields,
+    editable_only,
+    editable_values,
+    same_value,
+    slugify,
+    snapshot,
 )
-# Sets of tags: the form lists them in vocabulary order, a listing in any order.
-UNORDERED_FIELDS = frozenset({"focus", "services"})
+from directory.models import MAX_ID, AuditEvent, Organisation, Submission, storable, utcnow
+from directory.records import EDITABLE_FIELDS, OrganisationRecord
+
 QUEUE_PAGE_SIZE = 50
 HONEYPOT_REASON = "The hidden spam-trap field was filled in."
 # Audit actions that decide on a submission (its status, and why) without touching a
@@ -144,7 +124,7 @@ def new_token() -> str:
 def submit_new(
     session: Session, fields: Mapping[str, Any], submitter: Submitter, *, spam: bool = False
 ) -> Submission:
-    return _receive(session, "new", None, submitter, spam, proposed=_editable(fields))
+    return _receive(session, "new", None, submitter, spam, proposed=editable_only(fields))
 
 
 def submit_edit(
@@ -156,7 +136,7 @@ def submit_edit(
     spam: bool = False,
 ) -> Submission:
     """Store a change set against the listing as it is now."""
-    base = listing_values(organisation)
+    base = editable_values(organisation)
     changes = changed_fields(base, fields)
     if not changes and not submitter.note and not spam:
         raise NothingChanged
@@ -194,12 +174,12 @@ def revise(
     old_proposed = submission.proposed
     if submission.type == "edit":
         organisation = _target(session, submission)
-        base = listing_values(organisation)
+        base = editable_values(organisation)
         proposed = changed_fields(base, fields)
         if not proposed and not note:
             raise NothingChanged
     else:
-        base, proposed = None, _editable(fields)
+        base, proposed = None, editable_only(fields)
     claimed = session.execute(
         update(Submission)
         .where(col(Submission.id) == submission.id, col(Submission.status) == "changes_requested")
@@ -267,33 +247,13 @@ def get_by_token(session: Session, token: str) -> Submission | None:
     return session.exec(select(Submission).where(Submission.token == token)).first()
 
 
-def listing_values(organisation: Organisation) -> dict[str, Any]:
-    """The organisation's editable fields, as a submission stores them."""
-    return {name: _jsonable(getattr(organisation, name)) for name in EDITABLE_FIELDS}
-
-
-def changed_fields(base: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: _jsonable(fields[name])
-        for name in EDITABLE_FIELDS
-        if name in fields and not same_value(name, fields[name], base.get(name))
-    }
-
-
-def same_value(name: str, first: Any, second: Any) -> bool:
-    first, second = _jsonable(first), _jsonable(second)
-    if name in UNORDERED_FIELDS and isinstance(first, list) and isinstance(second, list):
-        return sorted(first) == sorted(second)
-    return bool(first == second)
-
-
 def proposed_values(session: Session, submission: Submission) -> dict[str, Any]:
     """The full listing a moderator starts from: the live listing with the proposal applied."""
     proposed = submission.proposed or {}
     if submission.type == "new":
         return dict(proposed)
     organisation = catalogue.get(session, submission.organisation_slug or "")
-    live = listing_values(organisation) if organisation else dict(submission.base or {})
+    live = editable_values(organisation) if organisation else dict(submission.base or {})
     return {**live, **proposed}
 
 
@@ -306,7 +266,7 @@ def diff(session: Session, submission: Submission) -> list[FieldChange]:
             for name in EDITABLE_FIELDS
         ]
     organisation = catalogue.get(session, submission.organisation_slug or "")
-    live = listing_values(organisation) if organisation else {}
+    live = editable_values(organisation) if organisation else {}
     base = submission.base or {}
     changes = []
     for name in EDITABLE_FIELDS:
@@ -440,20 +400,20 @@ def approve(
         and organisation.updated_at.isoformat() != expected_version
     ):
         raise ListingChanged
-    before = _snapshot(organisation) if organisation else None
+    before = snapshot(organisation) if organisation else None
+    proposed = editable_only(fields)
     values = {
         **(before or {}),
-        **_editable(fields),
-        "slug": organisation.slug if organisation else "pending",
+        **proposed,
+        # A new listing's address comes from its name; add_new takes the first free one.
+        "slug": organisation.slug if organisation else slugify(str(proposed.get("name") or "")),
         "verified_on": today or date.today(),
         "verified_by": accounts.credit_for(session, moderator),  # never the username itself
     }
     record = OrganisationRecord.model_validate(values)  # before claiming: nothing to undo
     _claim(session, submission, "approved", moderator, reason=None)
     if organisation is None:
-        published = catalogue.add_new(
-            session, record.model_copy(update={"slug": slugify(record.name)})
-        )
+        published = catalogue.add_new(session, record)
         session.execute(
             update(Submission)
             .where(col(Submission.id) == submission.id)
@@ -461,7 +421,7 @@ def approve(
         )
     else:
         published, _ = catalogue.upsert(session, record)
-    _audit(session, moderator, "approve", submission, before, _snapshot(published))
+    _audit(session, moderator, "approve", submission, before, snapshot(published))
     session.refresh(submission)
     return published
 
@@ -542,46 +502,15 @@ def _audit(
     slug = submission.organisation_slug
     if slug is None and after is not None:
         slug = after.get("slug")
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action=action,
-            organisation_slug=slug,
-            submission_id=submission.id,
-            before=before,
-            after=after,
-        )
+    audit.write(
+        session,
+        actor,
+        action,
+        organisation_slug=slug,
+        submission_id=submission.id,
+        before=before,
+        after=after,
     )
-    session.flush()
-
-
-# Helpers ---------------------------------------------------------------------------------
-
-
-def slugify(name: str) -> str:
-    """A URL-safe slug from a name: "Bristol ABC (UK)" -> "bristol-abc-uk"."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:60].rstrip("-") or "group"
-
-
-def _snapshot(organisation: Organisation) -> dict[str, Any]:
-    """Every field of the published record, JSON-ready, for the audit log."""
-    return {
-        name: _jsonable(getattr(organisation, name)) for name in OrganisationRecord.model_fields
-    }
-
-
-def _editable(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _jsonable(fields[name]) for name in EDITABLE_FIELDS if name in fields}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return list(value)
-    return value
 
 
 def _has_value(value: Any) -> bool:

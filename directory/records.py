@@ -1,11 +1,14 @@
-"""The rules every organisation record obeys, wherever it comes from: seed, forms, imports."""
+"""The rules every listing obeys, wherever it comes from, and the one description of its fields."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, Self, get_origin
 from urllib.parse import urlsplit
 
 import pycountry
@@ -17,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -24,33 +28,6 @@ from pydantic_core import PydanticCustomError
 
 from directory import vocab
 
-# A listing's public fields, in the order the API and our JSON export give them (then its
-# verification and sources). Everything else about a listing is the directory's own business.
-PUBLIC_FIELDS = (
-    "slug",
-    "name",
-    "alternate_names",
-    "kind",
-    "description",
-    "focus",
-    "services",
-    "country",
-    "region",
-    "city",
-    "areas_served",
-    "latitude",
-    "longitude",
-    "website",
-    "email",
-    "postal_address",
-    "postal_address_accepts_prisoner_mail",
-    "postal_address_note",
-    "languages",
-    "accessibility",
-    "founded_year",
-    "status",
-    "last_activity",
-)
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # Line ends as browsers (CRLF), old Macs (CR) and word processors (U+2028, U+2029) send them.
 _LINE_ENDS = re.compile(r"\r\n?|[\u2028\u2029]")
@@ -168,41 +145,83 @@ Service = Annotated[str, _in(vocab.SERVICES, "service")]
 Status = Annotated[str, _in(vocab.STATUSES, "status")]
 
 
-class OrganisationRecord(BaseModel):
-    """An organisation's public fields, validated. Maps one-to-one onto the Organisation table."""
+MAX_SOURCES = 20
+
+
+# What each field of a listing is --------------------------------------------------------
+
+
+class Value(StrEnum):
+    """The kind of value a listing field holds: how a form reads it and a page shows it."""
+
+    TEXT = "text"  # one line
+    PROSE = "prose"  # several lines
+    LINES = "lines"  # a list of one-line texts; a form takes one on each line
+    CHOICE = "choice"  # one code of the field's vocabulary
+    CHOICES = "choices"  # a set of codes of the field's vocabulary, in no particular order
+    COUNTRY = "country"  # ISO 3166-1 alpha-2, or vocab.INTERNATIONAL
+    LANGUAGES = "languages"  # ISO 639-1 codes; a form takes their English names
+    YEAR = "year"
+    NUMBER = "number"
+    YES_NO = "yes/no"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class About:
+    """What a listing field is for people, forms and exports, beyond its type and rules.
+
+    Written once on each OrganisationRecord field; FIELDS collects them.
+    """
+
+    label: str  # as forms and moderators' pages name it
+    value: Value
+    # Help shown under the form field; "{max_length:,}" and "{min_length}" say the limits.
+    hint: str | None = None
+    editable: bool = False  # people may propose it: forms, submissions, imports for review
+    public: bool = True  # in the API, the exports and on the listing's page
+    vocabulary: Mapping[str, str] | None = None  # the codes of a CHOICE or CHOICES field
+    # Where our JSON puts it, when not at the top level under its own name.
+    json_path: tuple[str, ...] = ()
+    description: str | None = None  # for people using the data: the API documents it
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingField(About):
+    """One row of the field table: a field's About, its name, and what its rules allow."""
+
+    name: str
+    many: bool  # a list of values
+    # The JSON Schema of its value, from the rules that check it: limits cannot drift.
+    schema: Mapping[str, Any]
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.json_path or (self.name,)
+
+    @property
+    def max_length(self) -> int | None:
+        """The longest text it (or each of its items) may hold, where there is a limit."""
+        return _limit(self.schema, "maxLength")
+
+    @property
+    def max_items(self) -> int | None:
+        return _limit(self.schema, "maxItems")
+
+    @property
+    def unordered(self) -> bool:
+        return self.value is Value.CHOICES
+
+
+# Records ---------------------------------------------------------------------------------
+
+
+class _ListingRules(BaseModel):
+    """The rules a listing's fields obey together, for a record and for a proposal alike."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    slug: Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
-    name: ShortText
-    alternate_names: list[ShortText] = Field(default_factory=list, max_length=10)
-    kind: Kind
-    description: Annotated[MultilineText, StringConstraints(min_length=20, max_length=4000)]
-    focus: list[FocusTag] = Field(min_length=1)
-    services: list[Service] = Field(min_length=1)
-    country: str
-    region: Place | None = None
-    city: Place | None = None
-    areas_served: list[Place] = Field(default_factory=list, max_length=20)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    website: Url | None = None
-    email: EmailAddress | None = None
-    postal_address: Annotated[MultilineText, StringConstraints(max_length=500)] | None = None
-    postal_address_accepts_prisoner_mail: bool = False
-    postal_address_note: Annotated[Text, StringConstraints(max_length=300)] | None = None
-    languages: list[str] = Field(default_factory=list, max_length=20)
-    accessibility: Annotated[MultilineText, StringConstraints(max_length=1000)] | None = None
-    founded_year: int | None = Field(default=None, ge=1800, le=2100)
-    status: Status = "unknown"
-    last_activity: (
-        Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")] | None
-    ) = None
-    verified_on: date | None = None
-    verified_by: ShortText | None = None
-    sources: list[Url] = Field(min_length=1, max_length=20)
-
-    @field_validator("country")
+    @field_validator("country", check_fields=False)
     @classmethod
     def _known_country(cls, value: str) -> str:
         code = value if value == vocab.INTERNATIONAL else value.upper()
@@ -210,7 +229,7 @@ class OrganisationRecord(BaseModel):
             raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
         return code
 
-    @field_validator("languages")
+    @field_validator("languages", check_fields=False)
     @classmethod
     def _known_languages(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -218,17 +237,276 @@ class OrganisationRecord(BaseModel):
                 raise ValueError(f"{value!r} is not an ISO 639-1 language code")
         return values
 
-    @field_validator("focus", "services", "alternate_names", "areas_served", "languages")
+    @field_validator(
+        "focus", "services", "alternate_names", "areas_served", "languages", check_fields=False
+    )
     @classmethod
     def _no_repeats(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
 
     @model_validator(mode="after")
-    def _consistent(self) -> OrganisationRecord:
-        if (self.latitude is None) != (self.longitude is None):
+    def _consistent(self) -> Self:
+        # A proposal has no coordinates or verification: those checks pass for it.
+        if (getattr(self, "latitude", None) is None) != (getattr(self, "longitude", None) is None):
             raise ValueError("latitude and longitude go together: give both or neither")
-        if self.postal_address_accepts_prisoner_mail and not self.postal_address:
+        if getattr(self, "postal_address_accepts_prisoner_mail", False) and not getattr(
+            self, "postal_address", None
+        ):
             raise ValueError("postal_address_accepts_prisoner_mail needs a postal_address")
-        if self.verified_by and not self.verified_on:
+        if getattr(self, "verified_by", None) and not getattr(self, "verified_on", None):
             raise ValueError("verified_by needs verified_on")
         return self
+
+
+class OrganisationRecord(_ListingRules):
+    """An organisation's public fields, validated. Maps one-to-one onto the Organisation table.
+
+    This is the one description of a listing: each field's type and rules, and (its About)
+    its label, form hint, kind of value and who may see or propose it. The field table
+    (FIELDS), the API's and exports' shapes, the forms and the moderation diff follow it.
+    """
+
+    slug: Annotated[
+        str, StringConstraints(pattern=SLUG_PATTERN, max_length=80), About("Slug", Value.TEXT)
+    ]
+    name: Annotated[ShortText, About("Name of the group", Value.TEXT, editable=True)]
+    alternate_names: Annotated[
+        list[ShortText],
+        About(
+            "Other names",
+            Value.LINES,
+            hint="Other names or spellings people may know the group by, one on each line.",
+            editable=True,
+        ),
+    ] = Field(default_factory=list, max_length=10)
+    kind: Annotated[
+        Kind, About("Kind of group", Value.CHOICE, editable=True, vocabulary=vocab.KINDS)
+    ]
+    description: Annotated[
+        MultilineText,
+        StringConstraints(min_length=20, max_length=4000),
+        About(
+            "What the group does",
+            Value.PROSE,
+            hint="In your own words: who they help and how. At least {min_length} characters, "
+            "up to {max_length:,}. Please do not include the names or prison numbers of "
+            "people inside.",
+            editable=True,
+        ),
+    ]
+    focus: Annotated[
+        list[FocusTag],
+        About(
+            "Who they support",
+            Value.CHOICES,
+            hint="Choose all that apply.",
+            editable=True,
+            vocabulary=vocab.FOCUS,
+        ),
+    ] = Field(min_length=1)
+    services: Annotated[
+        list[Service],
+        About(
+            "What they offer",
+            Value.CHOICES,
+            hint="Choose all that apply.",
+            editable=True,
+            vocabulary=vocab.SERVICES,
+        ),
+    ] = Field(min_length=1)
+    country: Annotated[
+        str,
+        About(
+            "Country",
+            Value.COUNTRY,
+            hint="Choose “International” for groups that work across several countries.",
+            editable=True,
+        ),
+    ]
+    region: Annotated[Place | None, About("Region, state or county", Value.TEXT, editable=True)] = (
+        None
+    )
+    city: Annotated[Place | None, About("Town or city", Value.TEXT, editable=True)] = None
+    areas_served: Annotated[
+        list[Place],
+        About(
+            "Areas served",
+            Value.LINES,
+            hint="Places or prisons they cover, if not only their town, one on each line.",
+            editable=True,
+        ),
+    ] = Field(default_factory=list, max_length=20)
+    latitude: Annotated[float | None, About("Latitude", Value.NUMBER)] = Field(
+        default=None, ge=-90, le=90
+    )
+    longitude: Annotated[float | None, About("Longitude", Value.NUMBER)] = Field(
+        default=None, ge=-180, le=180
+    )
+    website: Annotated[
+        Url | None,
+        About("Website", Value.TEXT, hint="For example, https://example.org", editable=True),
+    ] = None
+    email: Annotated[
+        EmailAddress | None,
+        About(
+            "Email address",
+            Value.TEXT,
+            hint="An address the group shares publicly.",
+            editable=True,
+        ),
+    ] = None
+    postal_address: Annotated[
+        Annotated[MultilineText, StringConstraints(max_length=500)] | None,
+        About(
+            "Postal address",
+            Value.PROSE,
+            hint="Where letters can be sent, as it should be written on an envelope.",
+            editable=True,
+        ),
+    ] = None
+    postal_address_accepts_prisoner_mail: Annotated[
+        bool, About("People in prison can write to this address", Value.YES_NO, editable=True)
+    ] = False
+    postal_address_note: Annotated[
+        Annotated[Text, StringConstraints(max_length=300)] | None,
+        About(
+            "Note about the postal address",
+            Value.TEXT,
+            hint="For example: “Write the group's name only, not ‘Anarchist Black Cross’, "
+            "on the envelope.”",
+            editable=True,
+        ),
+    ] = None
+    languages: Annotated[
+        list[str],
+        About(
+            "Languages",
+            Value.LANGUAGES,
+            hint="Languages the group works in, in English and separated by commas, for "
+            "example “English, Spanish”.",
+            editable=True,
+        ),
+    ] = Field(default_factory=list, max_length=20)
+    accessibility: Annotated[
+        Annotated[MultilineText, StringConstraints(max_length=1000)] | None,
+        About(
+            "Accessibility",
+            Value.PROSE,
+            hint="Anything that helps people reach them: step-free access, large print, "
+            "translation, free phone line.",
+            editable=True,
+        ),
+    ] = None
+    founded_year: Annotated[
+        int | None, About("Year founded", Value.YEAR, hint="For example, 1998.", editable=True)
+    ] = Field(default=None, ge=1800, le=2100)
+    status: Annotated[
+        Status,
+        About("Is the group active?", Value.CHOICE, editable=True, vocabulary=vocab.STATUSES),
+    ] = "unknown"
+    last_activity: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")] | None,
+        About("Last activity", Value.TEXT),
+    ] = None
+    verified_on: Annotated[
+        date | None, About("Verified on", Value.DATE, json_path=("verification", "last_verified"))
+    ] = None
+    verified_by: Annotated[
+        ShortText | None,
+        About(
+            "Verified by",
+            Value.TEXT,
+            json_path=("verification", "verified_by"),
+            description="Who checked the listing: a public name the moderator chose, "
+            "'a volunteer moderator', or a note on how it was checked; never a moderator's "
+            "username.",
+        ),
+    ] = None
+    sources: Annotated[
+        list[Url],
+        About(
+            "Where these details can be checked",
+            Value.LINES,
+            hint="Web pages that show these details, such as the group's own site or social "
+            "media, one on each line. This helps us check them quickly.",
+            editable=True,
+        ),
+    ] = Field(min_length=1, max_length=MAX_SOURCES)
+
+
+# The field table, and what follows from it -----------------------------------------------
+
+
+def _field_table() -> dict[str, ListingField]:
+    properties = OrganisationRecord.model_json_schema(mode="serialization")["properties"]
+    table = {}
+    for name, info in OrganisationRecord.model_fields.items():
+        about = next(item for item in info.metadata if isinstance(item, About))
+        schema = _value_schema(properties[name], about.vocabulary)
+        hint = about.hint.format_map(_limits(schema)) if about.hint else None
+        table[name] = ListingField(
+            **{**vars(about), "hint": hint},
+            name=name,
+            many=get_origin(info.annotation) is list,
+            schema=schema,
+        )
+    return table
+
+
+def _value_schema(schema: dict[str, Any], vocabulary: Mapping[str, str] | None) -> dict[str, Any]:
+    """pydantic's JSON Schema of a field, without its title and default, with its codes."""
+    schema = {key: value for key, value in schema.items() if key not in ("title", "default")}
+    if vocabulary is not None:
+        if "items" in schema:
+            schema["items"] = {**schema["items"], "enum": list(vocabulary)}
+        else:
+            schema["enum"] = list(vocabulary)
+    return schema
+
+
+def _limit(schema: Mapping[str, Any], key: str) -> int | None:
+    for part in (schema, schema.get("items", {}), *schema.get("anyOf", ())):
+        if key in part:
+            return int(part[key])
+    return None
+
+
+def _limits(schema: Mapping[str, Any]) -> dict[str, int | None]:
+    return {"min_length": _limit(schema, "minLength"), "max_length": _limit(schema, "maxLength")}
+
+
+# Every field of a listing, in the order the API, the exports and the audit log give them.
+FIELDS: Mapping[str, ListingField] = _field_table()
+# What the API and the exports show; everything else about a listing is the directory's own.
+PUBLIC_FIELDS: tuple[str, ...] = tuple(name for name, f in FIELDS.items() if f.public)
+# What people may propose. Coordinates, activity dates, the slug and verification are the
+# directory's own business and are never taken from a submission.
+EDITABLE_FIELDS: tuple[str, ...] = tuple(name for name, f in FIELDS.items() if f.editable)
+# Sets of codes: a form lists them in vocabulary order, a listing in any order.
+UNORDERED_FIELDS = frozenset(name for name, f in FIELDS.items() if f.unordered)
+
+
+def _proposal_model() -> type[_ListingRules]:
+    fields: dict[str, Any] = {
+        name: (info.annotation, info)
+        for name, info in OrganisationRecord.model_fields.items()
+        if name in EDITABLE_FIELDS
+    }
+    # Submitters need not name a source: moderators must, before the listing goes live.
+    fields["sources"] = (list[Url], Field(default_factory=list, max_length=MAX_SOURCES))
+    return create_model(
+        "ListingProposal",
+        __base__=_ListingRules,
+        __module__=__name__,
+        __doc__=_PROPOSAL_DOC,
+        **fields,
+    )
+
+
+_PROPOSAL_DOC = """What a form, a submission or an import for review may propose for a listing.
+
+The listing's editable fields, by the listing's own rules, and nothing else: no slug (the
+directory gives one when it publishes a new listing) and no verification. Sources may be
+empty: a moderator adds one before the listing goes live.
+"""
+ListingProposal = _proposal_model()

@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
-from directory import catalogue, moderation
+from directory import catalogue, listings, moderation
 from directory.models import AuditEvent, Organisation, Submission
 from directory.moderation import AlreadyDecided, Submitter
+from directory.records import EDITABLE_FIELDS
 from tests.factories import listing_form
 from tests.web import (
     approve,
@@ -547,7 +548,7 @@ def test_concurrent_approvals_from_two_threads_create_exactly_one_organisation(s
     with Session(seeded, expire_on_commit=False) as session:
         fields = listing_form(name="Racing Group", sources=None)
         fields.update(sources=["https://racing.example.org"], website="https://racing.example.org")
-        fields = {key: value for key, value in fields.items() if key in moderation.EDITABLE_FIELDS}
+        fields = {key: value for key, value in fields.items() if key in EDITABLE_FIELDS}
         fields.update(alternate_names=[], areas_served=[], languages=[])
         submission_id = moderation.submit_new(session, fields, Submitter(contact="x@y.org")).id
         session.commit()
@@ -608,7 +609,7 @@ def _waits_on_a_lock(engine) -> bool:
 def test_two_new_listings_with_one_name_approved_at_once_both_go_live(seeded):
     fields = listing_form(name="Twin Letters", sources=None)
     fields.update(sources=["https://twin.example.org"], website="https://twin.example.org")
-    fields = {key: value for key, value in fields.items() if key in moderation.EDITABLE_FIELDS}
+    fields = {key: value for key, value in fields.items() if key in EDITABLE_FIELDS}
     fields.update(alternate_names=[], areas_served=[], languages=[])
     with Session(seeded, expire_on_commit=False) as session:
         ids = [
@@ -649,13 +650,6 @@ def test_two_new_listings_with_one_name_approved_at_once_both_go_live(seeded):
         decided = [moderation.get(session, id_) for id_ in ids]
         assert [s.organisation_slug for s in decided] == ["twin-letters", "twin-letters-2"]
         assert [s.status for s in decided] == ["approved", "approved"]
-
-
-def test_slugify():
-    assert moderation.slugify("Bristol ABC (UK)") == "bristol-abc-uk"
-    assert moderation.slugify("Poznań Anarchist Black Cross") == "poznan-anarchist-black-cross"
-    assert moderation.slugify("Анархистский Черный Крест") == "group"
-    assert len(moderation.slugify("x" * 300)) == 60
 
 
 # Audit --------------------------------------------------------------------------------------
@@ -747,7 +741,7 @@ def test_approval_writes_the_outbox_row_in_the_same_transaction(seeded):
         submission = moderation.submit_edit(
             session,
             organisation,
-            {**moderation.listing_values(organisation), "city": "Hove"},
+            {**listings.editable_values(organisation), "city": "Hove"},
             Submitter(),
         )
         session.commit()

@@ -16,7 +16,7 @@ from directory import catalogue
 from directory.models import Organisation
 from directory.opendata import hsds, hsds_schema, ourjson, tabular
 from directory.records import OrganisationRecord
-from directory.web.presenters import search as presenters
+from directory.web.presenters import listing as presenters
 from tests import factories
 
 COMPILED_ORGANIZATION = (

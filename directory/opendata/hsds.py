@@ -4,8 +4,9 @@ Where HSDS has a field for something a listing holds, it goes there: name, descr
 email, website, year_incorporated, one service (status, assured_date, languages, service
 areas), a postal location with its address, a virtual location for the website, and the
 coordinates on a location. Kind, focus and services offered are taxonomy terms in our own
-taxonomies, so HSDS tools can filter on them. Everything HSDS has no field for travels as
-attributes in our "listing fields" taxonomy: that is what makes HSDS -> listing lossless.
+taxonomies, so HSDS tools can filter on them. Every other public field of a listing (see
+records.FIELDS) travels as attributes in our "listing fields" taxonomy: that is what makes
+HSDS -> listing lossless, for fields added later too.
 
 Ids are uuid5s of a fixed namespace, the slug and the kind of entity, so exporting the same
 listing again always gives the same ids, in any database.
@@ -21,8 +22,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from directory import vocab
-from directory.moderation import slugify
+from directory import records, vocab
+from directory.listings import jsonable, slugify
 from directory.opendata import Listing
 
 # Fixed forever: every exported id derives from it, and consumers key on those ids.
@@ -96,12 +97,40 @@ SERVICES = Taxonomy(
     "The kinds of support a group offers.",
     _labelled(vocab.SERVICES),
 )
+# Listing fields HSDS has a place of its own for (see organization(), _service() and
+# _locations()): the rest travel as attributes.
+_IN_HSDS = frozenset(
+    {
+        "slug",  # an organization_identifier
+        "name",
+        "description",
+        "email",
+        "website",
+        "founded_year",  # year_incorporated
+        "kind",  # terms of our taxonomies
+        "focus",
+        "services",
+        "areas_served",  # the service's
+        "languages",
+        "verified_on",
+        "latitude",  # the base location's
+        "longitude",
+        "postal_address",  # the postal location's
+        "postal_address_accepts_prisoner_mail",
+        "postal_address_note",
+    }
+)
+# Listing fields carried as attributes on the organization, in the field table's order; a
+# list repeats the attribute once per item. The first alternate name is in alternate_name.
+ORGANIZATION_FIELDS = tuple(name for name in records.PUBLIC_FIELDS if name not in _IN_HSDS)
 FIELDS = Taxonomy(
     "fields",
     "Prisoner Support Directory: listing fields",
     "Fields of a directory listing that HSDS has no place for. The attribute's value holds "
     "the field's value; lists repeat the attribute once per item, in order.",
     {
+        # A field added to the table reads as its label, unless worded here.
+        **{name: (records.FIELDS[name].label,) * 2 for name in ORGANIZATION_FIELDS},
         "alternate_names": (
             "Further alternate name",
             "An alternate name after the first, which is in alternate_name.",
@@ -139,16 +168,6 @@ FIELDS = Taxonomy(
     },
 )
 TAXONOMIES = (KIND, FOCUS, SERVICES, FIELDS)
-# Single-valued listing fields carried as attributes on the organization, in this order.
-ORGANIZATION_FIELDS = (
-    "country",
-    "region",
-    "city",
-    "accessibility",
-    "status",
-    "last_activity",
-    "verified_by",
-)
 
 
 def _id(*parts: str) -> str:
@@ -200,14 +219,14 @@ def organization(listing: Listing) -> dict[str, Any]:
     org_id = organization_id(slug)
     attributes = _Attributes(slug, "organization", org_id)
     attributes.add(KIND, listing.kind)
-    for name in listing.alternate_names[1:]:
-        attributes.add(FIELDS, "alternate_names", name)
     for name in ORGANIZATION_FIELDS:
         value = getattr(listing, name)
-        if value is not None:
-            attributes.add(FIELDS, name, str(value))
-    for source in listing.sources:
-        attributes.add(FIELDS, "sources", source)
+        values = list(value) if records.FIELDS[name].many else [value]
+        if name == "alternate_names":
+            values = values[1:]  # the first is the organization's alternate_name
+        for item in values:
+            if item is not None:
+                attributes.add(FIELDS, name, _attribute_value(item))
     return _compact(
         {
             "id": org_id,
@@ -347,6 +366,12 @@ def _postal_location(listing: Listing, org_id: str) -> dict[str, Any]:
     )
 
 
+def _attribute_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(jsonable(value))
+
+
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
     """Without None values (HSDS types do not allow null) and without empty lists."""
     return {key: value for key, value in values.items() if value is not None and value != []}
@@ -429,17 +454,22 @@ def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
         ),
         (None, None),
     )
+    carried: dict[str, Any] = {
+        name: fields.get(name, []) if records.FIELDS[name].many else _first(fields, name)
+        for name in ORGANIZATION_FIELDS
+    }
     return {
+        **carried,
         "slug": _slug(data),
         "name": data.get("name"),
-        "alternate_names": alternate + fields.get("alternate_names", []),
+        "alternate_names": alternate + carried["alternate_names"],
         "kind": kinds[0] if kinds else None,
         "description": data.get("description"),
         "focus": [code for code, _ in terms.get(FOCUS.code, [])],
         "services": [code for code, _ in terms.get(SERVICES.code, [])],
-        "country": _first(fields, "country") or address.get("country") or None,
-        "region": _first(fields, "region") or address.get("state_province") or None,
-        "city": _first(fields, "city") or address.get("city") or None,
+        "country": carried["country"] or address.get("country") or None,
+        "region": carried["region"] or address.get("state_province") or None,
+        "city": carried["city"] or address.get("city") or None,
         "areas_served": [
             area["name"]
             for service in services
@@ -461,13 +491,9 @@ def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
             for language in _objects(service.get("languages"))
             if language.get("code")
         ],
-        "accessibility": _first(fields, "accessibility"),
         "founded_year": data.get("year_incorporated"),
         "status": status or "unknown",
-        "last_activity": _first(fields, "last_activity"),
         "verified_on": first_service.get("assured_date"),
-        "verified_by": _first(fields, "verified_by"),
-        "sources": fields.get("sources", []),
     }
 
 

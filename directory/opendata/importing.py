@@ -18,10 +18,18 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from directory import accounts, catalogue, moderation, vocab
-from directory.models import AuditEvent, Organisation, Submission
+from directory import accounts, audit, catalogue, moderation, vocab
+from directory.listings import (
+    changed_fields,
+    editable_only,
+    editable_values,
+    jsonable,
+    same_value,
+    snapshot,
+)
+from directory.models import Organisation, Submission
 from directory.opendata import hsds, hsds_schema, ourjson
-from directory.records import OrganisationRecord
+from directory.records import FIELDS, OrganisationRecord
 
 # Far deeper than HSDS needs (9 levels); deeper is an attack on the parser, not listings.
 MAX_DEPTH = 32
@@ -32,11 +40,7 @@ OUTCOMES = ("created", "updated", "unchanged", "queued", "already queued", "reje
 # import (10,000 listings in one transaction made forms fail with "database is locked").
 BATCH_SIZE = 50
 # Fields a submission never carries: only publishing can change them (see moderation).
-_MANAGED_FIELDS = tuple(
-    name
-    for name in OrganisationRecord.model_fields
-    if name != "slug" and name not in moderation.EDITABLE_FIELDS
-)
+_MANAGED_FIELDS = tuple(name for name, f in FIELDS.items() if name != "slug" and not f.editable)
 
 
 class UnreadableFile(Exception):
@@ -239,20 +243,18 @@ def publish(session: Session, batch: Sequence[Candidate], username: str, report:
     for candidate in batch:
         assert candidate.record is not None
         live = catalogue.get(session, candidate.record.slug)
-        before = _snapshot(live) if live is not None else None  # upsert changes live in place
+        before = snapshot(live) if live is not None else None  # upsert changes live in place
         published, outcome = catalogue.upsert(session, _credited(session, candidate.record))
         if outcome != "unchanged":
-            session.add(
-                AuditEvent(
-                    actor=actor,
-                    action="import",
-                    organisation_slug=published.slug,
-                    before=before,
-                    after=_snapshot(published),
-                )
+            audit.write(
+                session,
+                actor,
+                "import",
+                organisation_slug=published.slug,
+                before=before,
+                after=snapshot(published),
             )
         report.counts[outcome] += 1
-    session.flush()
 
 
 def _credited(session: Session, record: OrganisationRecord) -> OrganisationRecord:
@@ -262,12 +264,6 @@ def _credited(session: Session, record: OrganisationRecord) -> OrganisationRecor
     if by and accounts.get_by_username(session, by) is not None:
         return record.model_copy(update={"verified_by": accounts.credit_for(session, by)})
     return record
-
-
-def _snapshot(organisation: Organisation) -> dict[str, Any]:
-    return {
-        name: _jsonable(getattr(organisation, name)) for name in OrganisationRecord.model_fields
-    }
 
 
 # Queueing for moderation -----------------------------------------------------------------
@@ -282,13 +278,13 @@ def queue(session: Session, batch: Sequence[Candidate], source: str, report: Rep
         submitter = moderation.Submitter(note=f"Imported from {source}, {candidate.where()}.")
         live = catalogue.get(session, record.slug)
         if live is None:
-            proposed = {name: fields[name] for name in moderation.EDITABLE_FIELDS}
+            proposed = editable_only(fields)
             if _waiting(session, "new", None, proposed):
                 report.counts["already queued"] += 1
                 continue
             moderation.submit_new(session, fields, submitter)
         else:
-            changes = moderation.changed_fields(moderation.listing_values(live), fields)
+            changes = changed_fields(editable_values(live), fields)
             if not changes:
                 report.counts["unchanged"] += 1
                 _note_managed_differences(report, candidate, live, fields)
@@ -312,14 +308,14 @@ def _waiting(session: Session, kind: str, slug: str | None, proposed: Mapping[st
 
 def _same(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
     return first.keys() == second.keys() and all(
-        moderation.same_value(name, first[name], second[name]) for name in first
+        same_value(name, first[name], second[name]) for name in first
     )
 
 
 def _note_managed_differences(
     report: Report, candidate: Candidate, live: Organisation, fields: Mapping[str, Any]
 ) -> None:
-    differ = [name for name in _MANAGED_FIELDS if fields[name] != _jsonable(getattr(live, name))]
+    differ = [name for name in _MANAGED_FIELDS if fields[name] != jsonable(getattr(live, name))]
     if differ:
         verb = "differs" if len(differ) == 1 else "differ"
         report.notes.append(
@@ -336,9 +332,3 @@ def new_report(imported: ImportFile) -> Report:
     report = Report()
     report.counts["rejected"] = len(imported.rejected)
     return report
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return list(value) if isinstance(value, tuple) else value

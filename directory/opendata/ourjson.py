@@ -10,21 +10,23 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
+from directory.listings import jsonable
 from directory.opendata import Listing
-from directory.records import PUBLIC_FIELDS
+from directory.records import FIELDS, PUBLIC_FIELDS
 
 # In API responses, but about our database rather than the listing: ignored on import.
 DATABASE_FIELDS = ("updated_at",)
 
 
 def listing(organisation: Listing) -> dict[str, Any]:
-    data: dict[str, Any] = {name: getattr(organisation, name) for name in PUBLIC_FIELDS}
-    verified_on = organisation.verified_on
-    data["verification"] = {
-        "last_verified": verified_on.isoformat() if verified_on else None,
-        "verified_by": organisation.verified_by,
-    }
-    data["sources"] = list(organisation.sources)
+    """The listing's public fields, each where the field table puts it (its json_path)."""
+    data: dict[str, Any] = {}
+    for name in PUBLIC_FIELDS:
+        *groups, key = FIELDS[name].path
+        place = data
+        for group in groups:  # a group sits where its first field is
+            place = place.setdefault(group, {})
+        place[key] = jsonable(getattr(organisation, name))
     return data
 
 
@@ -43,10 +45,16 @@ def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
     Unknown keys are kept, so that validation names them rather than dropping them quietly.
     """
     values = {key: value for key, value in data.items() if key not in DATABASE_FIELDS}
-    verification = values.pop("verification", None)
-    if isinstance(verification, Mapping):
-        values["verified_on"] = verification.get("last_verified")
-        values["verified_by"] = verification.get("verified_by")
-    elif verification is not None:
-        values["verification"] = verification
+    for group in dict.fromkeys(group for group, _ in _GROUPED.values()):
+        found = values.pop(group, None)
+        if isinstance(found, Mapping):
+            values.update(
+                {name: found.get(key) for name, (of, key) in _GROUPED.items() if of == group}
+            )
+        elif found is not None:
+            values[group] = found  # not an object: validation names it as unknown
     return values
+
+
+# The fields our JSON holds inside an object (their verification), by name: (object, key).
+_GROUPED = {name: f.path for name, f in FIELDS.items() if f.public and len(f.path) == 2}

@@ -16,9 +16,10 @@ from datetime import date
 from typing import Any, TextIO
 
 from directory.opendata import Listing
-from directory.records import OrganisationRecord
+from directory.records import PUBLIC_FIELDS
 
-COLUMNS: tuple[str, ...] = tuple(OrganisationRecord.model_fields)
+# Every public field, verification and sources included, under its own name.
+COLUMNS: tuple[str, ...] = PUBLIC_FIELDS
 LIST_SEPARATOR = " | "
 # OWASP's list, the NUL the ASVS adds, and the quote itself (see the module's docstring).
 _ESCAPED_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "'")

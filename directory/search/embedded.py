@@ -39,7 +39,14 @@ from directory.recent import Recent, size_of
 from directory.search import geo, highlight, synonyms, text
 from directory.search.documents import facet_values
 from directory.search.errors import SearchUnavailable
-from directory.search.interface import Document, Hit, SearchQuery, SearchResults
+from directory.search.interface import (
+    Document,
+    Hit,
+    SearchQuery,
+    SearchResults,
+    make_hit,
+    stored_hit,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -339,14 +346,12 @@ class EmbeddedSearch:
         hits = []
         for doc_id in ids:
             data = json.loads(stored[doc_id])
-            description = data.pop("description")
-            data["highlight"] = {
+            highlighted = {
                 "name": highlighter.mark(data["name"]),
-                "description": highlighter.snippet(description),
+                "description": highlighter.snippet(data["description"]),
             }
-            if distances is not None:
-                data["distance_km"] = distances[doc_id]
-            hits.append(Hit(**data))
+            distance = distances[doc_id] if distances is not None else None
+            hits.append(make_hit(data, highlighted, distance))
         return hits
 
     # -- the loaded state of the file ------------------------------------------------------
@@ -576,23 +581,6 @@ def _alphabetical(snapshot: _Snapshot, members: BitMap, wanted: int) -> list[int
     return found
 
 
-def _hit_fields(document: Document) -> dict[str, Any]:
-    keys = (
-        "slug",
-        "name",
-        "kind",
-        "country",
-        "city",
-        "region",
-        "focus",
-        "services",
-        "url",
-        "status",
-        "description",
-    )
-    return {key: document[key] for key in keys}
-
-
 def _fts_columns(document: Document) -> tuple[str, str, str, str, str]:
     return (
         document["name"],
@@ -613,7 +601,7 @@ def _insert(connection: sqlite3.Connection, document: Document, doc_id: int | No
             text.normalised(document["name"]),
             document["latitude"],
             document["longitude"],
-            json.dumps(_hit_fields(document)),
+            json.dumps(stored_hit(document)),
         ),
     )
     doc_id = cursor.lastrowid

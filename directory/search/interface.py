@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Protocol
 
 MAX_PER_PAGE = 100
@@ -26,21 +26,56 @@ class SearchQuery:
         return (self.page - 1) * self.per_page
 
 
+Document = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Hit:
+    """One search result: its fields, in the order /api/search gives them."""
+
     slug: str
     name: str
     kind: str
     country: str
     city: str | None
-    region: str | None
     focus: list[str]
     services: list[str]
-    url: str | None
-    status: str
+    url: str | None  # the listing's website
     # HTML built from escaped text, with <mark> around matched words: safe to render as is.
     highlight: dict[str, str]
+    # Beyond DESIGN's stable shape, added (never removed): what the page also shows.
+    region: str | None
+    status: str
+    # Only when searching near a place, and only then in the API's answer.
     distance_km: float | None = None
+
+
+# A hit's fields, in order; those with a default are left out of the API's answer unless set.
+HIT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Hit))
+OPTIONAL_HIT_FIELDS = frozenset(
+    f.name for f in fields(Hit) if f.default is not MISSING or f.default_factory is not MISSING
+)
+# Made for each query from what the index holds, not stored in it.
+_PER_QUERY = ("highlight", "distance_km")
+# What an index keeps of each document to make its hits: the hit's fields, and the
+# description that each query's highlight is cut from.
+STORED_HIT_FIELDS: tuple[str, ...] = (
+    *(name for name in HIT_FIELDS if name not in _PER_QUERY),
+    "description",
+)
+
+
+def stored_hit(document: Document) -> dict[str, Any]:
+    """What an index stores of a document, to make a Hit from it later."""
+    return {name: document[name] for name in STORED_HIT_FIELDS}
+
+
+def make_hit(
+    stored: Mapping[str, Any], highlight: dict[str, str], distance_km: float | None = None
+) -> Hit:
+    """A Hit from what an index stored of the document (STORED_HIT_FIELDS)."""
+    values = {name: stored[name] for name in STORED_HIT_FIELDS if name != "description"}
+    return Hit(**values, highlight=highlight, distance_km=distance_km)
 
 
 @dataclass(frozen=True)
@@ -54,9 +89,6 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
-
-
-Document = dict[str, Any]
 
 
 class IndexWriter(Protocol):

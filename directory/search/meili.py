@@ -26,26 +26,23 @@ from meilisearch.errors import (
 from directory import vocab
 from directory.search import synonyms, text
 from directory.search.errors import SearchUnavailable
-from directory.search.interface import Document, Hit, SearchQuery, SearchResults
+from directory.search.interface import (
+    STORED_HIT_FIELDS,
+    Document,
+    Hit,
+    SearchQuery,
+    SearchResults,
+    make_hit,
+)
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
 _OPEN, _CLOSE = "\x02", "\x03"  # control characters never stored, so never in user text
 _CROP_WORDS = 24
-_HIT_FIELDS = [
-    "slug",
-    "name",
-    "kind",
-    "country",
-    "city",
-    "region",
-    "focus",
-    "service",
-    "url",
-    "status",
-    "description",
-]
+# Our document's fields the index keeps under another name: "service" is the facet's name.
+_RENAMED = {"services": "service"}
+_HIT_FIELDS = [_RENAMED.get(name, name) for name in STORED_HIT_FIELDS]
 T = TypeVar("T")
 
 # The index settings, applied before documents. Field order in searchableAttributes is
@@ -242,7 +239,8 @@ def meili_document(document: Document) -> dict[str, Any]:
     """Our search document in the shape the index stores; the slug is its id."""
     stored = {key: value for key, value in document.items() if key not in ("latitude", "longitude")}
     stored["id"] = document["slug"]
-    stored["service"] = stored.pop("services")
+    for ours, theirs in _RENAMED.items():
+        stored[theirs] = stored.pop(ours)
     stored["sort_name"] = text.normalised(document["name"])
     if document.get("latitude") is not None and document.get("longitude") is not None:
         stored["_geo"] = {"lat": document["latitude"], "lng": document["longitude"]}
@@ -340,23 +338,19 @@ def parse_results(query: SearchQuery, results: list[dict[str, Any]]) -> SearchRe
 def _hit(raw: dict[str, Any]) -> Hit:
     formatted = raw.get("_formatted", {})
     distance = raw.get("_geoDistance")
-    return Hit(
-        slug=raw["slug"],
-        name=raw["name"],
-        kind=raw["kind"],
-        country=raw["country"],
-        city=raw.get("city"),
-        region=raw.get("region"),
-        focus=list(raw.get("focus", [])),
-        services=list(raw.get("service", [])),
-        url=raw.get("url"),
-        status=raw.get("status", "unknown"),
-        highlight={
-            "name": _marked(formatted.get("name", raw["name"])),
-            "description": _marked(formatted.get("description", raw.get("description", ""))),
-        },
-        distance_km=distance / 1000 if distance is not None else None,
+    stored = {name: raw.get(_RENAMED.get(name, name)) for name in STORED_HIT_FIELDS}
+    # Documents indexed before a field was added lack it until the next reindex.
+    stored.update(
+        focus=list(stored["focus"] or []),
+        services=list(stored["services"] or []),
+        status=stored["status"] or "unknown",
+        description=stored["description"] or "",
     )
+    highlight = {
+        "name": _marked(formatted.get("name", raw["name"])),
+        "description": _marked(formatted.get("description", stored["description"])),
+    }
+    return make_hit(stored, highlight, distance / 1000 if distance is not None else None)
 
 
 def _marked(fragment: str) -> str:

@@ -1,8 +1,9 @@
 """Read and check submitted forms: raw text in, clean values or friendly per-field errors out.
 
-Listing fields are checked by the same rules as every record (OrganisationRecord); this
-module turns pydantic's errors into plain words next to the field they are about, and keeps
-what the person typed so nothing has to be entered twice.
+Listing fields are checked by the same rules as every record (a ListingProposal); how each
+is read follows its kind of value in the field table (records.FIELDS). This module turns
+pydantic's errors into plain words next to the field they are about, and keeps what the
+person typed so nothing has to be entered twice.
 """
 
 from __future__ import annotations
@@ -17,43 +18,31 @@ from pydantic import StringConstraints, TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 
 from directory import vocab
-from directory.moderation import EDITABLE_FIELDS
-from directory.records import MultilineText, OrganisationRecord, Text, normalise_line_ends
+from directory.records import (
+    EDITABLE_FIELDS,
+    FIELDS,
+    ListingProposal,
+    MultilineText,
+    Text,
+    Value,
+    normalise_line_ends,
+)
 
 HONEYPOT = "homepage"
 CONTACT_MAX = 200
 NOTE_MAX = 2000
-LANGUAGES_MAX = 20  # as many as a listing may hold (OrganisationRecord.languages)
+LANGUAGES_MAX = FIELDS["languages"].max_items or 0  # as many as a listing may hold
 
 FIELD_LABELS: dict[str, str] = {
-    "name": "Name of the group",
-    "alternate_names": "Other names",
-    "kind": "Kind of group",
-    "description": "What the group does",
-    "focus": "Who they support",
-    "services": "What they offer",
-    "country": "Country",
-    "region": "Region, state or county",
-    "city": "Town or city",
-    "areas_served": "Areas served",
-    "website": "Website",
-    "email": "Email address",
-    "postal_address": "Postal address",
-    "postal_address_accepts_prisoner_mail": "People in prison can write to this address",
-    "postal_address_note": "Note about the postal address",
-    "languages": "Languages",
-    "accessibility": "Accessibility",
-    "founded_year": "Year founded",
-    "status": "Is the group active?",
-    "sources": "Where these details can be checked",
+    **{name: listing_field.label for name, listing_field in FIELDS.items()},
     "contact": "Your email address or phone number",
     "relation": "How you know the group",
-    "note": "Note to the moderators",
+    "note": "Note to the volunteers",
     "reason": "What is wrong?",
     "details": "Tell us more",
 }
-LINE_FIELDS = ("alternate_names", "areas_served", "sources")
-CHOICE_LIST_FIELDS = ("focus", "services")
+LINE_FIELDS = tuple(name for name in EDITABLE_FIELDS if FIELDS[name].value is Value.LINES)
+CHOICE_LIST_FIELDS = tuple(name for name in EDITABLE_FIELDS if FIELDS[name].value is Value.CHOICES)
 
 REQUIRED = {
     "name": "Enter the name of the group.",
@@ -99,9 +88,6 @@ _REACHABLE = (
 )
 _PRISONER_MAIL = "Add the postal address, or untick “People in prison can write to this address”."
 _ONE_LINE_TEXT: TypeAdapter[str] = TypeAdapter(Text)
-# Submitters need not name a source; moderators must, before a listing goes live. This
-# stands in for a missing source only while checking a submitter's form, and is never stored.
-_NO_SOURCE_YET = "https://example.invalid/source-to-be-added"
 
 
 @dataclass
@@ -148,21 +134,20 @@ class ListingForm(Form):
 
 
 def listing_form(form: FormData, *, sources_required: bool) -> ListingForm:
+    """A listing form checked as a ListingProposal. Submitters need not name a source;
+    moderators (`sources_required`) must, before the listing goes live."""
     raw = raw_listing(form)
     result = ListingForm(values=raw)
     values = _listing_input(raw, result.errors)
-    if not sources_required and not values["sources"]:
-        values["sources"] = [_NO_SOURCE_YET]
     try:
-        record = OrganisationRecord.model_validate({**values, "slug": "pending"})
+        proposal = ListingProposal.model_validate(values)
     except ValidationError as error:
         for name, message in friendly_errors(error):
             result.errors.setdefault(name, message)
     else:
-        clean = record.model_dump(mode="json")
-        result.listing = {name: clean[name] for name in EDITABLE_FIELDS}
-        if result.listing["sources"] == [_NO_SOURCE_YET]:
-            result.listing["sources"] = []
+        result.listing = proposal.model_dump(mode="json")
+    if sources_required and not values["sources"]:
+        result.errors.setdefault("sources", REQUIRED["sources"])
     if not any(values.get(name) for name in ("website", "email", "postal_address")):
         result.errors.setdefault("website", _REACHABLE)
     if result.errors:
@@ -174,9 +159,10 @@ def raw_listing(form: FormData) -> dict[str, Any]:
     """The listing fields exactly as typed, for showing the form again."""
     raw: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
-        if name in CHOICE_LIST_FIELDS:
+        kind = FIELDS[name].value
+        if kind is Value.CHOICES:
             raw[name] = [v for v in form.getlist(name) if isinstance(v, str)]
-        elif name == "postal_address_accepts_prisoner_mail":
+        elif kind is Value.YES_NO:
             raw[name] = form.get(name) == "yes"
         else:
             raw[name] = text(form, name)
@@ -187,14 +173,14 @@ def listing_to_form(listing: Mapping[str, Any]) -> dict[str, Any]:
     """Stored listing values as a form shows them (lists as lines, language names)."""
     raw: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
-        value = listing.get(name)
-        if name in LINE_FIELDS:
+        value, kind = listing.get(name), FIELDS[name].value
+        if kind is Value.LINES:
             raw[name] = "\n".join(value or [])
-        elif name in CHOICE_LIST_FIELDS:
+        elif kind is Value.CHOICES:
             raw[name] = list(value or [])
-        elif name == "languages":
+        elif kind is Value.LANGUAGES:
             raw[name] = ", ".join(vocab.language_name(code) for code in value or [])
-        elif name == "postal_address_accepts_prisoner_mail":
+        elif kind is Value.YES_NO:
             raw[name] = bool(value)
         else:
             raw[name] = "" if value is None else str(value)
@@ -204,38 +190,38 @@ def listing_to_form(listing: Mapping[str, Any]) -> dict[str, Any]:
 def _listing_input(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
-        value = raw[name]
-        if name in LINE_FIELDS:
+        value, kind = raw[name], FIELDS[name].value
+        if kind is Value.LINES:
             lines = normalise_line_ends(value).split("\n")  # not splitlines(): it eats U+0085
             values[name] = [line.strip() for line in lines if line.strip()]
-        elif name == "languages":
-            values[name] = _language_codes(value, errors)
-        elif name == "founded_year":
-            values[name] = _year(value, errors)
+        elif kind is Value.LANGUAGES:
+            values[name] = _language_codes(name, value, errors)
+        elif kind is Value.YEAR:
+            values[name] = _year(name, value, errors)
         elif isinstance(value, str):
             values[name] = value.strip() or None
         else:
             values[name] = value
-    for name in ("name", "description"):  # required: empty must fail as "enter ...", not None
-        values[name] = values[name] or ""
-    for name in ("kind", "country", "status"):
-        if not values[name]:
-            errors[name] = REQUIRED[name]
-            values.pop(name)
+        if name in REQUIRED and not values[name]:
+            if kind in (Value.TEXT, Value.PROSE):
+                values[name] = ""  # empty must fail as "enter ...", not as a missing None
+            elif kind in (Value.CHOICE, Value.COUNTRY):
+                errors[name] = REQUIRED[name]
+                values.pop(name)
     return values
 
 
-def _language_codes(value: str, errors: dict[str, str]) -> list[str]:
+def _language_codes(name: str, value: str, errors: dict[str, str]) -> list[str]:
     try:
         _ONE_LINE_TEXT.validate_python(value)
     except ValidationError as error:
-        errors["languages"] = friendly_errors(error, "languages")[0][1]
+        errors[name] = friendly_errors(error, name)[0][1]
         return []
     parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
     if len(parts) > LANGUAGES_MAX:
         # Each name is looked up among thousands of languages: a form full of commas must
         # not keep the server busy for minutes.
-        errors["languages"] = f"Give at most {LANGUAGES_MAX} languages. {_INVALID['languages']}"
+        errors[name] = f"Give at most {LANGUAGES_MAX} languages. {_INVALID['languages']}"
         return []
     codes, unknown = [], []
     for part in parts:
@@ -246,7 +232,7 @@ def _language_codes(value: str, errors: dict[str, str]) -> list[str]:
             unknown.append(part[:40])
     if unknown:
         names = ", ".join(f"“{name}”" for name in unknown)
-        errors["languages"] = f"We do not recognise {names}. {_INVALID['languages']}"
+        errors[name] = f"We do not recognise {names}. {_INVALID['languages']}"
     return codes
 
 
@@ -258,13 +244,13 @@ def _language_code(name: str) -> str | None:
     return getattr(language, "alpha_2", None)
 
 
-def _year(value: str, errors: dict[str, str]) -> int | None:
+def _year(name: str, value: str, errors: dict[str, str]) -> int | None:
     value = value.strip()
     if not value:
         return None
     if value.isascii() and value.isdigit() and len(value) <= 4:
         return int(value)
-    errors["founded_year"] = _INVALID["founded_year"]
+    errors[name] = _INVALID.get(name, "Enter a year, such as 1998.")
     return None
 
 

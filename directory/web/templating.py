@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Router
 from starlette.templating import Jinja2Templates
 
-from directory import vocab
+from directory import records, vocab
 from directory.web import formatting
 from directory.web.params import RADIUS_CHOICES_KM
 from directory.web.state import app_state
@@ -37,6 +37,8 @@ def make_templates(router: Router, reload: bool = False) -> Jinja2Templates:
     environment.autoescape = select_autoescape(disabled_extensions=("txt",), default=True)
     environment.trim_blocks = True
     environment.lstrip_blocks = True
+    # Listing forms take each field's label and hint from the one description of a listing.
+    environment.globals["listing_field"] = records.FIELDS
     environment.filters.update(
         long_date=formatting.long_date,
         partial_date=formatting.partial_date,

@@ -9,21 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from directory import vocab
+from directory.listings import same_value
 from directory.models import AuditEvent, LinkCheck, Moderator, Submission
-from directory.moderation import (
-    DECISION_ACTIONS,
-    EDITABLE_FIELDS,
-    SUBMITTER,
-    FieldChange,
-    Queue,
-    same_value,
-)
+from directory.moderation import DECISION_ACTIONS, SUBMITTER, FieldChange, Queue
+from directory.records import EDITABLE_FIELDS, FIELDS
 from directory.web.formatting import long_date, short_when, when
 from directory.web.forms import FIELD_LABELS, country_choices
 
 EMPTY = "(empty)"
-_LABELLED = {"kind": vocab.KINDS, "focus": vocab.FOCUS, "services": vocab.SERVICES}
-_LABELLED["status"] = vocab.STATUSES
+_LABELLED = {name: f.vocabulary for name, f in FIELDS.items() if f.vocabulary is not None}
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
 _PROSE_FIELDS = ("description", "accessibility", "postal_address", "postal_address_note")
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from directory import vocab
-from directory.models import Organisation
 from directory.places import Place
-from directory.records import PUBLIC_FIELDS
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
-from directory.search.interface import Hit
+from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
 from directory.web.formatting import distance
 from directory.web.params import DEFAULT_RADIUS_KM
 
@@ -174,23 +172,23 @@ def place(city: str | None, region: str | None, country: str) -> str:
     return ", ".join(part for part in (city, region, vocab.country_name(country)) if part)
 
 
+class SearchJson(TypedDict):
+    """What GET /api/search answers."""
+
+    query: dict[str, Any]
+    total: int
+    page: int
+    per_page: int
+    hits: list[dict[str, Any]]
+    facets: dict[str, dict[str, int]]
+
+
 def hit_json(hit: Hit) -> dict[str, Any]:
+    """The hit's fields in the Hit's order; an optional one only when it is set."""
     data = {
-        key: getattr(hit, key)
-        for key in (
-            "slug",
-            "name",
-            "kind",
-            "country",
-            "city",
-            "focus",
-            "services",
-            "url",
-            "highlight",
-            # Beyond DESIGN's stable shape, added (never removed): what the page also shows.
-            "region",
-            "status",
-        )
+        name: getattr(hit, name)
+        for name in HIT_FIELDS
+        if name not in OPTIONAL_HIT_FIELDS or getattr(hit, name) is not None
     }
     if hit.distance_km is not None:
         data["distance_km"] = round(hit.distance_km, 1)
@@ -199,7 +197,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 def search_json(
     query: SearchQuery, results: SearchResults, place: Place | None = None, radius_km: int = 0
-) -> dict[str, Any]:
+) -> SearchJson:
     echoed: dict[str, Any] = {"q": query.q, **{k: list(v) for k, v in query.filters.items()}}
     if place is not None:
         echoed["near"] = {
@@ -215,33 +213,6 @@ def search_json(
         "per_page": results.per_page,
         "hits": [hit_json(hit) for hit in results.hits],
         "facets": results.facets,
-    }
-
-
-def organisation_json(organisation: Organisation) -> dict[str, Any]:
-    data = {field: getattr(organisation, field) for field in PUBLIC_FIELDS}
-    data["verification"] = {
-        "last_verified": organisation.verified_on.isoformat() if organisation.verified_on else None,
-        "verified_by": organisation.verified_by,
-    }
-    data["sources"] = list(organisation.sources)
-    data["updated_at"] = organisation.updated_at.isoformat()
-    return data
-
-
-def organisation_page(organisation: Organisation) -> dict[str, Any]:
-    return {
-        **organisation_json(organisation),
-        "kind_label": vocab.KINDS.get(organisation.kind, organisation.kind),
-        "focus_labels": [vocab.FOCUS.get(tag, tag) for tag in organisation.focus],
-        "service_labels": [vocab.SERVICES.get(tag, tag) for tag in organisation.services],
-        "country_name": vocab.country_name(organisation.country),
-        "place": place(organisation.city, organisation.region, organisation.country),
-        "language_names": [vocab.language_name(code) for code in organisation.languages],
-        "status_label": vocab.STATUSES.get(organisation.status, organisation.status),
-        "verified_on": organisation.verified_on,
-        "verified_by": organisation.verified_by,
-        "updated_on": organisation.updated_at.date(),
     }
 
 

@@ -13,6 +13,7 @@ from directory import catalogue
 from directory.database import read_one, session_scope
 from directory.web.middleware.remembered import remembered, search_parameters
 from directory.web.params import parse_listing
+from directory.web.presenters import listing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.views import searching
@@ -37,7 +38,7 @@ def organisations(request: Request) -> JSONResponse:
         rows, total = catalogue.page_of(
             session, parsed.filters, parsed.modified_after, parsed.page, parsed.per_page
         )
-        items = [presenters.organisation_json(row) for row in rows]
+        items = [listing.organisation_json(row) for row in rows]
     return JSONResponse(
         {"total": total, "page": parsed.page, "per_page": parsed.per_page, "organisations": items},
         headers={"X-Total-Count": str(total)},
@@ -56,4 +57,4 @@ def _organisation_json(session: Session, slug: str) -> dict[str, Any]:
     found = catalogue.get(session, slug)
     if found is None:
         raise HTTPException(404, "No organisation has that address.")
-    return presenters.organisation_json(found)
+    return listing.organisation_json(found)

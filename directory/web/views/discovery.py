@@ -9,6 +9,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from directory import catalogue
 from directory.database import read_one, session_scope
+from directory.web.presenters import listing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
@@ -25,7 +26,7 @@ def feed(request: Request) -> Response:
                 "slug": o.slug,
                 "name": o.name,
                 "summary": o.description,
-                "kind": presenters.organisation_page(o)["kind_label"],
+                "kind": listing.organisation_page(o)["kind_label"],
                 "place": presenters.place(o.city, o.region, o.country),
                 "updated": o.updated_at.isoformat(),
                 "published": o.created_at.isoformat(),

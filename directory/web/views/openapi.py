@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import TypeAdapter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from directory import vocab
+from directory.records import FIELDS, PUBLIC_FIELDS
 from directory.search import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
 from directory.web.params import DEFAULT_RADIUS_KM, MAX_PAGE, MAX_RADIUS_KM
 from directory.web.state import app_state
 from directory.web.templating import render
@@ -256,8 +259,59 @@ def document(base_url: str) -> dict[str, Any]:
     }
 
 
-_strings = {"type": "array", "items": {"type": "string"}}
-_nullable_string = {"type": ["string", "null"]}
+def _in_our_style(schema: Mapping[str, Any], *, nullable: bool = True) -> dict[str, Any]:
+    """A JSON Schema from pydantic as this document writes one: the type first, a nullable
+    value's type listing "null" (or, for a key only sent when set, not), no titles."""
+    values = {key: value for key, value in schema.items() if key not in ("title", "default")}
+    options = values.pop("anyOf", None)
+    if options is not None:
+        (value,) = [option for option in options if option != {"type": "null"}]
+        kind = [value["type"], "null"] if nullable else value["type"]
+        values = {**value, **values, "type": kind}
+    if "items" in values:
+        values["items"] = _in_our_style(values["items"])
+    return {"type": values.pop("type"), **values}
+
+
+def _organisation_schema() -> dict[str, Any]:
+    """Every public field of the field table, where our JSON puts it, with the limits its
+    rules enforce; then when the listing last changed."""
+    properties: dict[str, Any] = {}
+    for name in PUBLIC_FIELDS:
+        field = FIELDS[name]
+        *groups, key = field.path
+        place = properties
+        for group in groups:
+            place = place.setdefault(group, {"type": "object", "properties": {}})["properties"]
+        place[key] = _in_our_style(field.schema)
+        if field.description:
+            place[key]["description"] = field.description
+    for value in properties.values():
+        if value["type"] == "object":  # a group: its fields are always sent, null or not
+            value["required"] = list(value["properties"])
+    properties["updated_at"] = {"type": "string", "format": "date-time"}
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+def _hit_schema() -> dict[str, Any]:
+    """A search result's fields (search.interface.Hit), in the order the API sends them. A
+    field named like a listing's holds that field's value, and has its limits."""
+    by_type = TypeAdapter(Hit).json_schema()["properties"]
+    properties = {
+        name: _in_our_style(FIELDS[name].schema)
+        if name in FIELDS
+        else _in_our_style(by_type[name], nullable=name not in OPTIONAL_HIT_FIELDS)
+        for name in HIT_FIELDS
+    }
+    properties["highlight"] = {
+        "type": "object",
+        "description": "HTML from escaped text; matches in <mark>.",
+        "properties": {"name": {"type": "string"}, "description": {"type": "string"}},
+    }
+    required = [name for name in HIT_FIELDS if name not in OPTIONAL_HIT_FIELDS]
+    return {"type": "object", "required": required, "properties": properties}
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -267,38 +321,7 @@ SCHEMAS: dict[str, Any] = {
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     },
-    "Hit": {
-        "type": "object",
-        "required": [
-            "slug",
-            "name",
-            "kind",
-            "country",
-            "city",
-            "focus",
-            "services",
-            "url",
-            "highlight",
-        ],
-        "properties": {
-            "slug": {"type": "string"},
-            "name": {"type": "string"},
-            "kind": {"type": "string"},
-            "country": {"type": "string"},
-            "city": _nullable_string,
-            "focus": _strings,
-            "services": _strings,
-            "url": _nullable_string,
-            "highlight": {
-                "type": "object",
-                "description": "HTML from escaped text; matches in <mark>.",
-                "properties": {"name": {"type": "string"}, "description": {"type": "string"}},
-            },
-            "region": _nullable_string,
-            "status": {"type": "string", "enum": list(vocab.STATUSES)},
-            "distance_km": {"type": "number"},
-        },
-    },
+    "Hit": _hit_schema(),
     "SearchResults": {
         "type": "object",
         "required": ["query", "total", "page", "per_page", "hits", "facets"],
@@ -317,49 +340,7 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
-    "Organisation": {
-        "type": "object",
-        "required": ["slug", "name", "kind", "description", "country", "status", "sources"],
-        "properties": {
-            "slug": {"type": "string"},
-            "name": {"type": "string"},
-            "alternate_names": _strings,
-            "kind": {"type": "string"},
-            "description": {"type": "string"},
-            "focus": _strings,
-            "services": _strings,
-            "country": {"type": "string"},
-            "region": _nullable_string,
-            "city": _nullable_string,
-            "areas_served": _strings,
-            "latitude": {"type": ["number", "null"]},
-            "longitude": {"type": ["number", "null"]},
-            "website": _nullable_string,
-            "email": _nullable_string,
-            "postal_address": _nullable_string,
-            "postal_address_accepts_prisoner_mail": {"type": "boolean"},
-            "postal_address_note": _nullable_string,
-            "languages": _strings,
-            "accessibility": _nullable_string,
-            "founded_year": {"type": ["integer", "null"]},
-            "status": {"type": "string", "enum": list(vocab.STATUSES)},
-            "last_activity": _nullable_string,
-            "verification": {
-                "type": "object",
-                "properties": {
-                    "last_verified": _nullable_string,
-                    "verified_by": {
-                        **_nullable_string,
-                        "description": "Who checked the listing: a public name the moderator "
-                        "chose, 'a volunteer moderator', or a note on how it was checked; "
-                        "never a moderator's username.",
-                    },
-                },
-            },
-            "sources": _strings,
-            "updated_at": {"type": "string", "format": "date-time"},
-        },
-    },
+    "Organisation": _organisation_schema(),
     "HsdsOrganization": {
         "type": "object",
         "description": "An Open Referral HSDS 3.0 organization. Only the outline is given here; "

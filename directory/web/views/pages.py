@@ -18,6 +18,7 @@ from directory.web.middleware.remembered import (
     search_page_parameters,
 )
 from directory.web.params import RADIUS_CHOICES_KM, results_only
+from directory.web.presenters import listing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
@@ -76,4 +77,4 @@ def _organisation_page(session: Session, slug: str) -> dict[str, Any]:
     found = catalogue.get(session, slug)
     if found is None:
         raise HTTPException(404)
-    return presenters.organisation_page(found)
+    return listing.organisation_page(found)

@@ -14,6 +14,7 @@ from directory import catalogue, vocab
 from directory.database import read_one, session_scope
 from directory.models import Organisation
 from directory.web.middleware.remembered import search_parameters
+from directory.web.presenters import listing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.templating import render
@@ -100,7 +101,7 @@ def describe(searched: searching.Searched) -> str:
 
 
 def _entry(organisation: Organisation) -> dict[str, Any]:
-    page = presenters.organisation_page(organisation)
+    page = listing.organisation_page(organisation)
     return {
         "name": page["name"],
         "place": page["place"],

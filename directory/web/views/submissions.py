@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from directory import catalogue, moderation
+from directory import catalogue, listings, moderation
 from directory.database import Unavailable, session_scope
 from directory.models import Organisation, Submission
 from directory.moderation import ModerationError, Submitter
@@ -65,7 +65,7 @@ def edit(request: Request, form: FormData | None) -> Response:
     if form is None:
         with session_scope(app_state(request).engine) as session:
             organisation = _organisation(session, request)
-            values = forms.listing_to_form(moderation.listing_values(organisation))
+            values = forms.listing_to_form(listings.editable_values(organisation))
         return _listing_page(request, "edit", ListingForm(values=values), _listing_of(organisation))
     page = functools.partial(_listing_page, request, "edit")
     return _send_about_listing(request, form, _listing_form(form), page, _store_edit)

@@ -1,0 +1,59 @@
+"""A listing's values as submissions, imports and the audit log hold them: JSON-ready."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from directory.models import Organisation
+from directory.records import EDITABLE_FIELDS, FIELDS, UNORDERED_FIELDS
+
+
+def editable_values(organisation: Organisation) -> dict[str, Any]:
+    """The organisation's editable fields, as a submission stores them."""
+    return {name: jsonable(getattr(organisation, name)) for name in EDITABLE_FIELDS}
+
+
+def editable_only(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The editable fields among these, JSON-ready; the rest are not for people to propose."""
+    return {name: jsonable(fields[name]) for name in EDITABLE_FIELDS if name in fields}
+
+
+def snapshot(organisation: Organisation) -> dict[str, Any]:
+    """Every field of the published listing, JSON-ready, for the audit log."""
+    return {name: jsonable(getattr(organisation, name)) for name in FIELDS}
+
+
+def changed_fields(base: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The editable fields whose values differ from base's, JSON-ready."""
+    return {
+        name: jsonable(fields[name])
+        for name in EDITABLE_FIELDS
+        if name in fields and not same_value(name, fields[name], base.get(name))
+    }
+
+
+def same_value(name: str, first: Any, second: Any) -> bool:
+    """Whether two values of the field read the same: sets of codes in any order."""
+    first, second = jsonable(first), jsonable(second)
+    if name in UNORDERED_FIELDS and isinstance(first, list) and isinstance(second, list):
+        return sorted(first) == sorted(second)
+    return bool(first == second)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return list(value)
+    return value
+
+
+def slugify(name: str) -> str:
+    """A URL-safe slug from a name: "Bristol ABC (UK)" -> "bristol-abc-uk"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:60].rstrip("-") or "group"

@@ -1,0 +1,36 @@
+"""One listing as finished data: its JSON for the API, and what its page shows. No I/O here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from directory import vocab
+from directory.models import Organisation
+from directory.opendata import ourjson
+from directory.web.presenters.search import place
+
+
+def organisation_json(organisation: Organisation) -> dict[str, Any]:
+    """The listing as GET /api/organisations/{slug} gives it: our JSON, and when it changed.
+
+    A dict, not a TypedDict: its keys follow the field table (records.FIELDS), so a field
+    added there is in the API without being written down again here.
+    """
+    return {**ourjson.listing(organisation), "updated_at": organisation.updated_at.isoformat()}
+
+
+def organisation_page(organisation: Organisation) -> dict[str, Any]:
+    """The listing's public fields as its page shows them: codes with the words for them."""
+    return {
+        **organisation_json(organisation),
+        "kind_label": vocab.KINDS.get(organisation.kind, organisation.kind),
+        "focus_labels": [vocab.FOCUS.get(tag, tag) for tag in organisation.focus],
+        "service_labels": [vocab.SERVICES.get(tag, tag) for tag in organisation.services],
+        "country_name": vocab.country_name(organisation.country),
+        "place": place(organisation.city, organisation.region, organisation.country),
+        "language_names": [vocab.language_name(code) for code in organisation.languages],
+        "status_label": vocab.STATUSES.get(organisation.status, organisation.status),
+        "verified_on": organisation.verified_on,
+        "verified_by": organisation.verified_by,
+        "updated_on": organisation.updated_at.date(),
+    }

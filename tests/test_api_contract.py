@@ -25,7 +25,7 @@ from directory.migrate import upgrade
 from directory.records import OrganisationRecord
 from directory.search import backends
 from directory.search.indexing import reindex
-from directory.web.views import openapi
+from directory.web.presenters import openapi
 from tests import factories
 
 # Per operation, and a fixed sequence of them, so that a run in CI repeats the one before.

@@ -58,6 +58,15 @@ def pages(client: TestClient, *paths: str) -> dict[str, str]:
     return texts
 
 
+def degraded_health(client: TestClient) -> dict[str, Any]:
+    """The health report of a site that still serves but not fully: 200, status degraded."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    assert body["status"] == "degraded", body
+    return body
+
+
 def sign_in(client: TestClient, username: str, password: str) -> None:
     response = post_form(client, "/moderate/login", {"username": username, "password": password})
     assert response.status_code == 303, text_of(response.text)

@@ -213,6 +213,12 @@ class ListingField(About):
         return self.value is Value.CHOICES
 
 
+def _choose_all_that_apply(label: str, vocabulary: Mapping[str, str]) -> About:
+    """A field of one or more codes from a vocabulary, which people may propose."""
+    hint = "Choose all that apply."
+    return About(label, Value.CHOICES, hint=hint, editable=True, vocabulary=vocabulary)
+
+
 # Records ---------------------------------------------------------------------------------
 
 
@@ -296,23 +302,11 @@ class OrganisationRecord(_ListingRules):
     ]
     focus: Annotated[
         list[FocusTag],
-        About(
-            "Who they support",
-            Value.CHOICES,
-            hint="Choose all that apply.",
-            editable=True,
-            vocabulary=vocab.FOCUS,
-        ),
+        _choose_all_that_apply("Who they support", vocab.FOCUS),
     ] = Field(min_length=1)
     services: Annotated[
         list[Service],
-        About(
-            "What they offer",
-            Value.CHOICES,
-            hint="Choose all that apply.",
-            editable=True,
-            vocabulary=vocab.SERVICES,
-        ),
+        _choose_all_that_apply("What they offer", vocab.SERVICES),
     ] = Field(min_length=1)
     country: Annotated[
         str,

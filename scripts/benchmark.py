@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import random
 import resource
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from running import cli, free_port, own_environment, uvicorn_command
 
 from directory import vocab
 from directory.search import SearchQuery
@@ -194,35 +192,13 @@ def _forget_answers(index: EmbeddedSearch) -> None:
         index._snapshot.results = store.default_factory()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def over_http(data_dir: Path, rounds: int) -> tuple[list[float], int]:
     """Serve the index with uvicorn and query /api/search; returns timings and peak RSS in KiB."""
-    port = _free_port()
-    env = {**os.environ, "DIRECTORY_DATA_DIR": str(data_dir), "DIRECTORY_SEARCH": "embedded"}
-    env.pop("MEILI_URL", None)
-    subprocess.run(
-        [sys.executable, "-m", "directory.cli", "migrate"], env=env, check=True, capture_output=True
-    )
+    port = free_port()
+    env = own_environment(data_dir)
+    cli(env, "migrate")
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "directory.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
+        uvicorn_command("directory.app:create_app", port, factory=True), env=env
     )
     timings: list[float] = []
     try:

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +39,7 @@ from scripts.loadtest import (  # noqa: E402
     run_loop,
     serve,
 )
+from scripts.running import cli, own_environment  # noqa: E402
 
 CACHED_SEARCH = "/api/search?q=books"
 PROBE_INTERVAL = 0.05  # seconds between two searches of the probing client
@@ -74,27 +74,15 @@ def listing_records(size: int) -> list[OrganisationRecord]:
 
 def prepare_site(data_dir: Path, size: int) -> dict[str, str]:
     """A directory of `size` listings in data_dir, indexed; returns the server's environment."""
-    env = {**os.environ, "DIRECTORY_DATA_DIR": str(data_dir), "DIRECTORY_SEARCH": "embedded"}
-    for name in ("MEILI_URL", "DIRECTORY_DATABASE_URL"):
-        env.pop(name, None)
-    _cli(env, "migrate")
+    env = own_environment(data_dir)
+    cli(env, "migrate")
     settings = Settings(data_dir=data_dir, database_url="", search="embedded", meili_url="")
     engine = make_engine(settings)
     with session_scope(engine) as session:
         catalogue.upsert_many(session, listing_records(size))
     engine.dispose()
-    _cli(env, "reindex")
+    cli(env, "reindex")
     return env
-
-
-def _cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "directory.cli", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=ROOT,
-    )
 
 
 async def _heavy_client(

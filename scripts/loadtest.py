@@ -14,10 +14,8 @@ import asyncio
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -25,8 +23,8 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import httpx
+from running import ROOT, cli, free_port, own_environment, uvicorn_command
 
-ROOT = Path(__file__).resolve().parent.parent
 SEARCHES = [
     "anarchist black cross",
     "books",
@@ -254,29 +252,9 @@ def run_loop(coroutine):  # type: ignore[no-untyped-def]
     return uvloop.run(coroutine)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve(app: str, env: dict[str, str], factory: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    if factory:
-        command.append("--factory")
+    command = uvicorn_command(app, port, factory=factory)
     process = subprocess.Popen(command, env=env, cwd=ROOT, preexec_fn=_on_cpu(SERVER_CPU))
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -290,17 +268,9 @@ def serve(app: str, env: dict[str, str], factory: bool) -> tuple[subprocess.Pope
 
 
 def prepare(data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "DIRECTORY_DATA_DIR": str(data_dir), "DIRECTORY_SEARCH": "embedded"}
-    env.pop("MEILI_URL", None)
-    env.pop("DIRECTORY_DATABASE_URL", None)
+    env = own_environment(data_dir)
     for step in (["migrate"], ["seed"], ["reindex"]):
-        subprocess.run(
-            [sys.executable, "-m", "directory.cli", *step],
-            env=env,
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-        )
+        cli(env, *step)
     return env
 
 

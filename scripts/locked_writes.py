@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -20,11 +19,12 @@ import threading
 import time
 from pathlib import Path
 
+from running import ROOT, cli, own_environment
+
 from directory import moderation
 from directory.database import Unavailable, make_engine, session_scope
 from directory.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a long enough password for the benchmark"
 
 
@@ -42,18 +42,6 @@ def listings(count: int) -> list[dict[str, object]]:
         }
         for number in range(count)
     ]
-
-
-def cli(env: dict[str, str], *arguments: str, stdin: str | None = None) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "directory.cli", *arguments],
-        env=env,
-        cwd=ROOT,
-        input=stdin,
-        text=True,
-        check=True,
-        capture_output=True,
-    )
 
 
 def write_wave(settings: Settings, writers: int, outcomes: list[tuple[str, float]]) -> None:
@@ -90,9 +78,7 @@ def main() -> None:
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         data = Path(directory)
-        env = {**os.environ, "DIRECTORY_DATA_DIR": str(data), "DIRECTORY_SEARCH": "embedded"}
-        for variable in ("MEILI_URL", "DIRECTORY_DATABASE_URL"):
-            env.pop(variable, None)
+        env = own_environment(data)
         cli(env, "migrate")
         cli(env, "create-moderator", "admin", "--admin", "--password-stdin", stdin=PASSWORD)
         file = data / "listings.json"

@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadtest import ROOT, prepare, serve  # noqa: E402
+from loadtest import prepare, serve  # noqa: E402
+from running import cli  # noqa: E402
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -56,21 +57,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         env = prepare(Path(data_dir))
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "directory.cli",
-                "create-moderator",
-                "alice",
-                "--password-stdin",
-            ],
-            input=b"a long enough password\n",
-            env=env,
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-        )
+        cli(env, "create-moderator", "alice", "--password-stdin", stdin="a long enough password\n")
         server, base = serve("directory.app:create_app", env, factory=True)
         try:
             httpx.get(base + "/moderate/login", timeout=10)  # warm: templates, the dummy hash

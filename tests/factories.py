@@ -6,6 +6,10 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from directory import catalogue
 from directory.models import Organisation
 from directory.records import OrganisationRecord
 from directory.search import documents
@@ -44,6 +48,13 @@ def record_values(**overrides: Any) -> dict[str, Any]:
 
 def record(**overrides: Any) -> OrganisationRecord:
     return OrganisationRecord.model_validate(record_values(**overrides))
+
+
+def store(engine: Engine, **overrides: Any) -> None:
+    """Saves one listing in the database (as an import would), valid but for the overrides."""
+    with Session(engine) as session:
+        catalogue.upsert(session, record(**overrides))
+        session.commit()
 
 
 def organisation(**overrides: Any) -> Organisation:

@@ -145,9 +145,7 @@ def test_organisations_take_the_search_filters(client):
 
 
 def test_organisations_modified_after(client, seeded):
-    from sqlmodel import Session
 
-    from directory import catalogue
     from tests import factories
 
     everything = client.get(
@@ -155,9 +153,7 @@ def test_organisations_modified_after(client, seeded):
     ).json()
     assert everything["total"] == 66
     newest = max(o["updated_at"] for o in everything["organisations"])
-    with Session(seeded) as session:
-        catalogue.upsert(session, factories.record(slug="later-group", name="Later Group"))
-        session.commit()
+    factories.store(seeded, slug="later-group", name="Later Group")
     since = client.get("/api/organisations", params={"modified_after": newest}).json()
     assert [o["slug"] for o in since["organisations"]] == ["later-group"]
 

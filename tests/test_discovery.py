@@ -15,9 +15,7 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 def test_feed_lists_new_and_updated_listings_newest_first(client, seeded):
-    with Session(seeded) as session:
-        catalogue.upsert(session, factories.record(slug="brand-new", name="Brand <New> & Group"))
-        session.commit()
+    factories.store(seeded, slug="brand-new", name="Brand <New> & Group")
     response = client.get("/feed.atom")
     assert response.headers["content-type"].startswith("application/atom+xml")
     root = ET.fromstring(response.content)  # well-formed XML, user text escaped
@@ -103,9 +101,7 @@ def test_the_sitemap_is_made_once_while_nothing_changes(client, monkeypatch):
 @pytest.mark.databases
 def test_a_listing_added_or_removed_shows_in_the_next_sitemap(client, seeded):
     before = _locations(client)
-    with Session(seeded) as session:
-        catalogue.upsert(session, factories.record(slug="brand-new", name="Brand New Group"))
-        session.commit()
+    factories.store(seeded, slug="brand-new", name="Brand New Group")
     added = _locations(client)
     assert added == sorted(added) and len(added) == len(before) + 1
     assert "http://127.0.0.1:8000/organisations/brand-new" in added

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from directory import app as application
 from directory.app import create_app
 from directory.database import make_engine
+from tests.web import degraded_health
 
 
 def _read_only_sqlite(settings):
@@ -37,10 +38,7 @@ def read_only_database(seeded, settings, database_backend, monkeypatch):
 @pytest.mark.databases
 def test_a_database_that_cannot_be_written_makes_health_degraded(read_only_database, settings):
     with TestClient(create_app(settings)) as client:
-        response = client.get("/healthz")
-        assert response.status_code == 200
-        body = response.json()
-        assert body["status"] == "degraded"
+        body = degraded_health(client)
         assert body["database"]["status"] == "read-only"
         assert any("database cannot be written" in reason for reason in body["reasons"]), body
         # What only reads still works.

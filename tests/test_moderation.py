@@ -17,6 +17,8 @@ from tests.factories import listing_form
 from tests.web import (
     approve,
     csrf_token,
+    decide,
+    explains,
     post_form,
     prefilled,
     review_url,
@@ -216,14 +218,14 @@ def test_only_admins_manage_moderators(second_moderator_client):
     assert "Moderators</a>" not in second_moderator_client.get("/moderate").text
 
 
+def new_moderator(username: str, password: str, /, **changes: str) -> dict[str, str]:
+    """The admin's form adding a moderator, the password typed twice alike."""
+    form = {"action": "add", "username": username, "role": "moderator"}
+    return {**form, "password": password, "password_again": password, **changes}
+
+
 def test_admin_adds_a_moderator_who_can_then_sign_in(moderator_client, public_client):
-    form = {
-        "action": "add",
-        "username": "Carol",
-        "password": "another long password",
-        "password_again": "another long password",
-        "role": "moderator",
-    }
+    form = new_moderator("Carol", "another long password")
     response = post_form(moderator_client, "/moderate/moderators", form)
     assert response.status_code == 303
     assert "Added carol" in moderator_client.get("/moderate/moderators").text
@@ -241,18 +243,9 @@ def test_admin_adds_a_moderator_who_can_then_sign_in(moderator_client, public_cl
     ],
 )
 def test_adding_a_moderator_explains_problems(moderator_client, changes, field, message):
-    form = {
-        "action": "add",
-        "username": "dave",
-        "password": "a good long password",
-        "password_again": "a good long password",
-        "role": "moderator",
-        **changes,
-    }
+    form = new_moderator("dave", "a good long password", **changes)
     response = post_form(moderator_client, "/moderate/moderators", form)
-    assert response.status_code == 400
-    assert message in response.text
-    assert f'href="#field-{field}"' in response.text
+    explains(response, field, message)
 
 
 # The queue ---------------------------------------------------------------------------------
@@ -439,11 +432,7 @@ def test_rejecting_leaves_the_listing_unchanged_and_shows_the_reason(
     before = public_client.get("/api/organisations/bent-bars-project").json()
     token = suggest_edit(public_client, "bent-bars-project", name="Totally Different Name")
     review = review_url(moderator_client, "Bent Bars Project")
-    response = post_form(
-        moderator_client,
-        review,
-        {"decision": "reject", "decision_reason": "We could not confirm the new name."},
-    )
+    response = decide(moderator_client, review, "reject", "We could not confirm the new name.")
     assert response.status_code == 303
     assert public_client.get("/api/organisations/bent-bars-project").json() == before
     status = text_of(public_client.get(f"/submissions/{token}").text)
@@ -455,10 +444,7 @@ def test_rejecting_leaves_the_listing_unchanged_and_shows_the_reason(
 def test_reject_and_request_changes_need_a_reason(moderator_client, public_client, decision):
     submit_new(public_client, name="Dingo Defence")
     review = review_url(moderator_client, "Dingo Defence")
-    response = post_form(moderator_client, review, {"decision": decision, "decision_reason": ""})
-    assert response.status_code == 400
-    assert "Write a reason" in response.text
-    assert 'href="#field-decision_reason"' in response.text
+    explains(decide(moderator_client, review, decision, ""), "decision_reason", "Write a reason")
     assert "Waiting for review" in moderator_client.get(review).text
 
 
@@ -536,9 +522,7 @@ def test_two_moderators_approving_at_once_create_one_organisation(
     assert organisations_named(seeded, "Quoll Solidarity") == 1
 
     # A late rejection cannot undo it either.
-    late = post_form(
-        second_moderator_client, review, {"decision": "reject", "decision_reason": "No."}
-    )
+    late = decide(second_moderator_client, review, "reject", "No.")
     assert late.status_code == 409
     assert organisations_named(seeded, "Quoll Solidarity") == 1
 
@@ -660,10 +644,8 @@ def test_every_decision_is_audited_with_before_and_after(moderator_client, publi
     suggest_edit(public_client, "bent-bars-project", city="Brighton")
     approve(moderator_client, review_url(moderator_client, "Bent Bars Project"))
     suggest_edit(public_client, "bent-bars-project", city="Nowhere")
-    post_form(
-        moderator_client,
-        review_url(moderator_client, "Bent Bars Project"),
-        {"decision": "reject", "decision_reason": "Not true."},
+    decide(
+        moderator_client, review_url(moderator_client, "Bent Bars Project"), "reject", "Not true."
     )
     with Session(seeded) as session:
         events = session.exec(
@@ -697,15 +679,9 @@ def test_history_shows_a_decision_as_a_decision_and_an_edit_as_its_field_changes
         return f"/moderate/submissions/{submission_by_token(seeded, token).id}"
 
     asked = suggest_edit(public_client, "bent-bars-project", city="Nowhere")
-    post_form(
-        moderator_client,
-        review_of(asked),
-        {"decision": "request_changes", "decision_reason": "Which town is this?"},
-    )
+    decide(moderator_client, review_of(asked), "request_changes", "Which town is this?")
     refused = suggest_edit(public_client, "bent-bars-project", city="Hove")
-    post_form(
-        moderator_client, review_of(refused), {"decision": "reject", "decision_reason": "Not true."}
-    )
+    decide(moderator_client, review_of(refused), "reject", "Not true.")
     approve(
         moderator_client, review_of(suggest_edit(public_client, "bent-bars-project", city="Leeds"))
     )

@@ -71,17 +71,14 @@ def test_plain_text_version(client):
 
 
 def test_print_escapes_user_content(engine, settings, empty_client):
+    factories.store(
+        engine,
+        slug="xss",
+        name="<script>alert(1)</script> Books",
+        postal_address="<img src=x onerror=alert(1)>",
+        postal_address_accepts_prisoner_mail=True,
+    )
     with Session(engine) as session:
-        catalogue.upsert(
-            session,
-            factories.record(
-                slug="xss",
-                name="<script>alert(1)</script> Books",
-                postal_address="<img src=x onerror=alert(1)>",
-                postal_address_accepts_prisoner_mail=True,
-            ),
-        )
-        session.commit()
         reindex(session, backends.embedded(settings))
     html = empty_client.get("/print").text
     assert "<script>alert" not in html and "<img src=x" not in html

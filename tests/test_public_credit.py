@@ -18,7 +18,7 @@ from directory.migrate import alembic_config
 from directory.opendata import exporting, importing, ourjson
 from directory.opendata.hsds import organization_id
 from tests import factories
-from tests.web import approve, post_form, review_url, sign_in, submit_new, text_of
+from tests.web import approve, pages, post_form, review_url, sign_in, submit_new, text_of
 
 # A username no seed listing, place or word could contain by chance.
 USERNAME = "quillfeather"
@@ -48,15 +48,14 @@ def public_texts(client: TestClient, seeded, slugs: list[str]) -> dict[str, str]
     """Everything the public can read about these listings, by where they read it."""
     texts: dict[str, str] = {}
     for slug in slugs:
-        for path in (
+        texts |= pages(
+            client,
             f"/organisations/{slug}",
             f"/api/organisations/{slug}",
             f"/api/hsds/organizations/{organization_id(slug)}",
-        ):
-            response = client.get(path)
-            assert response.status_code == 200, path
-            texts[path] = response.text
-    for path in (
+        )
+    texts |= pages(
+        client,
         "/",
         "/search?q=bent+bars",
         "/api/search?q=bent+bars",
@@ -66,10 +65,7 @@ def public_texts(client: TestClient, seeded, slugs: list[str]) -> dict[str, str]
         "/print.txt",
         "/feed.atom",
         "/sitemap.xml",
-    ):
-        response = client.get(path)
-        assert response.status_code == 200, path
-        texts[path] = response.text
+    )
     with Session(seeded) as session:
         for name in exporting.FORMATS:
             out = io.StringIO()

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from directory.app import create_app
 from directory.search import repair
 from directory.search.locks import database_lock
-from tests.web import approve, review_url, submit_new
+from tests.web import approve, degraded_health, review_url, submit_new
 
 
 def deleted(path: Path) -> None:
@@ -62,10 +62,7 @@ def test_a_lost_index_is_rebuilt_and_meanwhile_every_page_answers(
         assert page.status_code == 200
         assert "Harbour Letters Collective" in page.text
         assert "could not look for listings with a similar name" in page.text
-        health = client.get("/healthz")
-        assert health.status_code == 200
-        body = health.json()
-        assert body["status"] == "degraded"
+        body = degraded_health(client)
         assert body["search"]["embedded"]["status"] == "rebuilding"
         assert any("search index" in reason for reason in body["reasons"]), body
 

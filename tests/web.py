@@ -41,6 +41,32 @@ def post_form(client: TestClient, path: str, data: dict[str, Any], token_from: s
     return client.post(path, data=form, follow_redirects=False)
 
 
+def explains(response, field: str, message: str) -> None:
+    """The form came back refused (400), saying what is wrong and linking to the field."""
+    assert response.status_code == 400
+    assert message in response.text
+    assert f'href="#field-{field}"' in response.text
+
+
+def pages(client: TestClient, *paths: str) -> dict[str, str]:
+    """Each page's text by its address, checking that each is there (200)."""
+    texts: dict[str, str] = {}
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        texts[path] = response.text
+    return texts
+
+
+def degraded_health(client: TestClient) -> dict[str, Any]:
+    """The health report of a site that still serves but not fully: 200, status degraded."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    assert body["status"] == "degraded", body
+    return body
+
+
 def sign_in(client: TestClient, username: str, password: str) -> None:
     response = post_form(client, "/moderate/login", {"username": username, "password": password})
     assert response.status_code == 303, text_of(response.text)
@@ -69,6 +95,11 @@ def approve(client: TestClient, review: str, **changes: Any):
     return post_form(
         client, review, {**prefilled(client.get(review).text), **changes, "decision": "approve"}
     )
+
+
+def decide(client: TestClient, review: str, decision: str, reason: str):
+    """Reject or ask for changes from the review page, with the reason the submitter is shown."""
+    return post_form(client, review, {"decision": decision, "decision_reason": reason})
 
 
 def prefilled(html: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -20,6 +22,12 @@ from directory.web.views import (
 )
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _form(path: str, endpoint: Callable[..., Any], *, name: str) -> Route:
+    """A page with a form: shown on GET, sent back to the same address by POST."""
+    return Route(path, endpoint, methods=["GET", "POST"], name=name)
+
 
 # The router tries routes in this order, so the ones asked for most come first.
 ROUTES = [
@@ -39,41 +47,18 @@ ROUTES = [
     Route("/api/organisations", api.organisations, name="api_organisations"),
     Route("/api/hsds/organizations", hsds_api.organizations, name="api_hsds_organizations"),
     Route("/api/hsds/organizations/{id}", hsds_api.organization, name="api_hsds_organization"),
-    Route("/submit", submissions.submit, methods=["GET", "POST"], name="submit"),
-    Route("/organisations/{slug}/edit", submissions.edit, methods=["GET", "POST"], name="edit"),
-    Route(
-        "/organisations/{slug}/report", submissions.report, methods=["GET", "POST"], name="report"
-    ),
+    _form("/submit", submissions.submit, name="submit"),
+    _form("/organisations/{slug}/edit", submissions.edit, name="edit"),
+    _form("/organisations/{slug}/report", submissions.report, name="report"),
     Route("/submissions/{token}", submissions.status, name="submission_status"),
-    Route(
-        "/submissions/{token}/revise",
-        submissions.revise,
-        methods=["GET", "POST"],
-        name="submission_revise",
-    ),
-    Route("/moderate/login", moderation.login, methods=["GET", "POST"], name="moderate_login"),
+    _form("/submissions/{token}/revise", submissions.revise, name="submission_revise"),
+    _form("/moderate/login", moderation.login, name="moderate_login"),
     Route("/moderate/logout", moderation.logout, methods=["POST"], name="moderate_logout"),
     Route("/moderate", moderation.queue, name="moderate_queue"),
-    Route(
-        "/moderate/submissions/{id:int}",
-        moderation.submission,
-        methods=["GET", "POST"],
-        name="moderate_submission",
-    ),
-    Route(
-        "/moderate/organisations/{slug}/history",
-        moderation.history,
-        name="moderate_history",
-    ),
-    Route(
-        "/moderate/account", moderation.account, methods=["GET", "POST"], name="moderate_account"
-    ),
-    Route(
-        "/moderate/moderators",
-        moderation.moderators,
-        methods=["GET", "POST"],
-        name="moderate_moderators",
-    ),
+    _form("/moderate/submissions/{id:int}", moderation.submission, name="moderate_submission"),
+    Route("/moderate/organisations/{slug}/history", moderation.history, name="moderate_history"),
+    _form("/moderate/account", moderation.account, name="moderate_account"),
+    _form("/moderate/moderators", moderation.moderators, name="moderate_moderators"),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
 # Addresses whose pages may be kept finished (endpoints wrapped in `remembered`), with what

@@ -10,13 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from directory import catalogue
-from directory.database import read_one, session_scope
+from directory.database import read_one
 from directory.web.middleware.remembered import remembered, search_parameters
-from directory.web.params import parse_listing
 from directory.web.presenters import listing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.views import searching
+from directory.web.views.paging import organisations_page
 
 
 @remembered(by=search_parameters)
@@ -31,17 +31,17 @@ async def search(request: Request) -> Response:
 
 
 def organisations(request: Request) -> JSONResponse:
-    parsed = parse_listing(request.query_params)
-    if parsed.problems:
-        return JSONResponse({"error": "invalid parameters", "fields": parsed.problems}, 400)
-    with session_scope(app_state(request).engine) as session:
-        rows, total = catalogue.page_of(
-            session, parsed.filters, parsed.modified_after, parsed.page, parsed.per_page
-        )
-        items = [listing.organisation_json(row) for row in rows]
+    found = organisations_page(request, listing.organisation_json)
+    if isinstance(found, JSONResponse):
+        return found
     return JSONResponse(
-        {"total": total, "page": parsed.page, "per_page": parsed.per_page, "organisations": items},
-        headers={"X-Total-Count": str(total)},
+        {
+            "total": found.total,
+            "page": found.page,
+            "per_page": found.per_page,
+            "organisations": found.items,
+        },
+        headers={"X-Total-Count": str(found.total)},
     )
 
 

@@ -9,20 +9,15 @@ from starlette.responses import JSONResponse
 from directory import catalogue
 from directory.database import session_scope
 from directory.opendata import hsds
-from directory.web.params import parse_listing
 from directory.web.state import app_state
+from directory.web.views.paging import organisations_page
 
 
 def organizations(request: Request) -> JSONResponse:
-    parsed = parse_listing(request.query_params)
-    if parsed.problems:
-        return JSONResponse({"error": "invalid parameters", "fields": parsed.problems}, 400)
-    with session_scope(app_state(request).engine) as session:
-        rows, total = catalogue.page_of(
-            session, parsed.filters, parsed.modified_after, parsed.page, parsed.per_page
-        )
-        contents = [hsds.organization(row) for row in rows]
-    return JSONResponse(hsds.page(contents, parsed.page, parsed.per_page, total))
+    found = organisations_page(request, hsds.organization)
+    if isinstance(found, JSONResponse):
+        return found
+    return JSONResponse(hsds.page(found.items, found.page, found.per_page, found.total))
 
 
 def organization(request: Request) -> JSONResponse:

@@ -17,7 +17,8 @@ test: lint browser-deps
 	$(BIN)/python scripts/audit.py
 	$(BIN)/python -m pytest
 
-# Style and types: ruff on everything, mypy (strict, settings in pyproject.toml) on directory/.
+# Style and types: ruff on everything; mypy (settings in pyproject.toml), strict on directory/
+# and scripts/, and on tests/ checking every test's body without asking for annotations.
 lint: install-test
 	$(BIN)/ruff check directory tests scripts
 	$(BIN)/ruff format --check directory tests scripts

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadtest import ROOT, prepare, serve  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.loadtest import ROOT, prepare, serve  # noqa: E402
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -22,7 +22,7 @@ from directory.web.views import (
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 # The router tries routes in this order, so the ones asked for most come first.
-ROUTES = [
+ROUTES: list[Route | Mount] = [
     Route("/api/search", api.search, name="api_search"),
     Route("/search", pages.search, name="search"),
     Route("/organisations/{slug}", pages.organisation, name="organisation"),

@@ -13,11 +13,14 @@ run: install
 	$(BIN)/directory reindex
 	$(BIN)/directory serve --host $(HOST) --port $(PORT)
 
+# The tests measure how much of directory/ they run, in every process they start, and fail
+# below the floor ([tool.coverage] in pyproject.toml).
 test: lint browser-deps
 	$(BIN)/python scripts/audit.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov
 
-# Style and types: ruff on everything, mypy (strict, settings in pyproject.toml) on directory/.
+# Style and types: ruff on everything; mypy (settings in pyproject.toml), strict on directory/
+# and scripts/, and on tests/ checking every test's body without asking for annotations.
 lint: install-test
 	$(BIN)/ruff check directory tests scripts
 	$(BIN)/ruff format --check directory tests scripts
@@ -75,7 +78,7 @@ migrate seed reindex: install
 	$(BIN)/directory $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis *.egg-info tests/browser/node_modules screenshots
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis .coverage .coverage.* *.egg-info tests/browser/node_modules screenshots
 
 # Known vulnerabilities in every installed package, from the package index's advisory data
 # (scripts/audit.py says why not pip-audit). `make test` runs it too; --strict here also

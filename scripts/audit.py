@@ -20,6 +20,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Any
 
 import httpx
 from packaging.utils import canonicalize_name
@@ -32,13 +33,13 @@ JSON_API = PyPI.pypi_url
 class Audit:
     name: str
     version: str
-    vulnerabilities: list[dict] = field(default_factory=list)
+    vulnerabilities: list[dict[str, Any]] = field(default_factory=list)
     not_audited: str = ""  # why, when it could not be
 
 
 def installed() -> dict[str, str]:
     """Every distribution in this environment except the directory itself (not on the index)."""
-    found = {}
+    found: dict[str, str] = {}
     for distribution in metadata.distributions():
         name = canonicalize_name(distribution.metadata["Name"])
         if name != "prisoner-support-directory":
@@ -69,7 +70,7 @@ def audit(client: httpx.Client, name: str, version: str) -> Audit:
     return result
 
 
-def _current(page: dict) -> list[dict]:
+def _current(page: dict[str, Any]) -> list[dict[str, Any]]:
     return [v for v in page.get("vulnerabilities") or [] if not v.get("withdrawn")]
 
 

@@ -13,16 +13,19 @@ import random
 import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
-from running import cli, free_port, own_environment, uvicorn_command
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a file or with -m
 from directory import vocab
 from directory.search import SearchQuery
 from directory.search.embedded import EmbeddedSearch
+from scripts.running import cli, free_port, own_environment, uvicorn_command  # noqa: E402
 
 QUERY_MIX: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("anarchist black cross", {}),
@@ -41,6 +44,9 @@ QUERY_MIX: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("poznan", {}),
     ("solidarity network", {}),
 ]
+# A query of the mix as its timings are kept: its words, then its filters sorted.
+QueryKey = tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]
+
 CITIES = [
     "Glasgow",
     "London",
@@ -100,13 +106,13 @@ def _syllable_words(rng: random.Random, count: int) -> list[str]:
         "cha",
         "mun",
     ]
-    words = set()
+    words: set[str] = set()
     while len(words) < count:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
     return sorted(words)
 
 
-def synthetic_documents(size: int, seed: int = 7) -> list[dict]:
+def synthetic_documents(size: int, seed: int = 7) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     filler = _syllable_words(rng, 20_000)
     kinds, focus, services = list(vocab.KINDS), list(vocab.FOCUS), list(vocab.SERVICES)
@@ -163,11 +169,13 @@ def summarise(label: str, seconds: list[float]) -> str:
     )
 
 
-def in_process(index: EmbeddedSearch, rounds: int) -> tuple[dict[tuple, list[float]], list[float]]:
+def in_process(
+    index: EmbeddedSearch, rounds: int
+) -> tuple[dict[QueryKey, list[float]], list[float]]:
     """Timings per query of the mix, each searched afresh (the first round is cold: postings
     not yet cached); and timings of the same queries asked again at once, answered from the
     index's memory of recent answers."""
-    timings: dict[tuple, list[float]] = {}
+    timings: dict[QueryKey, list[float]] = {}
     repeated: list[float] = []
     for _ in range(rounds):
         for q, filters in QUERY_MIX:
@@ -189,6 +197,7 @@ def _forget_answers(index: EmbeddedSearch) -> None:
     # an empty store of answers as the snapshot's own field makes it.
     if index._snapshot is not None:
         store = next(f for f in dataclasses.fields(index._snapshot) if f.name == "results")
+        assert callable(store.default_factory)  # the field has one: see embedded._Snapshot
         index._snapshot.results = store.default_factory()
 
 

@@ -16,14 +16,19 @@ import random
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
 import httpx
-from running import ROOT, cli, free_port, own_environment, uvicorn_command
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a file or with -m
+from scripts.running import ROOT, cli, free_port, own_environment, uvicorn_command  # noqa: E402
 
 SEARCHES = [
     "anarchist black cross",
@@ -57,7 +62,7 @@ def api_search(rng: random.Random) -> str:
 
 def _seed_words() -> list[str]:
     """Every word of four letters or more in the seed listings: material for new queries."""
-    words = set()
+    words: set[str] = set()
     for path in sorted((ROOT / "directory" / "seed_data").glob("*.toml")):
         words.update(w.lower() for w in re.findall(r"[^\W\d_]{4,}", path.read_text()))
     return sorted(words)
@@ -162,7 +167,12 @@ def request_bytes(path: str) -> bytes:
 
 
 async def drive(
-    base: str, paths, connections: int, seconds: float, max_requests: int, distinct: int = 256
+    base: str,
+    paths: Callable[[random.Random], str],
+    connections: int,
+    seconds: float,
+    max_requests: int,
+    distinct: int = 256,
 ) -> Run:
     run = Run()
     host, port = base.removeprefix("http://").split(":")
@@ -237,13 +247,16 @@ PINNED = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
 SERVER_CPU, DRIVER_CPU = 0, 1
 
 
-def _on_cpu(cpu: int):  # type: ignore[no-untyped-def]
+def _on_cpu(cpu: int) -> Callable[[], None] | None:
     if not PINNED:
         return None
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
-def run_loop(coroutine):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
     """Runs the driver on uvloop when it is installed (it is, with the directory)."""
     try:
         import uvloop
@@ -252,7 +265,7 @@ def run_loop(coroutine):  # type: ignore[no-untyped-def]
     return uvloop.run(coroutine)
 
 
-def serve(app: str, env: dict[str, str], factory: bool) -> tuple[subprocess.Popen, str]:
+def serve(app: str, env: dict[str, str], factory: bool) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = uvicorn_command(app, port, factory=factory)
     process = subprocess.Popen(command, env=env, cwd=ROOT, preexec_fn=_on_cpu(SERVER_CPU))

@@ -19,11 +19,11 @@ import threading
 import time
 from pathlib import Path
 
-from running import ROOT, cli, own_environment
-
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a file or with -m
 from directory import moderation
 from directory.database import Unavailable, make_engine, session_scope
 from directory.settings import Settings
+from scripts.running import ROOT, cli, own_environment  # noqa: E402
 
 PASSWORD = "a long enough password for the benchmark"
 

@@ -79,7 +79,7 @@ async def flood(
     started = time.perf_counter()
     deadline = started + seconds
     statuses: dict[int, int] = {}
-    samples = [(0, 0.0, rss_kib(pid), {})]
+    samples: list[tuple[int, float, int, dict[int, int]]] = [(0, 0.0, rss_kib(pid), {})]
     sent = 0
     try:
         while sent < count and time.perf_counter() < deadline:

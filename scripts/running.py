@@ -36,7 +36,8 @@ def cli(env: dict[str, str], *arguments: str, stdin: str | None = None) -> None:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def uvicorn_command(app: str, port: int, *, factory: bool) -> list[str]:

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadtest import prepare, serve  # noqa: E402
-from running import cli  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.loadtest import prepare, serve  # noqa: E402
+from scripts.running import cli  # noqa: E402
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -149,7 +149,7 @@ def empty_client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def gazetteer(tmp_path_factory) -> Path:
+def gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The place-name file, built once for the whole run (it takes a couple of seconds)."""
     from directory import places
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from directory import accounts
 from directory.cli import main
@@ -55,7 +55,7 @@ def test_set_active_is_audited_and_refuses_yourself(session):
     accounts.set_active(session, "alice", False, actor="admin")
     with pytest.raises(accounts.AccountError, match="your own account"):
         accounts.set_active(session, "admin", False, actor="admin")
-    events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
     assert [(e.actor, e.action) for e in events] == [
         ("cli", "moderator_create"),
         ("admin", "moderator_create"),
@@ -186,7 +186,7 @@ def test_changing_a_password_needs_the_current_one(session):
     accounts.change_password(session, alice.id, PASSWORD, "another long password", actor="alice")
     assert accounts.authenticate(session, "alice", PASSWORD) is None
     assert accounts.authenticate(session, "alice", "another long password") is not None
-    event = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    event = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
     assert event.action == "moderator_password_change"
     assert "argon2" not in str(event.after) and "another long" not in str(event.after)
 

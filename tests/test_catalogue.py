@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from directory import catalogue
 from directory.models import Organisation, OutboxEvent, utcnow
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.databases
 
 
 def events(session) -> list[str]:
-    return [event.slug for event in session.exec(select(OutboxEvent).order_by(OutboxEvent.id))]
+    return [event.slug for event in session.exec(select(OutboxEvent).order_by(col(OutboxEvent.id)))]
 
 
 def test_every_change_writes_an_outbox_event(session):

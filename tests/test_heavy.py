@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 from starlette.responses import HTMLResponse, Response
@@ -22,7 +23,7 @@ class _Maker:
         self.made: list[str] = []
         self.release = asyncio.Event()
 
-    def of(self, name: str, status: int = 200):  # type: ignore[no-untyped-def]
+    def of(self, name: str, status: int = 200) -> Callable[[], Awaitable[Finished | Response]]:
         async def make() -> Finished | Response:
             self.making += 1
             self.most = max(self.most, self.making)
@@ -95,7 +96,8 @@ def test_failures_are_not_kept_and_pages_without_a_key_are_made_each_time():
         pages, maker = HeavyPages(), _Maker()
         maker.release.set()
         for _ in range(2):
-            assert (await pages.page("gone", maker.of("gone", status=404))).status_code == 404
+            failed = await pages.page("gone", maker.of("gone", status=404))
+            assert isinstance(failed, Response) and failed.status_code == 404
             await pages.page(None, maker.of("unkeyed"))
         assert maker.made == ["gone", "unkeyed", "gone", "unkeyed"]
 

@@ -19,7 +19,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -28,35 +28,36 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
 import anyio
+import httpx2 as httpx  # what starlette's TestClient is built on (a test dependency)
 import pytest
 import uvicorn
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
-from starlette import testclient
-from starlette.datastructures import FormData, QueryParams
+from starlette.datastructures import FormData, ImmutableMultiDict, QueryParams
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from directory import accounts, catalogue, moderation
-from directory.app import ROUTES, create_app
+from directory.app import create_app
 from directory.database import make_engine
 from directory.migrate import upgrade
 from directory.models import Submission
 from directory.moderation import Submitter
 from directory.opendata import hsds
+from directory.ratelimits import Limit
 from directory.search import SearchQuery, backends, meili
 from directory.search.indexing import reindex
 from directory.settings import Settings
 from directory.web import forms
 from directory.web.guards import ratelimit
 from directory.web.middleware.body_limit import MAX_BODY_BYTES
+from directory.web.routes import ROUTES
 from tests import factories, hostile
 from tests.hostile import CORPUS, SHORT, Payload
 from tests.web import csrf_token, post_form, state_of, submit_new, token_of
 
-# The HTTP client library the TestClient is built on (httpx, or its successor httpx2).
-httpx = testclient.httpx
 PASSWORD = "a long enough password"
 PUBLIC, MODERATOR = "public", "moderator"
 FORM_TYPE = {"content-type": "application/x-www-form-urlencoded"}
@@ -89,7 +90,7 @@ VALID_ANSWERS: dict[str, Callable[[], dict[str, Any]]] = {
         "role": "moderator",
     },
 }
-_serial = itertools.count(1)
+_serial: Iterator[int] = itertools.count(1)
 # The relay marks outbox deliveries from a background thread whenever it catches up; a
 # rate limit counts attempts, refused ones too (a wrong password above all), by design.
 VOLATILE_TABLES = {"outbox_delivery", "rate_limit"}
@@ -110,7 +111,7 @@ class Site:
     reads: dict[str, set[str]] = field(default_factory=dict)
     # The forms that post to each route, by route name, as the pages show them.
     forms: dict[str, list[Form]] = field(default_factory=dict)
-    _snapshot: tuple[dict[str, int], dict[str, list[Any]]] | None = None
+    _snapshot: tuple[dict[str, int], dict[str, Sequence[Any]]] | None = None
 
     def path(self, route: BaseRoute, **values: str) -> str:
         """The route's address with sample values, or the ones given, in its parameters."""
@@ -123,12 +124,14 @@ class Site:
             path = path.replace("{" + name + "}", wanted[name])
         return path
 
-    def snapshot(self) -> dict[str, list[Any]]:
+    def snapshot(self) -> dict[str, Sequence[Any]]:
         """Every row of every table, as stored. Read again only when the write counters say
         a table was written to: reading thousands of rows twice for each of thousands of
         requests would take longer than the requests."""
         with self.engine.connect() as connection:
-            writes = dict(connection.exec_driver_sql("SELECT name, n FROM test_writes").all())
+            writes: dict[str, int] = dict(
+                connection.exec_driver_sql("SELECT name, n FROM test_writes").all()
+            )
             if self._snapshot is None or self._snapshot[0] != writes:
                 rows = {
                     name: connection.exec_driver_sql(f'SELECT * FROM "{name}" ORDER BY 1').all()
@@ -197,9 +200,9 @@ def _generous_limits() -> ratelimit.RateLimits:
     # answer would be a 429 that tests nothing else. The limits have tests of their own.
     huge = 10**9
     return ratelimit.RateLimits(
-        ratelimit.Limit("submissions", huge, 60),
-        ratelimit.Limit("sign-in-user", huge, 60),
-        ratelimit.Limit("sign-in-client", huge, 60),
+        Limit("submissions", huge, 60),
+        Limit("sign-in-user", huge, 60),
+        Limit("sign-in-client", huge, 60),
     )
 
 
@@ -266,7 +269,7 @@ def _route(name: str) -> BaseRoute:
     return next(route for route in ROUTES if getattr(route, "name", None) == name)
 
 
-def _route_for(action: str) -> BaseRoute | None:
+def _route_for(action: str) -> Route | Mount | None:
     scope = {"type": "http", "path": action, "method": "POST"}
     return next((r for r in ROUTES if r.matches(scope)[0] == Match.FULL), None)
 
@@ -400,19 +403,19 @@ def _read_forms(page: str, html: str) -> list[Form]:
 
 def _recording_query_reads(patch: pytest.MonkeyPatch, names: set[str]) -> None:
     """Note every query parameter name the app asks for, however it asks."""
-    base = QueryParams.__mro__[1]
+    base = ImmutableMultiDict  # QueryParams's parent, which reads the parameters
 
     def getitem(self: QueryParams, key: str) -> str:
         names.add(key)
-        return base.__getitem__(self, key)  # type: ignore[no-any-return]
+        return base.__getitem__(self, key)
 
     def getlist(self: QueryParams, key: str) -> list[str]:
         names.add(key)
-        return base.getlist(self, key)  # type: ignore[no-any-return]
+        return base.getlist(self, key)
 
     def contains(self: QueryParams, key: object) -> bool:
         names.add(str(key))
-        return base.__contains__(self, key)  # type: ignore[no-any-return]
+        return base.__contains__(self, key)
 
     patch.setattr(QueryParams, "__getitem__", getitem)
     patch.setattr(QueryParams, "getlist", getlist)
@@ -492,8 +495,8 @@ class _StartTags(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, list[tuple[str, str]]]] = []
 
-    def handle_starttag(self, tag: str, attributes: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, [(name, value or "") for name, value in attributes]))
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, [(name, value or "") for name, value in attrs]))
 
     handle_startendtag = handle_starttag
 
@@ -546,7 +549,7 @@ class Findings:
         assert not self.items, f"{len(self.items)} problems:\n{shown}{more}"
 
 
-def _changes(before: dict[str, list[Any]], after: dict[str, list[Any]]) -> list[str]:
+def _changes(before: dict[str, Sequence[Any]], after: dict[str, Sequence[Any]]) -> list[str]:
     return [f"changed rows in {name}" for name in before if before[name] != after[name]]
 
 
@@ -563,7 +566,7 @@ def _with_query(path: str, name: str, payload: Payload) -> str:
     return f"{path}?{quote(name, safe='')}={payload.encoded()}"
 
 
-def _encode(pairs: list[tuple[str, str | Payload]]) -> bytes:
+def _encode(pairs: Sequence[tuple[str, str | Payload]]) -> bytes:
     def one(value: str | Payload) -> str:
         return value.encoded() if isinstance(value, Payload) else quote_plus(value)
 
@@ -848,7 +851,7 @@ def _raw(
         "state": client.app_state.copy(),
         "extensions": {},
     }
-    messages: list[dict[str, Any]] = []
+    messages: list[Message] = []
     request_sent = False
 
     async def receive() -> dict[str, Any]:
@@ -858,7 +861,7 @@ def _raw(
         request_sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         messages.append(message)
 
     async def run() -> None:

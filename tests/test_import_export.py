@@ -444,6 +444,6 @@ def test_csv_export_read_back_holds_formulas_as_text(run, seeded):
     assert row["description"] == "'-2+3 people write letters to people held in prison."
     assert row["longitude"] == "-4.25"
     numbers = {"latitude", "longitude"}
-    for row in rows:  # no text cell of any listing starts as a formula would
-        cells = (cell for name, cell in zip(header, row, strict=True) if name not in numbers)
+    for cells_of_row in rows:  # no text cell of any listing starts as a formula would
+        cells = (c for name, c in zip(header, cells_of_row, strict=True) if name not in numbers)
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

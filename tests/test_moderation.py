@@ -7,7 +7,7 @@ import threading
 from datetime import date
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from directory import catalogue, listings, moderation
 from directory.models import AuditEvent, Organisation, Submission
@@ -89,7 +89,7 @@ def test_moderation_posts_with_a_bad_csrf_token_are_403(moderator_client, path):
 
 
 def test_every_moderation_route_is_covered_by_these_tests():
-    from directory.app import ROUTES
+    from directory.web.routes import ROUTES
 
     paths = {route.path for route in ROUTES if route.path.startswith("/moderate")}
     assert paths == {
@@ -651,7 +651,7 @@ def test_every_decision_is_audited_with_before_and_after(moderator_client, publi
         events = session.exec(
             select(AuditEvent)
             .where(AuditEvent.organisation_slug == "bent-bars-project")
-            .order_by(AuditEvent.id)
+            .order_by(col(AuditEvent.id))
         ).all()
     approved, rejected = events
     assert (approved.actor, approved.action) == ("alice", "approve")

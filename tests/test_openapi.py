@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 from openapi_spec_validator import validate
 
-from directory.app import ROUTES
+from directory.web.routes import ROUTES
 
 
 def api_paths() -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 
 import pytest
 from alembic import command
@@ -28,7 +29,7 @@ SEED_NOTE = "directory editors, against the cited public sources"
 
 
 @pytest.fixture
-def checker(seeded, settings, moderators) -> TestClient:
+def checker(seeded, settings, moderators) -> Iterator[TestClient]:
     """A browser signed in as a moderator whose username must stay private."""
     with Session(seeded) as session:
         accounts.create_moderator(session, USERNAME, PASSWORD)

@@ -47,6 +47,10 @@ class Flaky:
         self._check()
         self.inner.delete(slugs)
 
+    def build(self, documents):
+        self._check()
+        return self.inner.build(documents)
+
     def rebuild(self, documents):
         self._check()
         return self.inner.rebuild(documents)

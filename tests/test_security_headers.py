@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -53,7 +54,7 @@ def browser(seeded, settings: Settings) -> Iterator[Callable[[str], TestClient]]
         client.__exit__(None, None, None)
 
 
-def _responses(client: TestClient) -> Iterator[tuple[str, object]]:
+def _responses(client: TestClient) -> Iterator[tuple[str, httpx2.Response]]:
     form = {"content-type": "application/x-www-form-urlencoded"}
     for kind, (method, path, body) in RESPONSES.items():
         yield kind, client.request(method, path, content=body, headers=form if body else None)

@@ -133,12 +133,12 @@ def test_a_logged_path_has_no_token_and_cannot_forge_a_line(raw_path, logged):
 
 
 def test_an_unhandled_error_is_logged_without_the_token(seeded, settings, monkeypatch, caplog):
-    from directory.web.views import submissions
+    from directory import moderation
 
     def broken(*args: object) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(submissions.moderation, "get_by_token", broken)
+    monkeypatch.setattr(moderation, "get_by_token", broken)
     with TestClient(create_app(settings), raise_server_exceptions=False) as browser:
         assert browser.get("/submissions/Zx9-secret_Token?sent=1").status_code == 500
     assert "unhandled error on /submissions/{token}" in caplog.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import AliasChoices, ValidationError
 
 from directory.settings import Settings
 
@@ -16,7 +16,9 @@ def test_every_setting_is_documented():
     readme = README.read_text(encoding="utf-8")
     for name, field in Settings.model_fields.items():
         alias = field.validation_alias
-        variable = alias.choices[0] if alias is not None else f"DIRECTORY_{name.upper()}"
+        if isinstance(alias, AliasChoices):
+            alias = alias.choices[0]
+        variable = alias or f"DIRECTORY_{name.upper()}"
         assert f"`{variable}`" in readme, variable
 
 

@@ -30,7 +30,7 @@ def _form(path: str, endpoint: Callable[..., Any], *, name: str) -> Route:
 
 
 # The router tries routes in this order, so the ones asked for most come first.
-ROUTES = [
+ROUTES: list[Route | Mount] = [
     Route("/api/search", api.search, name="api_search"),
     Route("/search", pages.search, name="search"),
     Route("/organisations/{slug}", pages.organisation, name="organisation"),

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
+
 from directory.models import Organisation
 from directory.records import EDITABLE_FIELDS, FIELDS, UNORDERED_FIELDS
 
@@ -47,8 +49,12 @@ def same_value(name: str, first: Any, second: Any) -> bool:
 def jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, BaseModel):  # a phone or a citation of a record
+        return value.model_dump(mode="json")
     if isinstance(value, tuple | list):
-        return list(value)
+        return [jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
     return value
 
 

@@ -44,14 +44,22 @@ class Organisation(SQLModel, table=True):
     country: str = Field(max_length=20, index=True)
     region: str | None = Field(default=None, max_length=120)
     city: str | None = Field(default=None, max_length=120)
+    # ISO 3166 codes (GB, GB-SCT, US-TX) and vocab.AREA_MARKERS; the note says the rest.
     areas_served: list[str] = Field(default_factory=list, sa_column=_list_column())
+    areas_served_note: str | None = Field(default=None, max_length=300)
+    prisons_served: list[str] = Field(default_factory=list, sa_column=_list_column())
     latitude: float | None = None
     longitude: float | None = None
     website: str | None = Field(default=None, max_length=500)
+    # Each a records.Phone as JSON, the number in E.164.
+    phones: list[dict[str, Any]] = Field(default_factory=list, sa_column=_list_column())
     email: str | None = Field(default=None, max_length=254)
     postal_address: str | None = Field(default=None, max_length=500)
     postal_address_accepts_prisoner_mail: bool = False
     postal_address_note: str | None = Field(default=None, max_length=300)
+    letter_instructions: str | None = Field(default=None, max_length=500)
+    how_to_ask: str | None = Field(default=None, max_length=500)
+    opening_hours: str | None = Field(default=None, max_length=300)
     languages: list[str] = Field(default_factory=list, sa_column=_list_column())
     accessibility: str | None = Field(default=None, max_length=1000)
     founded_year: int | None = None
@@ -62,6 +70,10 @@ class Organisation(SQLModel, table=True):
     verified_on: date | None = None
     verified_by: str | None = Field(default=None, max_length=200)
     sources: list[str] = Field(default_factory=list, sa_column=_list_column())
+    # Field name -> {"url", "date"}: where each contact fact and the activity date are stated.
+    citations: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict)
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

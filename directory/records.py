@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Self, get_origin
 from urllib.parse import urlsplit
 
+import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -20,6 +21,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
     create_model,
     field_validator,
     model_validator,
@@ -143,6 +146,100 @@ Kind = Annotated[str, _in(vocab.KINDS, "kind")]
 FocusTag = Annotated[str, _in(vocab.FOCUS, "focus")]
 Service = Annotated[str, _in(vocab.SERVICES, "service")]
 Status = Annotated[str, _in(vocab.STATUSES, "status")]
+PhoneKind = Annotated[str, _in(vocab.PHONE_KINDS, "kind of phone line")]
+# A date as precise as its source gives it: "2024", "2024-05" or "2024-05-17".
+PartialDate = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+]
+
+
+def _known_area(value: str) -> str:
+    code = value if value in vocab.AREA_MARKERS else value.upper()
+    if not vocab.is_area(code):
+        raise PydanticCustomError(
+            "area",
+            "'{value}' is not an area code: use an ISO 3166 country (GB) or subdivision "
+            "(GB-SCT, US-TX) code, 'nationwide' or 'international'",
+            {"value": value},
+        )
+    return code
+
+
+AreaCode = Annotated[Text, StringConstraints(max_length=20), AfterValidator(_known_area)]
+ShortNote = Annotated[Text, StringConstraints(max_length=300)]
+
+
+class Phone(BaseModel):
+    """One phone number of a group: what the line is for, whether calls are free, and when
+    it answers. The number is kept in E.164 ("+448002540088"); pages show it as people in
+    its country write it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: Annotated[Text, StringConstraints(min_length=3, max_length=40)]
+    kind: PhoneKind = Field("office", json_schema_extra={"enum": list(vocab.PHONE_KINDS)})
+    free: bool | None = None  # None: no source says
+    free_note: ShortNote | None = None  # from where calls are free: "from UK landlines"
+    hours: ShortNote | None = None
+    source: Url | None = None  # where the number is stated; seed data must give one
+    source_date: PartialDate | None = None  # the source's own date, when it has one
+
+
+class Citation(BaseModel):
+    """Where one fact of a listing is stated, and the date that source carries (if any)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: Url
+    date: PartialDate | None = None
+
+
+# The facts a listing cites one by one (each phone cites its own source).
+CITED_FIELDS: tuple[str, ...] = (
+    "email",
+    "postal_address",
+    "letter_instructions",
+    "how_to_ask",
+    "opening_hours",
+    "last_activity",
+    "status",
+)
+CitedField = Annotated[
+    str,
+    _in(dict.fromkeys(CITED_FIELDS, ""), "cited field"),
+    WithJsonSchema({"type": "string", "enum": list(CITED_FIELDS)}),
+]
+
+
+def phone_number(number: str, country: str | None) -> phonenumbers.PhoneNumber:
+    """The number parsed, as dialled in `country` when it has no +country code; ValueError
+    when it is not a possible number there."""
+    region = country if country and len(country) == 2 else None
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException as error:
+        if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValueError(
+                f"{number!r} needs + and its country code (such as +44), since the listing's "
+                "country does not say where it is dialled from"
+            ) from error
+        raise ValueError(f"{number!r} is not a phone number") from error
+    if not phonenumbers.is_valid_number(parsed):
+        where = vocab.country_name(region) if region else "any country"
+        raise ValueError(
+            f"{number!r} is not a valid phone number in {where} "
+            "(give the whole number, with the area code, or with + and the country code)"
+        )
+    return parsed
+
+
+def national_format(number: str) -> str:
+    """A stored (E.164) number as people in its country write it: "0800 254 0088"."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 MAX_SOURCES = 20
@@ -165,6 +262,9 @@ class Value(StrEnum):
     NUMBER = "number"
     YES_NO = "yes/no"
     DATE = "date"
+    AREAS = "areas"  # ISO 3166 codes and markers; a form takes names or codes, one a line
+    PHONES = "phones"  # a list of Phone; a form gives each its own row of fields
+    CITATIONS = "citations"  # where each fact is stated: the directory's own, not a form's
 
 
 @dataclass(frozen=True)
@@ -243,8 +343,28 @@ class _ListingRules(BaseModel):
                 raise ValueError(f"{value!r} is not an ISO 639-1 language code")
         return values
 
+    @field_validator("phones", check_fields=False)
+    @classmethod
+    def _normalised_phones(cls, phones: list[Phone], info: ValidationInfo) -> list[Phone]:
+        country = info.data.get("country")
+        normalised = []
+        for position, phone in enumerate(phones, start=1):
+            try:
+                parsed = phone_number(phone.number, country)
+            except ValueError as error:
+                raise ValueError(f"phone {position}: {error}") from None
+            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            normalised.append(phone.model_copy(update={"number": e164}))
+        return normalised
+
     @field_validator(
-        "focus", "services", "alternate_names", "areas_served", "languages", check_fields=False
+        "focus",
+        "services",
+        "alternate_names",
+        "areas_served",
+        "prisons_served",
+        "languages",
+        check_fields=False,
     )
     @classmethod
     def _no_repeats(cls, values: list[str]) -> list[str]:
@@ -322,14 +442,36 @@ class OrganisationRecord(_ListingRules):
     )
     city: Annotated[Place | None, About("Town or city", Value.TEXT, editable=True)] = None
     areas_served: Annotated[
-        list[Place],
+        list[AreaCode],
         About(
             "Areas served",
-            Value.LINES,
-            hint="Places or prisons they cover, if not only their town, one on each line.",
+            Value.AREAS,
+            hint="Countries, nations, states or provinces they cover, one on each line, such as "
+            "“Scotland”, “Texas” or “Ireland”; or “nationwide” or “international”.",
+            editable=True,
+            description="ISO 3166 codes: countries (GB) and subdivisions (GB-SCT, US-TX), "
+            "plus 'nationwide' (all of the listing's country) and 'international'.",
+        ),
+    ] = Field(default_factory=list, max_length=60)
+    areas_served_note: Annotated[
+        ShortNote | None,
+        About(
+            "More about where they work",
+            Value.TEXT,
+            hint="What the list above cannot say, such as “families visiting HMP Barlinnie” "
+            "or “women's prisons in the Midwest”.",
             editable=True,
         ),
-    ] = Field(default_factory=list, max_length=20)
+    ] = None
+    prisons_served: Annotated[
+        list[ShortText],
+        About(
+            "Prisons they work in or serve",
+            Value.LINES,
+            hint="Prison names as people write them, such as “HMP Barlinnie”, one on each line.",
+            editable=True,
+        ),
+    ] = Field(default_factory=list, max_length=40)
     latitude: Annotated[float | None, About("Latitude", Value.NUMBER)] = Field(
         default=None, ge=-90, le=90
     )
@@ -340,6 +482,15 @@ class OrganisationRecord(_ListingRules):
         Url | None,
         About("Website", Value.TEXT, hint="For example, https://example.org", editable=True),
     ] = None
+    phones: Annotated[
+        list[Phone],
+        About(
+            "Phone numbers",
+            Value.PHONES,
+            hint="Numbers the group publishes, with what each line is for and when it answers.",
+            editable=True,
+        ),
+    ] = Field(default_factory=list, max_length=6)
     email: Annotated[
         EmailAddress | None,
         About(
@@ -368,6 +519,35 @@ class OrganisationRecord(_ListingRules):
             Value.TEXT,
             hint="For example: “Write the group's name only, not ‘Anarchist Black Cross’, "
             "on the envelope.”",
+            editable=True,
+        ),
+    ] = None
+    letter_instructions: Annotated[
+        Annotated[MultilineText, StringConstraints(max_length=500)] | None,
+        About(
+            "How to write to them",
+            Value.PROSE,
+            hint="How to address a letter and what to put in it, such as “Write with your "
+            "name and prison number” or “PO Box only”.",
+            editable=True,
+        ),
+    ] = None
+    how_to_ask: Annotated[
+        Annotated[MultilineText, StringConstraints(max_length=500)] | None,
+        About(
+            "How to ask them for help",
+            Value.PROSE,
+            hint="For example: “Fill in the form on their website”, “Families can phone”, "
+            "“Write to us”.",
+            editable=True,
+        ),
+    ] = None
+    opening_hours: Annotated[
+        ShortNote | None,
+        About(
+            "Opening hours",
+            Value.TEXT,
+            hint="When they answer or are open, such as “Monday to Friday, 9am to 5pm”.",
             editable=True,
         ),
     ] = None
@@ -426,13 +606,24 @@ class OrganisationRecord(_ListingRules):
             editable=True,
         ),
     ] = Field(min_length=1, max_length=MAX_SOURCES)
+    citations: Annotated[
+        dict[CitedField, Citation],
+        About(
+            "Where each detail is stated",
+            Value.CITATIONS,
+            description="For a fact named here (email, postal_address, letter_instructions, "
+            "how_to_ask, opening_hours, last_activity, status), the source that states it "
+            "and that source's own date, when it has one. Phones cite their own sources.",
+        ),
+    ] = Field(default_factory=dict)
 
 
 # The field table, and what follows from it -----------------------------------------------
 
 
 def _field_table() -> dict[str, ListingField]:
-    properties = OrganisationRecord.model_json_schema(mode="serialization")["properties"]
+    whole = OrganisationRecord.model_json_schema(mode="serialization")
+    properties = _inlined(whole["properties"], whole.get("$defs", {}))
     table = {}
     for name, info in OrganisationRecord.model_fields.items():
         about = next(item for item in info.metadata if isinstance(item, About))
@@ -445,6 +636,25 @@ def _field_table() -> dict[str, ListingField]:
             schema=schema,
         )
     return table
+
+
+def _inlined(schema: Any, definitions: Mapping[str, Any]) -> Any:
+    """The schema with each "$ref" to a definition replaced by the definition itself, so
+    that a field's schema stands on its own (Phone, Citation), without titles."""
+    if isinstance(schema, list):
+        return [_inlined(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _inlined(definitions[schema["$ref"].rsplit("/", 1)[-1]], definitions)
+    inlined = {key: _inlined(value, definitions) for key, value in schema.items()}
+    if inlined.get("type") == "object" and "properties" in inlined:
+        inlined.pop("title", None)
+        inlined["properties"] = {
+            key: {k: v for k, v in value.items() if k != "title"}
+            for key, value in inlined["properties"].items()
+        }
+    return inlined
 
 
 def _value_schema(schema: dict[str, Any], vocabulary: Mapping[str, str] | None) -> dict[str, Any]:

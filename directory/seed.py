@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from directory.records import OrganisationRecord
+from directory import freshness
+from directory.records import CITED_FIELDS, OrganisationRecord
 
 VERIFICATIONS = ("unverified", "sources-checked")
 FILE_KEYS = {"checked_on", "checked_by", "organisation"}
@@ -29,6 +30,11 @@ def load(seed_dir: Path) -> list[OrganisationRecord]:
     files = sorted(seed_dir.glob("*.toml"))
     if not files:
         raise SeedError([f"{seed_dir}: no .toml seed files found"])
+    return load_files(files)
+
+
+def load_files(files: list[Path]) -> list[OrganisationRecord]:
+    """The records of these seed files, or SeedError listing every problem found."""
     problems: list[str] = []
     located: list[tuple[str, OrganisationRecord]] = []
     for path in files:
@@ -77,14 +83,53 @@ def _validate(
             )
             return None
         values.update(verified_on=checked_on, verified_by=checked_by)
+    if values.get("status", "inactive") != "inactive":
+        problems.append(
+            f"{where}: field 'status': give a status only as 'inactive' (with a citation of "
+            "the source that says the group closed); otherwise it follows from last_activity"
+        )
+        return None
     try:
-        return OrganisationRecord.model_validate(values)
+        record = OrganisationRecord.model_validate(values)
     except ValidationError as error:
         for detail in error.errors():
             field = ".".join(str(part) for part in detail["loc"]) or "record"
             message = detail["msg"].removeprefix("Value error, ")
             problems.append(f"{where}: field '{field}': {message}")
         return None
+    found = _uncited(record)
+    for field, message in found:
+        problems.append(f"{where}: field '{field}': {message}")
+    if found:
+        return None
+    status = freshness.status_from_evidence(
+        record.last_activity, record.verified_on, closed=record.status == "inactive"
+    )
+    return record.model_copy(update={"status": status})
+
+
+def _uncited(record: OrganisationRecord) -> list[tuple[str, str]]:
+    """Facts the record states without naming where: every contact detail, the activity
+    date and a closure need a source, and every source named must be among its sources."""
+    problems = []
+    sources = set(record.sources)
+    for field in CITED_FIELDS:
+        stated = getattr(record, field)
+        citation = record.citations.get(field)
+        if field == "status":
+            stated = stated == "inactive"
+        if stated and citation is None:
+            problems.append((field, f"needs a source: add citations.{field} = {{ url = ... }}"))
+        elif citation is not None and not stated:
+            problems.append((f"citations.{field}", f"cites a source for an empty {field}"))
+        if citation is not None and citation.url not in sources:
+            problems.append((f"citations.{field}", f"{citation.url} is not in sources"))
+    for position, phone in enumerate(record.phones):
+        if phone.source is None:
+            problems.append((f"phones.{position}.source", "a phone number needs a source"))
+        elif phone.source not in sources:
+            problems.append((f"phones.{position}.source", f"{phone.source} is not in sources"))
+    return problems
 
 
 def _check_unique_slugs(located: list[tuple[str, OrganisationRecord]], problems: list[str]) -> None:
@@ -96,3 +141,14 @@ def _check_unique_slugs(located: list[tuple[str, OrganisationRecord]], problems:
                 + first_seen[record.slug]
             )
         first_seen.setdefault(record.slug, where)
+
+
+if __name__ == "__main__":  # python -m directory.seed FILE...: check seed files
+    import sys
+
+    try:
+        checked = load_files([Path(name) for name in sys.argv[1:]])
+    except SeedError as error:
+        print(f"{len(error.problems)} problem(s):", *error.problems, sep="\n", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"{len(checked)} records, no problems.")

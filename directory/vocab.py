@@ -64,6 +64,20 @@ STATUSES: dict[str, str] = {
     "unknown": "Activity unknown",
 }
 
+# What a phone number is for, as a listing says it.
+PHONE_KINDS: dict[str, str] = {
+    "helpline": "Helpline",
+    "office": "Office",
+    "text": "Text messages",
+}
+
+# Areas a group serves beyond ISO 3166 codes: its whole country, or several countries.
+NATIONWIDE = "nationwide"
+AREA_MARKERS: dict[str, str] = {
+    NATIONWIDE: "Nationwide",
+    "international": "International",
+}
+
 # Shorter everyday names where the ISO name is not what people say.
 COUNTRY_NAMES = {
     "RU": "Russia",
@@ -124,6 +138,76 @@ def country_name(code: str) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
+def is_area(code: str) -> bool:
+    """Whether code names an area a group may serve: a marker, a country or a subdivision."""
+    if code in AREA_MARKERS:
+        return True
+    if len(code) == 2:
+        return code in _COUNTRY_CODES
+    return pycountry.subdivisions.get(code=code) is not None  # type: ignore[no-untyped-call]
+
+
+def area_name(code: str, country: str | None = None) -> str:
+    """An area's name as people say it: "Scotland", "Texas", "United Kingdom", "Nationwide".
+
+    With the listing's country, "nationwide" names it: "Nationwide (Ireland)".
+    """
+    if code == NATIONWIDE and country and country != INTERNATIONAL:
+        return f"Nationwide ({country_name(country)})"
+    if code in AREA_MARKERS:
+        return AREA_MARKERS[code]
+    if len(code) == 2:
+        return country_name(code)
+    subdivision = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+    return _plain_name(subdivision) if subdivision is not None else code
+
+
+def _plain_name(subdivision: object) -> str:
+    """A subdivision's English name without the other-language note: "Wales [Cymru GB-CYM]"."""
+    return str(getattr(subdivision, "name", "")).split(" [")[0].split(";")[0].strip()
+
+
+def area_form_name(code: str) -> str:
+    """How a form writes an area so that reading it back gives the same code: its name
+    where the name is understood ("Scotland"), else the code itself."""
+    name = AREA_MARKERS.get(code) or area_name(code)
+    return name if area_code(name) == code else code
+
+
+def area_code(text: str) -> str | None:
+    """The code for what a person typed as an area: a code ("GB-SCT", "us-tx"), a marker
+    ("nationwide"), a country's name ("Ireland") or a subdivision's ("Scotland", "Texas")."""
+    wanted = text.strip()
+    if not wanted:
+        return None
+    upper = wanted.upper()
+    if wanted.casefold() in AREA_MARKERS:
+        return wanted.casefold()
+    if is_area(upper):
+        return upper
+    country = country_code(wanted)
+    if country:
+        return country
+    return _subdivision_codes().get(wanted.casefold())
+
+
+def _subdivision_codes() -> dict[str, str]:
+    global _SUBDIVISIONS
+    if _SUBDIVISIONS is None:
+        # The nations of the UK and the states and provinces people name most; for the rest
+        # (thousands of districts worldwide, many sharing a name) a code is needed.
+        wanted = ("GB", "US", "CA", "AU", "IE", "DE", "NZ")
+        names: dict[str, str] = {}
+        for subdivision in pycountry.subdivisions:
+            if subdivision.country_code in wanted:
+                names.setdefault(_plain_name(subdivision).casefold(), str(subdivision.code))
+        _SUBDIVISIONS = names
+    return _SUBDIVISIONS
+
+
+_SUBDIVISIONS: dict[str, str] | None = None
+
+
 def language_name(code: str) -> str:
     language = pycountry.languages.get(alpha_2=code)
     return language.name if language is not None else code
@@ -133,7 +217,13 @@ def label(field: str, value: str) -> str:
     """The human label for a facet value."""
     if field == "country":
         return country_name(value)
-    table = {"kind": KINDS, "focus": FOCUS, "service": SERVICES, "status": STATUSES}[field]
+    table = {
+        "kind": KINDS,
+        "focus": FOCUS,
+        "service": SERVICES,
+        "status": STATUSES,
+        "phone_kind": PHONE_KINDS,
+    }[field]
     return table.get(value, value)
 
 

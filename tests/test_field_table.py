@@ -55,6 +55,9 @@ _EXAMPLES: dict[Value, Any] = {
     Value.DATE: date(2026, 1, 2),
     Value.COUNTRY: "GB",
     Value.LANGUAGES: ["cy"],
+    Value.AREAS: ["GB-WLS"],
+    Value.PHONES: [{"number": "+442920000000", "kind": "office"}],
+    Value.CITATIONS: {"email": {"url": "https://example.org/a"}},
 }
 
 
@@ -156,7 +159,9 @@ def test_every_editable_field_has_a_label_and_is_in_the_form(client):
     for name in EDITABLE_FIELDS:
         label = FIELDS[name].label
         assert FIELD_LABELS[name] == label
-        assert f'name="{name}"' in form, name
+        # A phone is a row of fields, "phones-0-number" and so on.
+        control = f"{name}-0-number" if FIELDS[name].value is Value.PHONES else name
+        assert f'name="{control}"' in form, name
         assert re.search(rf"<(label|legend)[^>]*>\s*{re.escape(label)}[\s<]", form), name
     assert set(ListingProposal.model_fields) == set(EDITABLE_FIELDS)
 
@@ -176,6 +181,8 @@ def _another(name: str, value: Any) -> Any:
         return not value
     if isinstance(value, int):
         return value + 1
+    if FIELDS[name].value is Value.PHONES:
+        return [*value, {"number": "+441632960000", "kind": "text"}]
     if isinstance(value, list):
         return [*value, f"another {name}"]
     return f"another {name}"

@@ -980,7 +980,17 @@ def test_hostile_headers_on_form_routes(site, route_name):
 # Stored: what was accepted is shown escaped wherever it appears later ----------------------
 
 STORED = [*hostile.XSS, *hostile.TEMPLATE, hostile.BY_ID["null-inside"]]
-_FREE_TEXT = ("region", "city", "postal_address", "postal_address_note", "accessibility")
+_FREE_TEXT = (
+    "region",
+    "city",
+    "postal_address",
+    "postal_address_note",
+    "letter_instructions",
+    "how_to_ask",
+    "opening_hours",
+    "prisons_served",
+    "accessibility",
+)
 
 
 @pytest.mark.parametrize("payload", STORED, ids=str)
@@ -992,7 +1002,7 @@ def test_accepted_hostile_text_is_shown_escaped_everywhere(site, payload):
         name=name,
         alternate_names=text,
         description=f"Books and letters for people inside. {text}",
-        areas_served=text,
+        areas_served_note=text,
         contact=text,
         note=text,
         **dict.fromkeys(_FREE_TEXT, text),

@@ -355,7 +355,7 @@ def test_an_edit_shows_its_diff_and_approving_changes_the_public_page(
     page = text_of(public_client.get("/organisations/bent-bars-project").text)
     assert "Founded 2008" in page
     assert "across Britain and more" in page
-    assert f"Last verified: {date.today().day}" in page and "by a volunteer moderator" in page
+    assert f"Sources checked on {date.today().day}" in page and "by a volunteer moderator" in page
     api = public_client.get("/api/organisations/bent-bars-project").json()
     assert api["founded_year"] == 2008
     assert api["verification"] == {

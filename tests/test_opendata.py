@@ -36,7 +36,21 @@ def full_record(**overrides) -> OrganisationRecord:
         "alternate_names": ["First Other Name", "Second Other Name", "Third"],
         "region": "Scotland",
         "city": "Glasgow",
-        "areas_served": ["Glasgow", "Scotland"],
+        "areas_served": ["GB-SCT", "nationwide"],
+        "areas_served_note": "Families visiting HMP Barlinnie",
+        "prisons_served": ["HMP Barlinnie", "HMP Low Moss"],
+        "phones": [
+            {
+                "number": "+44 800 254 0088",
+                "kind": "helpline",
+                "free": True,
+                "free_note": "from UK landlines and mobiles",
+                "hours": "Monday to Friday, 9am to 5pm",
+                "source": "https://example.org/a",
+                "source_date": "2024-05",
+            },
+            {"number": "+44 141 496 0000", "kind": "office"},
+        ],
         "latitude": 55.86,
         "longitude": -4.25,
         "website": "https://example.org",
@@ -44,6 +58,9 @@ def full_record(**overrides) -> OrganisationRecord:
         "postal_address": "c/o A Bookshop\n1 Some Street\nGlasgow G1 1AA",
         "postal_address_accepts_prisoner_mail": True,
         "postal_address_note": "Stated by the group in 2024.",
+        "letter_instructions": "Write with your name and prison number.",
+        "how_to_ask": "Families can phone; people inside can write.",
+        "opening_hours": "Open seven days a week",
         "languages": ["en", "gd"],
         "accessibility": "Large-print letters welcome.",
         "founded_year": 1999,
@@ -54,6 +71,10 @@ def full_record(**overrides) -> OrganisationRecord:
         "focus": ["women", "lgbtq"],
         "services": ["pen-pals", "books", "advice"],
         "sources": ["https://example.org/a", "https://example.org/b"],
+        "citations": {
+            "email": {"url": "https://example.org/a", "date": "2024"},
+            "last_activity": {"url": "https://example.org/b", "date": "2024-03"},
+        },
     }
     return factories.record(**{**values, **overrides})
 
@@ -130,7 +151,11 @@ def test_native_hsds_fields_carry_what_they_can():
     assert "could not confirm" in service["alert"]  # ...so the alert says so
     assert service["assured_date"] == "2026-01-02"
     assert [language["code"] for language in service["languages"]] == ["en", "gd"]
-    assert [area["name"] for area in service["service_areas"]] == ["Glasgow", "Scotland"]
+    assert [area["name"] for area in service["service_areas"]] == [
+        "Scotland",
+        "Nationwide (United Kingdom)",
+    ]
+    assert [area["extent"] for area in service["service_areas"]] == ["GB-SCT", "nationwide"]
 
 
 def test_locations_postal_virtual_and_where_the_group_is():

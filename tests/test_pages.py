@@ -148,21 +148,21 @@ def test_organisation_page_shows_every_public_field(client):
         "34 Allison St",
         "Sources",
         "https://glasgowprisonersolidarity.wordpress.com",
-        "Last verified",
-        "Status",
+        "Sources checked on",
+        "dated sign of activity",
     ]:
         assert expected in page, expected
 
 
 def test_verified_organisation_says_when_and_by_whom(client):
     page = text_of(client.get("/organisations/bent-bars-project").text)
-    assert "Last verified: 21 November 2026 by directory editors" in page
+    assert "Sources checked on 21 November 2026 by directory editors" in page
 
 
 def test_unverified_organisation_says_not_yet_verified(client):
     page = text_of(client.get("/organisations/nottingham-black-prisoner-support").text)
-    assert "Not yet verified" in page
-    assert "Last verified" not in page
+    assert "Not yet checked" in page
+    assert "Sources checked on" not in page
 
 
 def test_friendly_404(client):
@@ -200,8 +200,13 @@ def test_user_content_is_escaped_everywhere(engine, settings, empty_client):
         alternate_names=[XSS],
         city=XSS,
         region=XSS,
-        areas_served=[XSS],
+        areas_served_note=XSS,
+        prisons_served=[XSS],
         postal_address=XSS,
+        letter_instructions=XSS,
+        how_to_ask=XSS,
+        opening_hours=XSS,
+        phones=[{"number": "+442079460123", "kind": "helpline", "hours": XSS, "free_note": XSS}],
         postal_address_note=XSS,
         accessibility=XSS,
         website="https://example.org/?a=<b>",

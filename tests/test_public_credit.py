@@ -161,12 +161,22 @@ def test_the_migration_hides_usernames_already_published(settings, database_url)
                 "VALUES ('quillfeather', 'x', 'moderator', true, CURRENT_TIMESTAMP)"
             )
         )
-    with Session(engine) as session:
+    # Rows as the schema of 0004 holds them: today's ORM has columns that did not exist yet.
+    with engine.begin() as connection:
         for slug, by in (("by-a-moderator", USERNAME), ("by-the-seed", SEED_NOTE)):
-            catalogue.upsert(
-                session, factories.record(slug=slug, verified_on="2026-01-02", verified_by=by)
+            connection.execute(
+                text(
+                    "INSERT INTO organisation (slug, name, alternate_names, kind, description, "
+                    "focus, services, country, areas_served, "
+                    "postal_address_accepts_prisoner_mail, languages, status, verified_on, "
+                    "verified_by, sources, created_at, updated_at) VALUES (:slug, 'A group', "
+                    "'[]', 'abc-group', 'A group that writes to people inside.', "
+                    "'[\"all-prisoners\"]', '[\"letter-writing\"]', 'GB', '[]', false, '[]', "
+                    "'unknown', '2026-01-02', :by, '[\"https://example.org\"]', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"slug": slug, "by": by},
             )
-        session.commit()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from directory import records, vocab
 from directory.listings import jsonable, slugify
 from directory.opendata import Listing
+from directory.reach import phone_line, plain
 
 # Fixed forever: every exported id derives from it, and consumers key on those ids.
 NAMESPACE = uuid.UUID("c8916f2a-a55e-43f4-88d6-3122381e3db2")
@@ -118,6 +119,9 @@ _IN_HSDS = frozenset(
         "postal_address",  # the postal location's
         "postal_address_accepts_prisoner_mail",
         "postal_address_note",
+        "phones",  # the organization's phones
+        "how_to_ask",  # the service's application_process
+        "opening_hours",  # the service's schedule
     }
 )
 # Listing fields carried as attributes on the organization, in the field table's order; a
@@ -156,6 +160,16 @@ FIELDS = Taxonomy(
             "or how it was checked; never a username); the date is the service's assured_date.",
         ),
         "sources": ("Source", "A public web page the listing's facts come from."),
+        "phones": (
+            "Phone line",
+            "On a phone: the directory's whole record of it as JSON (number in E.164, kind, "
+            "free, free_note, hours, source, source_date).",
+        ),
+        "citations": (
+            "Where each detail is stated",
+            "JSON: for each field named (email, postal_address, last_activity...), the source "
+            "URL and that source's own date.",
+        ),
         "postal_address_accepts_prisoner_mail": (
             "Accepts mail from people in prison",
             "'true' when people in prison may write to this postal address, else 'false'.",
@@ -245,6 +259,8 @@ def organization(listing: Listing) -> dict[str, Any]:
                     "identifier": slug,
                 }
             ],
+            "phones": _phones(listing, org_id),
+            "contacts": _contacts(listing, org_id),
             "locations": _locations(listing, org_id),
             "services": [_service(listing, org_id)],
             "attributes": attributes.items,
@@ -270,6 +286,16 @@ def _service(listing: Listing, org_id: str) -> dict[str, Any]:
             "eligibility_description": "; ".join(vocab.FOCUS[tag] for tag in listing.focus),
             "assured_date": listing.verified_on.isoformat() if listing.verified_on else None,
             "alert": _alert(listing),
+            "application_process": listing.how_to_ask,
+            "schedules": [
+                {
+                    "id": _id("schedule", slug, "opening_hours"),
+                    "service_id": service_id,
+                    "description": listing.opening_hours,
+                }
+            ]
+            if listing.opening_hours
+            else [],
             "languages": [
                 {
                     "id": _id("language", slug, code),
@@ -280,12 +306,60 @@ def _service(listing: Listing, org_id: str) -> dict[str, Any]:
                 for code in listing.languages
             ],
             "service_areas": [
-                {"id": _id("service_area", slug, area), "service_id": service_id, "name": area}
+                _compact(
+                    {
+                        "id": _id("service_area", slug, area),
+                        "service_id": service_id,
+                        "name": vocab.area_name(area, listing.country),
+                        "description": AREA_CODE_NOTE if area not in vocab.AREA_MARKERS else None,
+                        "extent": area,
+                        "extent_type": "ISO 3166" if area not in vocab.AREA_MARKERS else None,
+                    }
+                )
                 for area in listing.areas_served
             ],
             "attributes": attributes.items,
         }
     )
+
+
+AREA_CODE_NOTE = "extent holds the area's ISO 3166 code (country or subdivision)."
+# RFC 6350 phone types, as HSDS asks: a text line is "text", every other line "voice".
+_PHONE_TYPES = {"text": "text"}
+
+
+def _phones(listing: Listing, org_id: str) -> list[dict[str, Any]]:
+    """Each phone as an HSDS phone; its whole record travels as an attribute, losslessly."""
+    found = []
+    for position, phone in enumerate(map(plain, listing.phones)):
+        phone_id = _id("phone", listing.slug, str(position))
+        attributes = _Attributes(listing.slug, "phone", phone_id)
+        attributes.add(FIELDS, "phones", json.dumps(phone, ensure_ascii=False, sort_keys=True))
+        found.append(
+            {
+                "id": phone_id,
+                "organization_id": org_id,
+                "number": phone["number"],
+                "type": _PHONE_TYPES.get(phone.get("kind", ""), "voice"),
+                "description": phone_line(phone),
+                "attributes": attributes.items,
+            }
+        )
+    return found
+
+
+def _contacts(listing: Listing, org_id: str) -> list[dict[str, Any]]:
+    if not listing.email:
+        return []
+    return [
+        {
+            "id": _id("contact", listing.slug, "email"),
+            "organization_id": org_id,
+            "name": listing.name,
+            "department": "Public email address",
+            "email": listing.email,
+        }
+    ]
 
 
 def _alert(listing: Listing) -> str | None:
@@ -369,6 +443,10 @@ def _postal_location(listing: Listing, org_id: str) -> dict[str, Any]:
 def _attribute_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(
+            {key: plain(item) for key, item in value.items()}, ensure_ascii=False, sort_keys=True
+        )
     return str(jsonable(value))
 
 
@@ -471,11 +549,22 @@ def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "region": carried["region"] or address.get("state_province") or None,
         "city": carried["city"] or address.get("city") or None,
         "areas_served": [
-            area["name"]
+            area.get("extent") or vocab.area_code(str(area["name"])) or area["name"]
             for service in services
             for area in _objects(service.get("service_areas"))
             if area.get("name")
         ],
+        "phones": _phones_in(data),
+        "how_to_ask": first_service.get("application_process"),
+        "opening_hours": next(
+            (
+                schedule.get("description")
+                for schedule in _objects(first_service.get("schedules"))
+                if schedule.get("description")
+            ),
+            None,
+        ),
+        "citations": _json_object(_first(fields, "citations")),
         "latitude": coordinates[0],
         "longitude": coordinates[1],
         "website": data.get("website") or _virtual_url(locations),
@@ -495,6 +584,36 @@ def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "status": status or "unknown",
         "verified_on": first_service.get("assured_date"),
     }
+
+
+def _phones_in(data: Mapping[str, Any]) -> list[Any]:
+    """Our phones back from their attribute; another publisher's from number and type."""
+    phones: list[Any] = []
+    for phone in _objects(data.get("phones")):
+        carried = [
+            attribute.get("value")
+            for attribute in _objects(phone.get("attributes"))
+            if _term_of(attribute) == (FIELDS.code, "phones")
+        ]
+        if carried and isinstance(carried[0], str):
+            phones.append(_json_object(carried[0]))
+        elif phone.get("number"):
+            phones.append(
+                {
+                    "number": phone["number"],
+                    "kind": "text" if phone.get("type") == "text" else "office",
+                }
+            )
+    return phones
+
+
+def _json_object(text: str | None) -> Any:
+    if text is None:
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # not JSON: validation names it
 
 
 def _objects(value: Any) -> list[Mapping[str, Any]]:

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any, TextIO
 
 from directory.opendata import Listing
+from directory.reach import phone_line, plain
 from directory.records import PUBLIC_FIELDS
 
 # Every public field, verification and sources included, under its own name.
@@ -26,7 +27,21 @@ _ESCAPED_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "'")
 
 
 def row(listing: Listing) -> list[str]:
-    return [_cell(getattr(listing, column)) for column in COLUMNS]
+    return [_cell(_flat(column, getattr(listing, column))) for column in COLUMNS]
+
+
+def _flat(column: str, value: Any) -> Any:
+    """Structured values as a spreadsheet reader would want them: a phone as one line
+    ("0800 254 0088 (Helpline; free)"), a citation as "field: URL (date)"."""
+    if column == "phones":
+        return [phone_line(phone) for phone in value]
+    if column == "citations":
+        cited = {name: plain(citation) for name, citation in value.items()}
+        return [
+            f"{name}: {source['url']}" + (f" ({source['date']})" if source.get("date") else "")
+            for name, source in cited.items()
+        ]
+    return value
 
 
 def write(listings: Iterable[Listing], out: TextIO) -> None:

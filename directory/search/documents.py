@@ -30,7 +30,9 @@ def build(organisation: Organisation) -> Document:
         "place_text": " ".join(
             part
             for part in [organisation.city, organisation.region, country_name]
-            + list(organisation.areas_served)
+            + [vocab.area_name(code) for code in organisation.areas_served]
+            + [organisation.areas_served_note]
+            + list(organisation.prisons_served)
             if part
         ),
         "tags_text": " ".join(

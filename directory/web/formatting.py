@@ -28,8 +28,11 @@ def partial_date(value: str | None) -> str:
     """ "2023-12" -> "December 2023"; "2023" stays "2023"."""
     if not value:
         return ""
-    year, _, month = value.partition("-")
-    return f"{_MONTHS[int(month) - 1]} {year}" if month else year
+    year, _, rest = value.partition("-")
+    month, _, day = rest.partition("-")
+    if not month:
+        return year
+    return (f"{int(day)} " if day else "") + f"{_MONTHS[int(month) - 1]} {year}"
 
 
 def when(moment: datetime | None) -> str:

@@ -25,6 +25,7 @@ from directory.records import (
     MultilineText,
     Text,
     Value,
+    national_format,
     normalise_line_ends,
 )
 
@@ -41,7 +42,12 @@ FIELD_LABELS: dict[str, str] = {
     "reason": "What is wrong?",
     "details": "Tell us more",
 }
-LINE_FIELDS = tuple(name for name in EDITABLE_FIELDS if FIELDS[name].value is Value.LINES)
+LINE_FIELDS = tuple(
+    name for name in EDITABLE_FIELDS if FIELDS[name].value in (Value.LINES, Value.AREAS)
+)
+PHONES_MAX = FIELDS["phones"].max_items or 0
+# What a phone row asks; the number is the row's own, the rest say what the line is.
+PHONE_PARTS = ("number", "kind", "free", "free_note", "hours")
 CHOICE_LIST_FIELDS = tuple(name for name in EDITABLE_FIELDS if FIELDS[name].value is Value.CHOICES)
 
 REQUIRED = {
@@ -74,6 +80,7 @@ _INVALID = {
     ),
     "relation": "Choose one of the options.",
     "reason": "Choose one of the options.",
+    "phones": "Check the phone numbers: give the whole number, with its area code.",
 }
 _INVISIBLE = {
     "a control character": "invisible control characters in it ({code})",
@@ -84,7 +91,8 @@ _INVISIBLE = {
 _RETYPE = "This has {what}, often left by copying and pasting. Please retype it."
 _ONE_LINE = "Keep this on one line, without line breaks or tabs."
 _REACHABLE = (
-    "Give at least one way to reach the group: a website, an email address or a postal address."
+    "Give at least one way to reach the group: a website, a phone number, an email address or "
+    "a postal address."
 )
 _PRISONER_MAIL = "Add the postal address, or untick “People in prison can write to this address”."
 _ONE_LINE_TEXT: TypeAdapter[str] = TypeAdapter(Text)
@@ -148,7 +156,7 @@ def listing_form(form: FormData, *, sources_required: bool) -> ListingForm:
         result.listing = proposal.model_dump(mode="json")
     if sources_required and not values["sources"]:
         result.errors.setdefault("sources", REQUIRED["sources"])
-    if not any(values.get(name) for name in ("website", "email", "postal_address")):
+    if not any(values.get(name) for name in ("website", "phones", "email", "postal_address")):
         result.errors.setdefault("website", _REACHABLE)
     if result.errors:
         result.listing = {}
@@ -164,9 +172,29 @@ def raw_listing(form: FormData) -> dict[str, Any]:
             raw[name] = [v for v in form.getlist(name) if isinstance(v, str)]
         elif kind is Value.YES_NO:
             raw[name] = form.get(name) == "yes"
+        elif kind is Value.PHONES:
+            raw[name] = _phone_rows(form, name)
         else:
             raw[name] = text(form, name)
     return raw
+
+
+def _phone_rows(form: FormData, name: str) -> list[dict[str, str]]:
+    """Each phone row as typed ("phones-0-number"...), blank rows left out."""
+    rows = []
+    for position in range(PHONES_MAX):
+        row = {part: text(form, f"{name}-{position}-{part}") for part in PHONE_PARTS}
+        # The two menus always send something: only typed text makes a row count.
+        if any(row[part].strip() for part in ("number", "free_note", "hours")):
+            rows.append(row)
+    return rows
+
+
+def phone_rows_to_show(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows a form shows: those typed or stored, then one blank row for a new number
+    (at least two in all), never more than a listing may hold."""
+    blank = dict.fromkeys(PHONE_PARTS, "")
+    return [*rows, *[blank] * max(1, 2 - len(rows))][: max(PHONES_MAX, len(rows))]
 
 
 def listing_to_form(listing: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,6 +204,10 @@ def listing_to_form(listing: Mapping[str, Any]) -> dict[str, Any]:
         value, kind = listing.get(name), FIELDS[name].value
         if kind is Value.LINES:
             raw[name] = "\n".join(value or [])
+        elif kind is Value.AREAS:
+            raw[name] = "\n".join(vocab.area_form_name(code) for code in value or [])
+        elif kind is Value.PHONES:
+            raw[name] = [_phone_to_row(phone) for phone in value or []]
         elif kind is Value.CHOICES:
             raw[name] = list(value or [])
         elif kind is Value.LANGUAGES:
@@ -187,6 +219,53 @@ def listing_to_form(listing: Mapping[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def _phone_to_row(phone: Mapping[str, Any]) -> dict[str, str]:
+    free = phone.get("free")
+    return {
+        "number": national_format(str(phone.get("number") or "")),
+        "kind": str(phone.get("kind") or ""),
+        "free": "" if free is None else ("yes" if free else "no"),
+        "free_note": str(phone.get("free_note") or ""),
+        "hours": str(phone.get("hours") or ""),
+    }
+
+
+def _phones(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": row["number"].strip(),
+            "kind": row["kind"].strip() or "office",
+            "free": {"yes": True, "no": False}.get(row["free"]),
+            "free_note": row["free_note"].strip() or None,
+            "hours": row["hours"].strip() or None,
+        }
+        for row in rows
+    ]
+
+
+def _area_codes(name: str, value: str, errors: dict[str, str]) -> list[str]:
+    lines = [line.strip() for line in normalise_line_ends(value).split("\n") if line.strip()]
+    limit = FIELDS[name].max_items or 0
+    if len(lines) > limit:
+        errors[name] = f"Give at most {limit}, one on each line."
+        return []
+    codes, unknown = [], []
+    for line in lines:
+        code = vocab.area_code(line) if len(line) <= 80 else None
+        if code:
+            codes.append(code)
+        else:
+            unknown.append(line[:40])
+    if unknown:
+        names = ", ".join(f"“{name}”" for name in unknown)
+        errors[name] = (
+            f"We do not recognise {names} as a country, nation, state or province. Write "
+            "one on each line, such as “Scotland” or “Texas”, or “nationwide”; put anything "
+            "else in the box below."
+        )
+    return codes
+
+
 def _listing_input(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
@@ -194,6 +273,12 @@ def _listing_input(raw: Mapping[str, Any], errors: dict[str, str]) -> dict[str, 
         if kind is Value.LINES:
             lines = normalise_line_ends(value).split("\n")  # not splitlines(): it eats U+0085
             values[name] = [line.strip() for line in lines if line.strip()]
+        elif kind is Value.AREAS:
+            values[name] = _area_codes(name, value, errors)
+        elif kind is Value.PHONES:
+            values[name] = _phones(value)
+            if any(not phone["number"] for phone in values[name]):
+                errors[name] = "Enter the number for each phone line, or clear that line's boxes."
         elif kind is Value.LANGUAGES:
             values[name] = _language_codes(name, value, errors)
         elif kind is Value.YEAR:
@@ -360,6 +445,11 @@ def _friendly(detail: Mapping[str, Any], default_field: str) -> tuple[str, str]:
         message = str(ctx.get("error", ""))
         if not loc and "postal_address" in message:
             return "postal_address", _PRISONER_MAIL
+        if name == "phones" and message.startswith("phone "):
+            # "phone 2: '0800 254' is not a valid phone number in United Kingdom (...)"
+            return name, "Phone " + message.removeprefix("phone ").replace("'", "“", 1).replace(
+                "'", "”", 1
+            ) + "."
     if kind in ("missing", "too_short") and not item:
         return name, REQUIRED.get(name, "Fill this in.")
     if kind == "too_long":

@@ -70,4 +70,4 @@ def test_a_new_listing_is_submitted_approved_and_found(make_page, javascript: bo
     expect(result).to_have_count(1)
     result.get_by_role("link").click()
     expect(public.get_by_role("heading", level=1)).to_have_text(name)
-    expect(public.get_by_text("Last verified:")).to_be_visible()
+    expect(public.get_by_text("Sources checked on")).to_be_visible()

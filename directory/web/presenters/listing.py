@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from directory import vocab
 from directory.models import Organisation
 from directory.opendata import ourjson
+from directory.reach import has_way_to_reach
+from directory.records import national_format
 from directory.web.presenters.search import place
 
 
@@ -30,7 +33,38 @@ def organisation_page(organisation: Organisation) -> dict[str, Any]:
         "place": place(organisation.city, organisation.region, organisation.country),
         "language_names": [vocab.language_name(code) for code in organisation.languages],
         "status_label": vocab.STATUSES.get(organisation.status, organisation.status),
+        "area_names": [
+            vocab.area_name(code, organisation.country) for code in organisation.areas_served
+        ],
+        "phone_lines": [_phone(phone) for phone in organisation.phones],
+        "cited": {
+            name: _source(citation.get("url"), citation.get("date"))
+            for name, citation in organisation.citations.items()
+        },
+        "reachable": has_way_to_reach(organisation),
         "verified_on": organisation.verified_on,
         "verified_by": organisation.verified_by,
         "updated_on": organisation.updated_at.date(),
     }
+
+
+def _phone(phone: dict[str, Any]) -> dict[str, Any]:
+    number = str(phone.get("number") or "")
+    free = phone.get("free")
+    return {
+        "display": national_format(number),
+        "tel": number,  # E.164: a tel: link that works from any phone
+        "kind_label": vocab.PHONE_KINDS.get(str(phone.get("kind")), "Phone"),
+        "free": free,
+        "free_note": phone.get("free_note"),
+        "hours": phone.get("hours"),
+        "source": _source(phone.get("source"), phone.get("source_date")),
+    }
+
+
+def _source(url: Any, dated: Any) -> dict[str, Any] | None:
+    """Where a fact is stated, as a page names it: the site's host and the source's date."""
+    if not url:
+        return None
+    host = urlsplit(str(url)).hostname or str(url)
+    return {"url": url, "host": host.removeprefix("www."), "date": dated}

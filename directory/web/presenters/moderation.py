@@ -12,14 +12,17 @@ from directory import vocab
 from directory.listings import same_value
 from directory.models import AuditEvent, LinkCheck, Moderator, Submission
 from directory.moderation import DECISION_ACTIONS, SUBMITTER, FieldChange, Queue
-from directory.records import EDITABLE_FIELDS, FIELDS
+from directory.reach import phone_line
+from directory.records import EDITABLE_FIELDS, FIELDS, Value
 from directory.web.formatting import long_date, short_when, when
 from directory.web.forms import FIELD_LABELS, country_choices
 
 EMPTY = "(empty)"
 _LABELLED = {name: f.vocabulary for name, f in FIELDS.items() if f.vocabulary is not None}
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
-_PROSE_FIELDS = ("description", "accessibility", "postal_address", "postal_address_note")
+_PROSE_FIELDS = tuple(name for name, f in FIELDS.items() if f.value is Value.PROSE) + (
+    "postal_address_note",
+)
 
 # (operation, old text, new text), operation being "same", "del" or "ins".
 Segment = tuple[str, str, str]
@@ -174,6 +177,7 @@ class Choices:
     focus: list[tuple[str, str]]
     services: list[tuple[str, str]]
     statuses: list[tuple[str, str]]
+    phone_kinds: list[tuple[str, str]]
     countries: tuple[tuple[str, str], ...]
     relations: list[tuple[str, str]]
     report_reasons: list[tuple[str, str]]
@@ -202,6 +206,10 @@ def display(name: str, value: Any) -> str:
         return vocab.country_name(value)
     if name == "languages":
         return ", ".join(vocab.language_name(code) for code in value)
+    if name in FIELDS and FIELDS[name].value is Value.AREAS:
+        return "\n".join(vocab.area_name(code) for code in value)
+    if name == "phones":
+        return "\n".join(phone_line(phone) for phone in value)
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return str(value)
@@ -486,6 +494,7 @@ def choices() -> Choices:
         focus=list(vocab.FOCUS.items()),
         services=list(vocab.SERVICES.items()),
         statuses=list(vocab.STATUSES.items()),
+        phone_kinds=list(vocab.PHONE_KINDS.items()),
         countries=country_choices(),
         relations=list(vocab.SUBMITTER_RELATIONS.items()),
         report_reasons=list(vocab.REPORT_REASONS.items()),

@@ -282,9 +282,9 @@ def _organisation_schema() -> dict[str, Any]:
         place[key] = _in_our_style(field.schema)
         if field.description:
             place[key]["description"] = field.description
-    for value in properties.values():
-        if value["type"] == "object":  # a group: its fields are always sent, null or not
-            value["required"] = list(value["properties"])
+    for name in {FIELDS[name].path[0] for name in PUBLIC_FIELDS if len(FIELDS[name].path) > 1}:
+        group = properties[name]  # a group: its fields are always sent, null or not
+        group["required"] = list(group["properties"])
     properties["updated_at"] = {"type": "string", "format": "date-time"}
     return {"type": "object", "required": list(properties), "properties": properties}
 

@@ -241,7 +241,7 @@ def test_the_print_button_calls_print_from_a_script_file_and_is_hidden_without_i
     assert "hidden" in button and "data-print" in button  # shown by the script, if it runs
     assert "onclick" not in button
     assert re.search(r'<script src="/static/print\.js" defer></script>', html)
-    assert "use the button above or your browser's Print command" in html
+    assert "Your browser's own Print command prints this list too." in html  # without the script
     script = client.get("/static/print.js")
     assert script.status_code == 200
     assert "window.print()" in script.text and "hidden = false" in script.text

@@ -10,12 +10,13 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from directory import accounts, audit, catalogue, vocab
+from directory import accounts, audit, catalogue, places, vocab
 from directory.listings import (
     changed_fields,
     editable_only,
@@ -386,11 +387,14 @@ def approve(
     moderator: str,
     expected_version: str | None = None,
     today: date | None = None,
+    gazetteer: Path | None = None,
 ) -> Organisation:
     """Publish the moderator's version of the listing, in the caller's transaction.
 
     `expected_version` is the live listing's `updated_at` the moderator saw; a different one
     means someone changed the listing meanwhile, and approving would silently undo that.
+    With a `gazetteer`, a listing with a town but no coordinates, or that moved, is placed
+    at its town's (see _placed), so that "near" searches find it.
     Raises pydantic's ValidationError when the fields do not make a valid listing.
     """
     organisation = None if submission.type == "new" else _target(session, submission)
@@ -410,6 +414,8 @@ def approve(
         "verified_on": today or date.today(),
         "verified_by": accounts.credit_for(session, moderator),  # never the username itself
     }
+    if gazetteer is not None:
+        values.update(_placed(gazetteer, before, values))
     record = OrganisationRecord.model_validate(values)  # before claiming: nothing to undo
     _claim(session, submission, "approved", moderator, reason=None)
     if organisation is None:
@@ -424,6 +430,22 @@ def approve(
     _audit(session, moderator, "approve", submission, before, snapshot(published))
     session.refresh(submission)
     return published
+
+
+def _placed(
+    gazetteer: Path, before: Mapping[str, Any] | None, values: Mapping[str, Any]
+) -> dict[str, float | None]:
+    """Coordinates for the approved values: kept while the town and country are unchanged
+    and there are some; else the gazetteer's for the town, or none (coordinates of the town
+    a group moved away from would put it in the wrong searches)."""
+    moved = before is None or any(
+        before.get(name) != values.get(name) for name in ("city", "country")
+    )
+    if not moved and values.get("latitude") is not None:
+        return {}
+    found = places.locate(gazetteer, values.get("city"), str(values.get("country") or ""))
+    latitude, longitude = found if found else (None, None)
+    return {"latitude": latitude, "longitude": longitude}
 
 
 def reject(session: Session, submission: Submission, *, moderator: str, reason: str) -> None:

@@ -99,6 +99,19 @@ def resolve(path: Path, text: str) -> Place | None:
     return Place(*row) if row else None
 
 
+def locate(path: Path, city: str | None, country: str) -> tuple[float, float] | None:
+    """A listing's coordinates from its town and country code, or None when the gazetteer
+    does not know that town there. City level is all a listing needs."""
+    if not city:
+        return None
+    qualifier = country if vocab.is_country(country) and country != vocab.INTERNATIONAL else ""
+    town = city.partition(",")[0]  # "Leeds, West Yorkshire": the town is what we know
+    place = resolve(path, f"{town}, {qualifier}" if qualifier else town)
+    if place is None or not place.country:  # bare coordinates typed as a town: not a town
+        return None
+    return place.latitude, place.longitude
+
+
 def _country_code(qualifier: str) -> str | None:
     """ "US", "gb", "United Kingdom", "Scotland" -> a country code, or None if not a country."""
     if not qualifier:

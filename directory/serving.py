@@ -5,6 +5,9 @@ once, and the logs."""
 from __future__ import annotations
 
 import functools
+import ipaddress
+import logging
+import logging.config
 from typing import Any
 
 from directory import logs
@@ -13,11 +16,47 @@ from directory.settings import Settings
 
 APP = "directory.app:create_app"
 
+log = logging.getLogger(__name__)
+
 
 def run(settings: Settings, host: str, port: int, reload: bool) -> None:
     import uvicorn
 
+    problem = base_url_problem(settings, host)
+    if problem:
+        _log_as_uvicorn_will()
+        log.warning(problem)
     uvicorn.run(APP, factory=True, host=host, port=port, reload=reload, **options(settings))
+
+
+def base_url_problem(settings: Settings, host: str) -> str | None:
+    """What is wrong with serving on `host` with these settings' DIRECTORY_BASE_URL: left at
+    its default (this machine's own address) while others can reach the server, it would be
+    printed on every paper list and named in every link the directory sends out."""
+    if settings.base_url_is_set or _loopback(host):
+        return None
+    return (
+        f"DIRECTORY_BASE_URL is not set, so printed lists, feeds and links name "
+        f"{settings.base_url}, which nobody else can reach, while the server listens on "
+        f"{host}. Set DIRECTORY_BASE_URL to the directory's public address "
+        "(for example https://directory.example.org)."
+    )
+
+
+def _log_as_uvicorn_will() -> None:
+    """uvicorn sets the log up as it starts; a message before that is written the same way
+    (unless something else, a test, already set the log up)."""
+    if not logging.root.handlers and not logging.getLogger("directory").handlers:
+        logging.config.dictConfig(logs.config())
+
+
+def _loopback(host: str) -> bool:
+    if host.casefold().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may be this machine's public one
 
 
 def options(settings: Settings) -> dict[str, Any]:

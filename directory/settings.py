@@ -83,6 +83,11 @@ class Settings(BaseSettings):
             )
 
     @property
+    def base_url_is_set(self) -> bool:
+        """Whether DIRECTORY_BASE_URL was given, rather than left at its default."""
+        return "base_url" in self.model_fields_set
+
+    @property
     def secret_key_path(self) -> Path:
         return self.data_dir / keys.FILE_NAME
 

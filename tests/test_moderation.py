@@ -755,3 +755,51 @@ def test_word_diff_marks_only_the_changed_words():
         ("ins", "", "x "),
         ("same", "c", "c"),
     ]
+
+
+# Coordinates: a listing approved with a town is found near that town -----------------------
+
+
+def _near(client, place: str) -> list[str]:
+    hits = client.get("/api/search", params={"near": place, "per_page": 100}).json()["hits"]
+    return [hit["name"] for hit in hits]
+
+
+def test_a_new_listing_approved_in_a_town_is_found_near_it(moderator_client, public_client):
+    submit_new(public_client, name="Numbat Letters", city="Leeds", country="GB")
+    approve(moderator_client, review_url(moderator_client, "Numbat Letters"))
+    assert "Numbat Letters" in _near(public_client, "Leeds")
+    assert "Numbat Letters" not in _near(public_client, "Glasgow")
+
+
+def test_an_edit_that_moves_a_listing_moves_it_in_near_searches(moderator_client, public_client):
+    submit_new(public_client, name="Wombat Post", city="Leeds", country="GB")
+    approve(moderator_client, review_url(moderator_client, "Wombat Post"))
+    suggest_edit(public_client, "wombat-post", city="Glasgow")
+    approve(moderator_client, review_url(moderator_client, "Wombat Post"))
+    assert "Wombat Post" in _near(public_client, "Glasgow")
+    assert "Wombat Post" not in _near(public_client, "Leeds")
+
+
+def test_a_move_to_a_town_the_gazetteer_does_not_know_drops_the_old_coordinates(
+    moderator_client, public_client
+):
+    submit_new(public_client, name="Quokka Aid", city="Leeds", country="GB")
+    approve(moderator_client, review_url(moderator_client, "Quokka Aid"))
+    suggest_edit(public_client, "quokka-aid", city="Nowhereville Qqq")
+    assert approve(moderator_client, review_url(moderator_client, "Quokka Aid")).status_code == 303
+    assert public_client.get("/api/organisations/quokka-aid").json()["city"] == "Nowhereville Qqq"
+    assert "Quokka Aid" not in _near(public_client, "Leeds")
+
+
+def test_approving_keeps_the_coordinates_of_a_listing_that_did_not_move(
+    moderator_client, public_client, seeded
+):
+    with Session(seeded) as session:
+        before = catalogue.get(session, "glasgow-prisoner-solidarity")
+        where = (before.latitude, before.longitude)
+    suggest_edit(public_client, "glasgow-prisoner-solidarity", founded_year="2015")
+    approve(moderator_client, review_url(moderator_client, "Glasgow Prisoner Solidarity"))
+    with Session(seeded) as session:
+        after = catalogue.get(session, "glasgow-prisoner-solidarity")
+        assert (after.latitude, after.longitude) == where != (None, None)

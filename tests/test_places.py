@@ -39,6 +39,27 @@ def test_unknown_places_resolve_to_nothing(gazetteer, text):
     assert places.resolve(gazetteer, text) is None
 
 
+@pytest.mark.parametrize(
+    ("city", "country", "near"),
+    [
+        ("Leeds", "GB", "Leeds"),
+        ("London", "CA", "London, Canada"),  # Ontario's, not England's larger one
+        ("Leeds, West Yorkshire", "GB", "Leeds"),
+        ("Portland", "international", "Portland"),  # no country to narrow it: the largest
+    ],
+)
+def test_a_listing_is_located_by_its_town_in_its_country(gazetteer, city, country, near):
+    town = places.resolve(gazetteer, near)
+    assert places.locate(gazetteer, city, country) == (town.latitude, town.longitude)
+
+
+@pytest.mark.parametrize(
+    ("city", "country"), [(None, "GB"), ("", "GB"), ("Leeds", "FR"), ("55.8, -4.2", "GB")]
+)
+def test_a_listing_without_a_known_town_is_not_located(gazetteer, city, country):
+    assert places.locate(gazetteer, city, country) is None
+
+
 def test_near_glasgow_on_the_search_page(client):
     page = client.get("/search", params={"near": "Glasgow", "radius_km": "50"})
     assert page.status_code == 200

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from directory import catalogue
 from directory.search import backends
 from directory.search.indexing import reindex
 from tests import factories
+from tests.web import text_of
 
 
 def test_search_results_offer_a_printable_list(client):
@@ -19,44 +20,220 @@ def test_search_results_offer_a_printable_list(client):
     assert 'href="/print.txt?q=books&amp;country=US"' in page
 
 
-def test_print_lists_every_match_grouped_by_country_then_kind(client):
+def test_print_lists_every_match_writable_first_then_the_rest(client):
     response = client.get("/print", params={"country": ["GB", "IE"]})
     assert response.status_code == 200
     html = response.text
     assert "<nav" not in html  # no site navigation on paper
-    total = client.get("/api/search", params={"country": ["GB", "IE"]}).json()["total"]
-    assert html.count('<article class="entry') == total  # every match, not one page
-    countries = re.findall(r"<h2>([^<]+)</h2>", html)
-    assert countries == ["Ireland", "United Kingdom"]
+    found = client.get("/api/search", params={"country": ["GB", "IE"], "per_page": 100}).json()
+    closed = sum(
+        client.get(f"/api/organisations/{hit['slug']}").json()["status"] == "inactive"
+        for hit in found["hits"]
+    )
+    printed = html.count('<article class="entry') + html.count("<li><strong>")
+    assert printed == found["total"] - closed  # every open match, not one page of them
+    assert re.findall(r"<h2[^>]*>([^<(]+)", html) == [
+        "Groups you can write to ",
+        "Ask someone outside to look these up ",
+    ]
+    assert re.findall(r'<h3 class="country">([^<]+)</h3>', html) == ["United Kingdom"]
     assert re.search(r"Printed \d{1,2} \w+ 20\d\d", html)
 
 
-def test_addresses_people_inside_can_write_to_come_first_and_are_marked(client):
+def test_addresses_people_inside_can_write_to_are_printed_as_on_an_envelope(client):
     html = client.get("/print", params={"focus": "lgbtq", "country": "GB"}).text
-    assert "✉ Write from prison:" in html
-    assert "PO Box 66754" in html  # Bent Bars Project's postal address
+    envelope = re.search(r'<p class="address">(.*?)</p>', html, re.S).group(1)
+    assert envelope == "PO Box 66754<br>London WC1A 9BF"  # Bent Bars Project's
+    assert "Write to:" in html
+    assert "Stated by sources in 2013-15; may have changed." in html  # its note
 
 
-def test_prisoner_mail_first_within_a_group(engine, settings, empty_client):
+def _site(engine, settings, *listings: dict) -> None:
+    for values in listings:
+        factories.store(engine, **values)
     with Session(engine) as session:
-        for slug, name, address in [
-            ("a-group", "Alpha Books", None),
-            ("z-group", "Zulu Books", "PO Box 1\nTown"),
-        ]:
-            catalogue.upsert(
-                session,
-                factories.record(
-                    slug=slug,
-                    name=name,
-                    kind="books-to-prisoners",
-                    postal_address=address,
-                    postal_address_accepts_prisoner_mail=bool(address),
-                ),
-            )
-        session.commit()
         reindex(session, backends.embedded(settings))
+
+
+def _writable(name: str, kind: str, address: str = "PO Box 1\nTown T1 1AA", **more) -> dict:
+    return dict(
+        name=name,
+        kind=kind,
+        postal_address=address,
+        postal_address_accepts_prisoner_mail=True,
+        **more,
+    )
+
+
+MIXED = (
+    dict(name="Aardvark ABC", kind="abc-group", website="https://aardvark.example.org"),
+    _writable("Zebra Books", "books-to-prisoners", "PO Box 9\nZebraton Z9 9ZZ"),
+    _writable("Yak Families", "family-support"),
+    dict(
+        name="Badger Legal",
+        kind="legal-advice",
+        postal_address="1 Office Row\nLondon",  # not for letters from prison
+        email="help@badger.example.org",
+        description="Gives legal advice to families. It also trains volunteers in the law.",
+    ),
+    _writable("Closed Camel Books", "books-to-prisoners", status="inactive"),
+    dict(name="Closed Cobra ABC", kind="abc-group", status="inactive"),
+)
+
+
+def test_groups_people_inside_can_write_to_come_first_across_kinds(engine, settings, empty_client):
+    _site(engine, settings, *MIXED)
+    for path in ("/print", "/print.txt"):
+        page = empty_client.get(path).text
+        order = [page.index(name) for name in ("Yak Families", "Zebra Books")]
+        order += [page.lower().index("ask someone outside to look these up")]
+        order += [page.index(name) for name in ("Aardvark ABC", "Badger Legal")]
+        assert order == sorted(order), path  # by name, whatever their kind
+
+
+def test_closed_groups_are_never_printed(engine, settings, empty_client):
+    _site(engine, settings, *MIXED)
+    for params in ({}, {"only": "write"}, {"size": "large"}, {"q": "closed"}):
+        for path in ("/print", "/print.txt"):
+            page = empty_client.get(path, params=params).text
+            assert "Closed Camel" not in page and "Closed Cobra" not in page, (path, params)
+    assert "2 groups that have closed are not printed." in empty_client.get("/print").text
+
+
+def test_the_closing_section_says_in_a_line_what_each_group_does_and_how_to_reach_it(
+    engine, settings, empty_client
+):
+    _site(engine, settings, *MIXED)
+    html = text_of(empty_client.get("/print").text)
+    closing = html[html.index("Ask someone outside to look these up") :]
+    assert "no address that people in prison can write to" in closing
+    assert "Badger Legal (United Kingdom): Gives legal advice to families. Email:" in closing
+    assert "It also trains volunteers" not in closing  # one line, not the whole description
+    assert "Post, from outside prison only: 1 Office Row, London" in closing
+    assert "Web: https://aardvark.example.org" in closing
+    text = empty_client.get("/print.txt").text
+    assert "==== ASK SOMEONE OUTSIDE TO LOOK THESE UP (2) ====" in text
+    assert "  Email: help@badger.example.org" in text
+
+
+def test_groups_people_inside_cannot_write_to_can_be_left_out(engine, settings, empty_client):
+    _site(engine, settings, *MIXED)
+    page = empty_client.get("/print").text
+    choice = re.search(r'<a href="([^"]+)">leave them out</a>', page).group(1)
+    assert choice == "/print?only=write"  # a link: no script needed
+    for path in (choice, "/print.txt?only=write"):
+        shown = empty_client.get(path).text
+        assert "Zebra Books" in shown and "Yak Families" in shown
+        assert "Aardvark ABC" not in shown and "Badger Legal" not in shown
+        assert "Ask someone outside" not in shown
+        assert "2 groups with no address for letters from prison are left out" in shown
+    back = empty_client.get(choice).text
+    assert re.search(r'<a href="/print">list them at the end</a>', back)
+
+
+def test_the_choices_keep_the_search(client):
+    page = client.get("/print", params={"kind": "books-to-prisoners", "country": "US"}).text
+    assert 'href="/print?kind=books-to-prisoners&amp;country=US&amp;size=large"' in page
+    assert 'href="/print?kind=books-to-prisoners&amp;country=US&amp;only=write"' in page
+    assert 'href="/print.txt?kind=books-to-prisoners&amp;country=US"' in page
+    assert 'href="/search?kind=books-to-prisoners&amp;country=US"' in page
+
+
+def test_large_print(engine, settings, empty_client):
+    _site(engine, settings, *MIXED)
+    standard = empty_client.get("/print").text
+    assert '<body class="standard-print">' in standard
+    large_link = re.search(r'<a href="([^"]+)">large print \(18 pt\)</a>', standard).group(1)
+    assert large_link == "/print?size=large"
+    large = empty_client.get(large_link).text
+    assert '<body class="large-print">' in large
+    assert "<title>Prisoner support groups: printable list (large print)</title>" in large
+    assert "Zebra Books" in large and "Aardvark ABC" in large  # the same list
+    assert '<a href="/print">standard print</a>' in large
+    both = empty_client.get("/print", params={"size": "large", "only": "write"}).text
+    assert '<body class="large-print">' in both and "Aardvark ABC" not in both
+    # Any other size is the standard one, as is kept (and sent again) for it.
+    assert empty_client.get("/print", params={"size": "huge"}).text == standard
+
+
+def test_the_print_stylesheet_sets_large_print_at_18pt(client):
+    css = client.get("/static/print.css").text
+    rule = re.search(r"body\.large-print \{([^}]*)\}", css).group(1)
+    assert "font-size: 18pt" in rule
+    assert re.search(r"@media print \{[^@]*\.print-button[^}]*display: none", css)
+
+
+@pytest.mark.parametrize("params", [{}, {"size": "large"}, {"only": "write"}])
+def test_no_text_points_to_an_address_below(engine, settings, empty_client, params):
+    """The address is printed above the description: nothing the list adds may call it
+    "below" (descriptions are the groups' own words, and these say nothing of it)."""
+    _site(engine, settings, *MIXED)
+    for path in ("/print", "/print.txt"):
+        page = text_of(empty_client.get(path, params=params).text).lower()
+        assert "below" not in page and "beneath" not in page, path
+
+
+def test_the_address_to_write_to_comes_before_the_description(engine, settings, empty_client):
+    _site(engine, settings, *MIXED)
+    for path in ("/print", "/print.txt"):
+        page = empty_client.get(path).text
+        entry = page[page.index("Zebra Books") :]
+        assert entry.index("Zebraton Z9 9ZZ") < entry.index("writes letters to people"), path
+
+
+def test_how_to_address_a_letter_is_printed_when_the_listing_says(engine, settings, empty_client):
+    _site(engine, settings, *MIXED)
+    from directory.models import Organisation
+
+    with Session(engine) as session:
+        zebra = session.exec(select(Organisation).where(Organisation.name == "Zebra Books")).one()
+        zebra.letter_instructions = "Write with your name and prison number."
+        zebra.phones = [{"number": "+442079460123", "kind": "helpline", "free": True}]
+        session.commit()
+    html = text_of(empty_client.get("/print").text)
+    assert "How to address a letter: Write with your name and prison number." in html
+    text = empty_client.get("/print.txt").text
+    assert "How to address a letter: Write with your name and prison number." in text
+    assert "Phone: 020 7946 0123 (Helpline; free)" in html and "Phone: 020 7946 0123" in text
+
+
+def test_a_list_over_several_countries_puts_the_country_on_the_envelope(
+    engine, settings, empty_client
+):
+    _site(
+        engine,
+        settings,
+        _writable("Kiwi Books", "books-to-prisoners", "PO Box 5\nAuckland 1010", country="NZ"),
+        _writable("Robin Books", "books-to-prisoners", "PO Box 6\nLeeds LS1 1AA"),
+    )
     html = empty_client.get("/print").text
-    assert html.index("Zulu Books") < html.index("Alpha Books")
+    assert "PO Box 5<br>Auckland 1010<br>NEW ZEALAND" in html
+    assert "PO Box 6<br>Leeds LS1 1AA<br>UNITED KINGDOM" in html
+    assert re.findall(r'<h3 class="country">([^<]+)</h3>', html) == [
+        "New Zealand",
+        "United Kingdom",
+    ]
+    one_country = empty_client.get("/print", params={"country": "GB"}).text
+    assert "PO Box 6<br>Leeds LS1 1AA</p>" in one_country
+    assert '<h3 class="country">' not in one_country
+
+
+def test_the_directory_s_own_address_is_printed(engine, settings, empty_client):
+    html = text_of(empty_client.get("/print", params={"kind": "abc-group"}).text)
+    assert "from the Prisoner Support Directory, http://127.0.0.1:8000" in html
+    assert "kept up to date, at http://127.0.0.1:8000/search?kind=abc-group" in html
+
+
+def test_the_print_button_calls_print_from_a_script_file_and_is_hidden_without_it(client):
+    html = client.get("/print", params={"q": "books"}).text
+    button = re.search(r"<button [^>]*>Print this list</button>", html).group(0)
+    assert "hidden" in button and "data-print" in button  # shown by the script, if it runs
+    assert "onclick" not in button
+    assert re.search(r'<script src="/static/print\.js" defer></script>', html)
+    assert "Your browser's own Print command prints this list too." in html  # without the script
+    script = client.get("/static/print.js")
+    assert script.status_code == 200
+    assert "window.print()" in script.text and "hidden = false" in script.text
 
 
 def test_plain_text_version(client):
@@ -64,10 +241,10 @@ def test_plain_text_version(client):
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
     assert "PRISONER SUPPORT GROUPS" in text
-    assert "==== UNITED KINGDOM ====" in text
-    assert "[WRITE FROM PRISON]" in text
-    assert "34 Allison St" in text
+    assert "==== GROUPS YOU CAN WRITE TO (1) ====" in text
+    assert "WRITE TO:\n    GPS Pen Pals\n    c/o Category Is Books\n    34 Allison St\n" in text
     assert "&amp;" not in text and "<" not in text
+    assert max(len(line) for line in text.splitlines()) <= 100
 
 
 def test_print_escapes_user_content(engine, settings, empty_client):
@@ -155,3 +332,21 @@ def _counting_reads(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(catalogue, "get_many", counted)
     return reads
+
+
+@pytest.mark.parametrize(
+    ("description", "line"),
+    [
+        ("Sends books. Also zines.", "Sends books."),
+        ("Based in St. Louis, it sends books. Also zines.", "Based in St. Louis, it sends books."),
+        ("Write to P.O. Box 5 for books. More.", "Write to P.O. Box 5 for books."),
+        ("Helps families\nof prisoners!  Since 1990.", "Helps families of prisoners!"),
+        ("A group. (Founded 1990.)", "A group."),
+        ("No full stop at all", "No full stop at all"),
+        ("word " * 60, ("word " * 32).strip() + "…"),
+    ],
+)
+def test_the_closing_section_s_line_is_the_first_sentence(description, line):
+    from directory.web.presenters.printing import summary
+
+    assert summary(description) == line

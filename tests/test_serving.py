@@ -143,3 +143,52 @@ def test_an_unhandled_error_is_logged_without_the_token(seeded, settings, monkey
         assert browser.get("/submissions/Zx9-secret_Token?sent=1").status_code == 500
     assert "unhandled error on /submissions/{token}" in caplog.text
     assert "Zx9-secret_Token" not in caplog.text
+
+
+# The directory's address ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def serve_command(settings, monkeypatch):
+    """`directory serve --host HOST` from a terminal, with uvicorn's run stubbed out: what it
+    logs before the server starts."""
+    import uvicorn
+    from click.testing import CliRunner
+
+    from directory.cli import main
+
+    monkeypatch.setenv("DIRECTORY_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("DIRECTORY_BASE_URL", raising=False)
+    started: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.append(kwargs["host"]))
+
+    def invoke(host: str) -> list[str]:
+        result = CliRunner().invoke(main, ["serve", "--host", host], catch_exceptions=False)
+        assert result.exit_code == 0 and started[-1] == host
+        return started
+
+    return invoke
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "directory.example.org"])
+def test_serving_to_others_with_the_default_base_url_warns(serve_command, caplog, host):
+    serve_command(host)
+    warnings = [
+        r for r in caplog.records if r.levelname == "WARNING" and r.name.startswith("directory")
+    ]
+    assert len(warnings) == 1
+    message = warnings[0].getMessage()
+    assert "DIRECTORY_BASE_URL is not set" in message
+    assert "http://127.0.0.1:8000" in message and host in message
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+def test_serving_on_this_machine_only_does_not_warn(serve_command, caplog, host):
+    serve_command(host)
+    assert "DIRECTORY_BASE_URL" not in caplog.text
+
+
+def test_a_base_url_that_was_set_does_not_warn(serve_command, caplog, monkeypatch):
+    monkeypatch.setenv("DIRECTORY_BASE_URL", "https://directory.example.org")
+    serve_command("0.0.0.0")
+    assert "DIRECTORY_BASE_URL" not in caplog.text

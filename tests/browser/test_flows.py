@@ -71,3 +71,29 @@ def test_a_new_listing_is_submitted_approved_and_found(make_page, javascript: bo
     result.get_by_role("link").click()
     expect(public.get_by_role("heading", level=1)).to_have_text(name)
     expect(public.get_by_text("Sources checked on")).to_be_visible()
+
+
+def test_the_printed_list_s_print_button(make_page, javascript: bool) -> None:
+    page: Page = make_page(javascript=javascript)
+    if javascript:  # window.print() opens no dialog here; count the calls instead
+        page.add_init_script(
+            "window.print = () => { window.printed = (window.printed || 0) + 1; };"
+        )
+    page.goto("/search?q=books")
+    page.get_by_role("link", name="Print this list").click()
+    expect(page).to_have_url(re.compile(r"/print\?q=books"))
+    button = page.get_by_role("button", name="Print this list")
+    if not javascript:
+        expect(button).to_have_count(0)  # hidden: without the script it would do nothing
+        expect(page.get_by_text("Your browser's own Print command")).to_be_visible()
+        return
+    button.click()
+    assert page.evaluate("window.printed") == 1
+    page.emulate_media(media="print")
+    expect(button).to_be_hidden()
+    expect(page.get_by_role("link", name="large print (18 pt)")).to_be_hidden()
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="large print (18 pt)").click()
+    expect(page).to_have_url(re.compile(r"/print\?q=books&size=large"))
+    size = page.evaluate("getComputedStyle(document.body).fontSize")
+    assert size == "24px"  # 18 pt

@@ -161,6 +161,7 @@ def _approve(
             parsed.listing,
             moderator=moderator.username,
             expected_version=forms.text(form, "version") or None,
+            gazetteer=app_state(request).settings.gazetteer_path,
         )
     except ValidationError as error:
         session.rollback()

@@ -3,36 +3,59 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass, replace
 from datetime import date
-from itertools import groupby
-from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
 from directory import catalogue, vocab
 from directory.database import read_one, session_scope
-from directory.models import Organisation
 from directory.web.middleware.remembered import search_parameters
-from directory.web.presenters import listing
+from directory.web.presenters import printing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
-from directory.web.templating import render
+from directory.web.templating import render, route_path
 from directory.web.views import searching
 from directory.web.views.heavy import heavy_page
 
-_KIND_ORDER = {kind: index for index, kind in enumerate(vocab.KINDS)}
+# The choices a printed list offers, as query parameters alongside the search's own.
+ONLY = "only"
+ONLY_WRITE = "write"  # only the groups people inside can write to
+SIZE = "size"
+LARGE = "large"  # large print: 18 pt body text
+
+
+@dataclass(frozen=True)
+class PrintChoices:
+    only_write: bool = False
+    large: bool = False
+
+    @classmethod
+    def of(cls, params: QueryParams) -> PrintChoices:
+        """The choices asked for; any other value is the default, as a form would send."""
+        return cls(only_write=params.get(ONLY) == ONLY_WRITE, large=params.get(SIZE) == LARGE)
+
+    def params(self) -> dict[str, str]:
+        """These choices as query parameters, leaving out the defaults."""
+        return {
+            **({ONLY: ONLY_WRITE} if self.only_write else {}),
+            **({SIZE: LARGE} if self.large else {}),
+        }
 
 
 async def _what_is_printed(request: Request) -> Hashable | None:
-    """The search, the index's state and the catalogue's version (the list shows each
-    listing as the database has it), read before the list is made, and the day it prints."""
+    """The search, the choices, the index's state and the catalogue's version (the list
+    shows each listing as the database has it), read before the list is made, and the day
+    it prints."""
     state = app_state(request).search.state()
     shown = search_parameters(request.query_params)
     if state is None or shown is None:
         return None
     version = await read_one(app_state(request).engine, catalogue.version)
-    return (request.url.path, state, version, shown, date.today())
+    choices = PrintChoices.of(request.query_params)
+    return (request.url.path, state, version, shown, choices, date.today())
 
 
 @heavy_page(by=_what_is_printed)
@@ -47,45 +70,35 @@ def print_text(request: Request) -> Response:
 
 def _render(request: Request, template: str, media_type: str) -> Response:
     searched, slugs = searching.run_all(request)
+    choices = PrintChoices.of(request.query_params)
     with session_scope(app_state(request).engine) as session:
         organisations = catalogue.get_many(session, slugs)
-        context = {
-            "groups": groups(organisations),
-            "count": len(organisations),
-            "total": searched.results.total,
-            "description": describe(searched),
-            "base_url": app_state(request).settings.base_url,
-            "search_url": presenters.SearchLinks(
-                searched.parsed.query, searched.parsed.near, searched.parsed.radius_km
-            ).url(),
-        }
+        printed = printing.printed_list(organisations, only_write=choices.only_write)
+    parsed = searched.parsed
+    links = presenters.SearchLinks(parsed.query, parsed.near, parsed.radius_km)
+    base_url = app_state(request).settings.base_url
+
+    def this_list(path_name: str, changed: PrintChoices) -> str:
+        return links.url(route_path(request, path_name), **changed.params())
+
+    context = {
+        "printed": printed,
+        "large": choices.large,
+        "only_write": choices.only_write,
+        "truncated": len(organisations) < searched.results.total,
+        "fetched": len(organisations),
+        "total": searched.results.total,
+        "description": describe(searched),
+        "base_url": base_url,
+        "search_url": links.url(),
+        "online_url": base_url.rstrip("/") + links.url(),
+        "standard_url": this_list("print", replace(choices, large=False)),
+        "large_url": this_list("print", replace(choices, large=True)),
+        "with_look_up_url": this_list("print", replace(choices, only_write=False)),
+        "only_write_url": this_list("print", replace(choices, only_write=True)),
+        "text_url": this_list("print_text", replace(choices, large=False)),
+    }
     return render(request, template, context, media_type=media_type)
-
-
-def groups(organisations: list[Organisation]) -> list[dict[str, Any]]:
-    """By country, then kind of group. Within each, addresses people inside may write to first."""
-
-    def country_key(o: Organisation) -> tuple[bool, str]:
-        return (o.country == vocab.INTERNATIONAL, vocab.country_name(o.country))
-
-    ordered = sorted(organisations, key=country_key)
-    result = []
-    for (_, country), in_country in groupby(ordered, key=country_key):
-        by_kind = sorted(in_country, key=lambda o: (_KIND_ORDER.get(o.kind, 99), o.kind))
-        kinds = []
-        for kind, members in groupby(by_kind, key=lambda o: o.kind):
-            listed = sorted(
-                members,
-                key=lambda o: (not o.postal_address_accepts_prisoner_mail, o.name.casefold()),
-            )
-            kinds.append(
-                {
-                    "label": vocab.KINDS.get(kind, kind),
-                    "organisations": [_entry(o) for o in listed],
-                }
-            )
-        result.append({"country": country, "kinds": kinds})
-    return result
 
 
 def describe(searched: searching.Searched) -> str:
@@ -98,20 +111,3 @@ def describe(searched: searching.Searched) -> str:
     if searched.place is not None:
         parts.append(f"within {searched.parsed.radius_km} km of {searched.place.label}")
     return "; ".join(parts) if parts else "every group in the directory"
-
-
-def _entry(organisation: Organisation) -> dict[str, Any]:
-    page = listing.organisation_page(organisation)
-    return {
-        "name": page["name"],
-        "place": page["place"],
-        "description": page["description"],
-        "services": ", ".join(page["service_labels"]),
-        "website": page["website"],
-        "email": page["email"],
-        "postal_address": page["postal_address"],
-        "accepts_prisoner_mail": page["postal_address_accepts_prisoner_mail"],
-        "postal_address_note": page["postal_address_note"],
-        "status": page["status_label"] if page["status"] != "active" else None,
-        "verified_on": page["verified_on"],
-    }

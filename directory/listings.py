@@ -58,6 +58,30 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def carried_sources(before: Mapping[str, Any] | None, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The citations and phone sources of `before` that still hold for `values`: a fact that
+    did not change keeps its source; one that changed has none until someone cites one."""
+    if not before:
+        return {}
+    kept = {
+        name: citation
+        for name, citation in (before.get("citations") or {}).items()
+        if same_value(name, before.get(name), values.get(name))
+    }
+    sources = {
+        phone["number"]: (phone.get("source"), phone.get("source_date"))
+        for phone in before.get("phones") or []
+        if phone.get("source")
+    }
+    phones = [
+        {**phone, "source": sources[phone["number"]][0], "source_date": sources[phone["number"]][1]}
+        if not phone.get("source") and phone.get("number") in sources
+        else phone
+        for phone in (jsonable(p) for p in values.get("phones") or [])
+    ]
+    return {"citations": kept, "phones": phones}
+
+
 def slugify(name: str) -> str:
     """A URL-safe slug from a name: "Bristol ABC (UK)" -> "bristol-abc-uk"."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

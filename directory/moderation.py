@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from directory import accounts, audit, catalogue, places, vocab
 from directory.listings import (
     changed_fields,
+    carried_sources,
     editable_only,
     editable_values,
     same_value,
@@ -414,6 +415,7 @@ def approve(
         "verified_on": today or date.today(),
         "verified_by": accounts.credit_for(session, moderator),  # never the username itself
     }
+    values.update(carried_sources(before, values))
     if gazetteer is not None:
         values.update(_placed(gazetteer, before, values))
     record = OrganisationRecord.model_validate(values)  # before claiming: nothing to undo

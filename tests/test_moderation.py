@@ -13,6 +13,7 @@ from directory import catalogue, listings, moderation
 from directory.models import AuditEvent, Organisation, Submission
 from directory.moderation import AlreadyDecided, Submitter
 from directory.records import EDITABLE_FIELDS
+from tests import factories
 from tests.factories import listing_form
 from tests.web import (
     approve,
@@ -803,3 +804,35 @@ def test_approving_keeps_the_coordinates_of_a_listing_that_did_not_move(
     with Session(seeded) as session:
         after = catalogue.get(session, "glasgow-prisoner-solidarity")
         assert (after.latitude, after.longitude) == where != (None, None)
+
+
+def test_an_approved_edit_keeps_the_sources_of_what_did_not_change(engine):
+    factories.store(
+        engine,
+        slug="cited-group",
+        email="old@example.org",
+        last_activity="2024-03",
+        phones=[{"number": "0800 254 0088", "kind": "helpline", "source": "https://example.org/a"}],
+        sources=["https://example.org/a"],
+        citations={
+            "email": {"url": "https://example.org/a", "date": "2024"},
+            "last_activity": {"url": "https://example.org/a", "date": "2024-03"},
+        },
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        listing = catalogue.get(session, "cited-group")
+        changed = {
+            "email": "new@example.org",
+            "phones": [
+                {"number": "+448002540088", "kind": "helpline"},
+                {"number": "+442079460123", "kind": "office"},
+            ],
+        }
+        submission = moderation.submit_edit(session, listing, changed, moderation.Submitter())
+        fields = moderation.proposed_values(session, submission)
+        published = moderation.approve(session, submission, fields, moderator="alice")
+        session.commit()
+    # The new email is nobody's citation yet; the activity date and the kept number still are.
+    assert published.email == "new@example.org"
+    assert set(published.citations) == {"last_activity"}
+    assert [phone["source"] for phone in published.phones] == ["https://example.org/a", None]

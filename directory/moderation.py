@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from directory import accounts, audit, catalogue, places, vocab
 from directory.listings import (
-    changed_fields,
     carried_sources,
+    changed_fields,
     editable_only,
     editable_values,
     same_value,

@@ -9,13 +9,16 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from directory import catalogue
+from directory import catalogue, seed
 from directory.models import Organisation
 from directory.records import OrganisationRecord
 from directory.search import documents
-from directory.settings import Settings
+from directory.settings import PACKAGED_SEED_DIR, Settings
 
 _serial = itertools.count(1)
+
+# How many listings the directory ships with, so that tests follow the catalogue as it grows.
+SEED_COUNT = len(seed.load(PACKAGED_SEED_DIR))
 
 
 def site_settings(data_dir: Path, gazetteer: Path, database_url: str = "") -> Settings:

@@ -11,6 +11,7 @@ from directory.cli import main
 from directory.database import make_engine
 from directory.search import SearchQuery
 from directory.search.embedded import EmbeddedSearch
+from tests.factories import SEED_COUNT
 
 
 @pytest.fixture
@@ -33,15 +34,15 @@ def test_migrate_seed_reindex(run, settings):
     assert "up to date" in run("migrate").output  # idempotent
     first = run("seed")
     assert first.exit_code == 0
-    assert "66 created" in first.output
+    assert f"{SEED_COUNT} created" in first.output
     again = run("seed")
-    assert "0 created, 0 updated, 66 unchanged" in again.output
+    assert f"0 created, 0 updated, {SEED_COUNT} unchanged" in again.output
     assert "not seeding" in run("seed", "--if-empty").output
     indexed = run("reindex")
-    assert "Indexed 66 organisations in embedded." in indexed.output
+    assert f"Indexed {SEED_COUNT} organisations in embedded." in indexed.output
     engine = make_engine(settings)
     with Session(engine) as session:
-        assert catalogue.count(session) == 66
+        assert catalogue.count(session) == SEED_COUNT
     engine.dispose()
     index = EmbeddedSearch(settings.search_index_path)
     assert index.search(SearchQuery(q="bent bars")).hits[0].slug == "bent-bars-project"
@@ -65,5 +66,5 @@ def test_reindex_with_meilisearch_unreachable_still_builds_the_embedded_index(ru
     run("seed")
     result = run("reindex")
     assert result.exit_code == 0
-    assert "Indexed 66 organisations in embedded." in result.output
+    assert f"Indexed {SEED_COUNT} organisations in embedded." in result.output
     assert "Could not rebuild meilisearch: cannot connect" in result.output

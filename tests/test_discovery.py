@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from directory import catalogue
 from tests import factories
+from tests.factories import SEED_COUNT
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -32,7 +33,7 @@ def test_sitemap_lists_every_organisation(client):
     root = ET.fromstring(client.get("/sitemap.xml").content)
     locations = [u.find(f"{SITEMAP}loc").text for u in root.findall(f"{SITEMAP}url")]
     assert "http://127.0.0.1:8000/organisations/bent-bars-project" in locations
-    assert len(locations) == 66 + 1
+    assert len(locations) == SEED_COUNT + 1
 
 
 def test_robots(client):

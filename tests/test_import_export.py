@@ -19,6 +19,7 @@ from directory.models import AuditEvent, Submission
 from directory.opendata import hsds, ourjson
 from directory.settings import Settings
 from tests import factories
+from tests.factories import SEED_COUNT
 
 PASSWORD = "a long enough password"
 
@@ -71,8 +72,8 @@ def test_csv_export_has_a_header_and_one_row_per_organisation(run, seeded):
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
     assert rows[0][:3] == ["slug", "name", "alternate_names"]
-    assert len(rows) == 67
-    assert len({row[0] for row in rows[1:]}) == 66
+    assert len(rows) == SEED_COUNT + 1
+    assert len({row[0] for row in rows[1:]}) == SEED_COUNT
 
 
 @pytest.mark.parametrize("format_name", ["json", "hsds"])
@@ -80,8 +81,8 @@ def test_export_to_standard_output_is_clean_json(run, seeded, format_name):
     result = run("export", "--format", format_name)
     assert result.exit_code == 0
     data = json.loads(result.stdout)  # the progress bar went to standard error
-    assert len(data["organisations"] if format_name == "json" else data) == 66
-    assert "Exporting 66 organisations" in result.stderr
+    assert len(data["organisations"] if format_name == "json" else data) == SEED_COUNT
+    assert f"Exporting {SEED_COUNT} organisations" in result.stderr
 
 
 def test_export_to_a_file(run, seeded, tmp_path):
@@ -89,9 +90,9 @@ def test_export_to_a_file(run, seeded, tmp_path):
     target.parent.mkdir()
     result = run("export", "--output", str(target))
     assert result.exit_code == 0
-    assert f"Wrote 66 organisations to {target}" in result.stderr
+    assert f"Wrote {SEED_COUNT} organisations to {target}" in result.stderr
     assert result.stdout == ""
-    assert len(json.loads(target.read_text(encoding="utf-8"))["organisations"]) == 66
+    assert len(json.loads(target.read_text(encoding="utf-8"))["organisations"]) == SEED_COUNT
     assert list(target.parent.iterdir()) == [target]  # no partial file left behind
 
 
@@ -107,13 +108,13 @@ def test_export_import_publish_export_is_byte_identical(run, seeded, fresh, tmp_
 
     imported = run("import", str(first), "--publish", "--as", "alice", directory=fresh)
     assert imported.exit_code == 0, imported.output
-    assert "66 created, 0 updated, 0 unchanged" in imported.stdout
+    assert f"{SEED_COUNT} created, 0 updated, 0 unchanged" in imported.stdout
 
     assert run("export", "--format", format_name, "-o", str(second), directory=fresh).exit_code == 0
     assert second.read_bytes() == first.read_bytes()
 
     again = run("import", str(first), "--publish", "--as", "alice", directory=fresh)
-    assert "0 created, 0 updated, 66 unchanged" in again.stdout
+    assert f"0 created, 0 updated, {SEED_COUNT} unchanged" in again.stdout
 
 
 @pytest.mark.databases

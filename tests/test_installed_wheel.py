@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from tests import served
+from tests.factories import SEED_COUNT
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the build reads: the project's metadata (with its readme) and the package.
@@ -131,8 +132,12 @@ def test_installed_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
 
     directory = str(venv / "bin" / "directory")
     assert "Database is up to date." in run([directory, "migrate"], site, env)
-    assert "Seeded 66 organisations: 66 created" in run([directory, "seed"], site, env)
-    assert "Indexed 66 organisations in embedded." in run([directory, "reindex"], site, env)
+    assert f"Seeded {SEED_COUNT} organisations: {SEED_COUNT} created" in run(
+        [directory, "seed"], site, env
+    )
+    assert f"Indexed {SEED_COUNT} organisations in embedded." in run(
+        [directory, "reindex"], site, env
+    )
 
     port = served.free_port()
     log = tmp_path / "serve.log"

@@ -41,11 +41,12 @@ def test_print_lists_every_match_writable_first_then_the_rest(client):
 
 
 def test_addresses_people_inside_can_write_to_are_printed_as_on_an_envelope(client):
-    html = client.get("/print", params={"focus": "lgbtq", "country": "GB"}).text
+    html = client.get("/print", params={"q": "glasgow prisoner solidarity"}).text
     envelope = re.search(r'<p class="address">(.*?)</p>', html, re.S).group(1)
-    assert envelope == "PO Box 66754<br>London WC1A 9BF"  # Bent Bars Project's
+    # Glasgow Prisoner Solidarity's pen-pal address, and how to write to it.
+    assert envelope == "GPS Pen Pals<br>c/o Category Is Books<br>34 Allison St<br>Glasgow G42 8NN"
     assert "Write to:" in html
-    assert "Stated by sources in 2013-15; may have changed." in html  # its note
+    assert "include your name, address and prisoner number" in html
 
 
 def _site(engine, settings, *listings: dict) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from directory import catalogue, seed
+from directory import catalogue, freshness, reach, seed, vocab
 from directory.models import Organisation
-from tests.reference import reference_file
 
 SECTION_A = [
     "Nottingham Black Prisoner Support",
@@ -41,37 +39,117 @@ def test_real_seed_data_loads(seed_records):
 
 @pytest.mark.parametrize("name", SECTION_A)
 def test_every_founding_organisation_is_present(seed_records, name):
-    assert any(r.name.startswith(name) for r in seed_records), name
+    assert any(r.name.startswith(name) or name in r.alternate_names for r in seed_records), name
 
 
 def test_unverified_records_say_so(seed_records):
     by_slug = {r.slug: r for r in seed_records}
-    # The reference marks these websites or statuses unverified.
-    for slug in (
-        "nottingham-black-prisoner-support",
-        "anarchist-black-cross-network",
-        "glasgow-abc",
-    ):
+    # No source could be re-read for these when the catalogue was researched.
+    for slug in ("nottingham-black-prisoner-support", "glasgow-abc"):
         assert by_slug[slug].verified_on is None, slug
     assert by_slug["bent-bars-project"].verified_on is not None
 
 
-def test_only_postal_addresses_the_reference_states(seed_records):
-    with_address = {r.slug for r in seed_records if r.postal_address}
-    assert with_address == {
-        "prison-book-program",
-        "bent-bars-project",
-        "glasgow-prisoner-solidarity",
-    }
-    assert not any(r.email for r in seed_records)
-
-
-def test_every_website_appears_in_the_reference(seed_records):
-    reference = reference_file("organisations.md").read_text(encoding="utf-8")
+def test_every_contact_detail_names_its_source_and_the_source_is_listed(seed_records):
     for record in seed_records:
-        if record.website:
-            host = re.sub(r"^https?://(www\.)?", "", record.website).rstrip("/")
-            assert host in reference, record.slug
+        assert all(source.startswith(("http://", "https://")) for source in record.sources)
+        for field in ("email", "postal_address", "letter_instructions", "how_to_ask"):
+            if getattr(record, field):
+                assert record.citations[field].url in record.sources, (record.slug, field)
+        for phone in record.phones:
+            assert phone.source in record.sources, (record.slug, phone.number)
+            assert phone.number.startswith("+"), (record.slug, phone.number)  # E.164
+
+
+def test_every_listing_says_where_it_works_as_codes(seed_records):
+    for record in seed_records:
+        assert record.areas_served, record.slug
+        assert all(vocab.is_area(code) for code in record.areas_served), record.slug
+
+
+def test_the_status_follows_the_evidence(seed_records):
+    for record in seed_records:
+        if record.status == "inactive":
+            assert "status" in record.citations, record.slug
+        else:
+            expected = freshness.status_from_evidence(
+                record.last_activity, record.verified_on, closed=False
+            )
+            assert record.status == expected, record.slug
+        if record.last_activity:
+            assert "last_activity" in record.citations, record.slug
+
+
+def _family_service(record) -> bool:
+    return "families" in record.focus and (
+        record.kind in ("family-support", "visiting") or "family-support" in record.services
+    )
+
+
+# What the catalogue covers, counted from the files. The floors are what the stored public
+# sources supported when the catalogue was researched (issue 14): where a figure falls short
+# of the issue's aim (a way to reach 80%, books projects' addresses 60%, 10 family services in
+# Northern Ireland and Ireland), the note on the issue says so; no gap was filled by a guess.
+COVERAGE = {
+    "listings": (lambda r: True, 250),
+    "US books-to-prisoners projects, with the states they serve": (
+        lambda r: r.kind == "books-to-prisoners" and r.country == "US" and r.areas_served,
+        35,
+    ),
+    "US books-to-prisoners projects people inside can write to": (
+        lambda r: r.kind == "books-to-prisoners" and r.country == "US" and reach.can_write(r),
+        15,
+    ),
+    "Scottish visitors' centres and family services, with their prisons": (
+        lambda r: "GB-SCT" in r.areas_served and r.prisons_served and _family_service(r),
+        11,
+    ),
+    "family services in Northern Ireland and Ireland": (
+        lambda r: (r.country == "IE" or "GB-NIR" in r.areas_served) and _family_service(r),
+        7,
+    ),
+    "family services in England and Wales": (
+        lambda r: (
+            r.country == "GB"
+            and not {"GB-SCT", "GB-NIR"} & set(r.areas_served)
+            and _family_service(r)
+        ),
+        15,
+    ),
+    "LGBTQ+ prisoner support groups": (lambda r: "lgbtq" in r.focus, 12),
+    "ABC and anti-repression groups in North America": (
+        lambda r: (
+            r.country in ("US", "CA")
+            and (r.kind == "abc-group" or "political-prisoners" in r.focus)
+        ),
+        15,
+    ),
+    "listings with a phone, an email or a postal address": (reach.has_way_to_reach, 85),
+}
+
+
+@pytest.mark.parametrize("what", COVERAGE)
+def test_the_catalogue_covers_the_field(seed_records, what):
+    belongs, floor = COVERAGE[what]
+    assert sum(1 for record in seed_records if belongs(record)) >= floor, what
+
+
+def test_the_national_helplines_for_families_have_their_numbers(seed_records):
+    helplines = {
+        record.slug: [phone.number for phone in record.phones if phone.kind == "helpline"]
+        for record in seed_records
+    }
+    assert helplines["prisoners-families-helpline"] == ["+448088083444"]  # England and Wales
+    assert helplines["families-outside"] == ["+448002540088"]  # Scotland
+
+
+def test_the_discrepancies_the_research_found_are_fixed(seed_records):
+    by_slug = {record.slug: record for record in seed_records}
+    assert by_slug["legal-services-for-prisoners-with-children"].city == "Oakland"
+    assert by_slug["prison-dharma-network"].name == "Prison Mindfulness Institute"
+    assert "Prison Dharma Network" in by_slug["prison-dharma-network"].alternate_names
+    assert by_slug["abc-bialystok"].last_activity == "2002-09"
+    assert "PO Box 74" in (by_slug["brighton-abc"].postal_address or "")
 
 
 def _write(tmp_path: Path, body: str, name: str = "groups.toml") -> Path:
@@ -141,6 +219,40 @@ sources = ["https://example.org/"]
         (
             ('name = "Good Group"', 'name = "Good Group"\nlatitude = 55.8'),
             "latitude and longitude go together",
+        ),
+        # Ways to reach a group: a number that is no number, an area that is no area, and a
+        # contact detail nobody stated.
+        (
+            (
+                "sources = ",
+                'phones = [{ number = "0800 254", source = "https://example.org/" }]\nsources = ',
+            ),
+            "field 'phones': phone 1: '0800 254' is not a valid phone number in United Kingdom",
+        ),
+        (
+            ("sources = ", 'areas_served = ["GB-XYZ"]\nsources = '),
+            "field 'areas_served.0': 'GB-XYZ' is not an area code",
+        ),
+        (
+            ("sources = ", 'email = "post@example.org"\nsources = '),
+            "field 'email': needs a source",
+        ),
+        (
+            ("sources = ", 'phones = [{ number = "0800 254 0088" }]\nsources = '),
+            "field 'phones.0.source': a phone number needs a source",
+        ),
+        (
+            (
+                "sources = ",
+                'postal_address = "PO Box 1"\n'
+                'citations = { postal_address = { url = "https://elsewhere.example/" } }\n'
+                "sources = ",
+            ),
+            "field 'citations.postal_address': https://elsewhere.example/ is not in sources",
+        ),
+        (
+            ('country = "GB"', 'country = "GB"\nstatus = "active"'),
+            "field 'status': give a status only as 'inactive'",
         ),
     ],
 )

@@ -202,8 +202,9 @@ def term_id(taxonomy: Taxonomy, code: str) -> str:
 class _Attributes:
     """The attributes of one entity; ids count repeats of a term, so lists keep stable ids."""
 
-    def __init__(self, slug: str, link_entity: str, link_id: str) -> None:
+    def __init__(self, slug: str, link_entity: str, link_id: str, key: str | None = None) -> None:
         self.slug, self.link_entity, self.link_id = slug, link_entity, link_id
+        self._key = key or link_entity  # what the ids are made from
         self.items: list[dict[str, Any]] = []
         self._seen: Counter[tuple[str, str]] = Counter()
 
@@ -214,9 +215,7 @@ class _Attributes:
         self.items.append(
             _compact(
                 {
-                    "id": _id(
-                        "attribute", self.slug, self.link_entity, taxonomy.code, code, str(repeat)
-                    ),
+                    "id": _id("attribute", self.slug, self._key, taxonomy.code, code, str(repeat)),
                     "link_id": self.link_id,
                     "link_entity": self.link_entity,
                     "taxonomy_term_id": term["id"],
@@ -333,7 +332,8 @@ def _phones(listing: Listing, org_id: str) -> list[dict[str, Any]]:
     found = []
     for position, phone in enumerate(map(plain, listing.phones)):
         phone_id = _id("phone", listing.slug, str(position))
-        attributes = _Attributes(listing.slug, "phone", phone_id)
+        # Each phone's attribute needs an id of its own: the position tells them apart.
+        attributes = _Attributes(listing.slug, "phone", phone_id, key=f"phone/{position}")
         attributes.add(FIELDS, "phones", json.dumps(phone, ensure_ascii=False, sort_keys=True))
         found.append(
             {

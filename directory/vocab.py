@@ -61,7 +61,7 @@ SERVICES: dict[str, str] = {
 STATUSES: dict[str, str] = {
     "active": "Active",
     "inactive": "No longer active",
-    "unknown": "Activity unknown",
+    "unknown": "Not confirmed recently",
 }
 
 # What a phone number is for, as a listing says it.

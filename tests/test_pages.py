@@ -261,3 +261,20 @@ def test_the_results_part_is_the_region_of_the_page_and_nothing_else(client, par
 def test_an_unknown_part_is_the_whole_page(client):
     page = client.get("/search", params={"q": "books"}).text
     assert client.get("/search", params={"q": "books", "part": "everything"}).text == page
+
+
+def test_ways_to_reach_a_group_come_first_and_a_helpline_is_a_tel_link(client):
+    html = client.get("/organisations/families-outside").text
+    assert 'href="tel:+448002540088"' in html
+    assert ">0800 254 0088</a>" in html  # shown as people in the UK write it
+    assert html.index('id="contact"') < html.index('id="about"')
+    page = text_of(html)
+    assert "Free" in page and "Source: familiesoutside.org.uk" in page
+
+
+def test_a_closed_group_says_so_differently_from_one_not_confirmed(client):
+    closed = client.get("/organisations/abc-nijmegen").text
+    assert 'class="status status-inactive"' in closed and "No longer active." in closed
+    unknown = client.get("/organisations/abc-bialystok").text
+    assert 'class="status status-unknown"' in unknown and "Not confirmed recently." in unknown
+    assert "The latest dated sign of activity we found is from September 2002" in text_of(unknown)

@@ -570,3 +570,52 @@ def test_an_edit_sent_with_crlf_line_ends_changes_nothing(client, seeded):
     assert "Nothing was changed" in response.text
     token = token_of(post_form(client, path, {**values, "city": "Glasgow City", "note": "Hi"}))
     assert stored(seeded, token).proposed == {"city": "Glasgow City"}
+
+
+def test_phones_and_areas_are_read_as_people_write_them(public_client, engine):
+    sent = submit_new(
+        public_client,
+        name="Reachable Group",
+        **{
+            "phones-0-number": "0800 254 0088",
+            "phones-0-kind": "helpline",
+            "phones-0-free": "yes",
+            "phones-0-free_note": "from UK landlines and mobiles",
+            "phones-0-hours": "Monday to Friday, 9am to 5pm",
+            "phones-1-kind": "office",  # a blank row: its menus alone add nothing
+            "phones-1-free": "no",
+        },
+        areas_served="Scotland\nNorthern Ireland\nnationwide",
+        letter_instructions="Write with your name and prison number.",
+    )
+    assert sent.status_code == 303, text_of(sent.text)
+    with Session(engine) as session:
+        submission = session.exec(select(Submission).order_by(Submission.id.desc())).first()
+    assert submission.proposed["phones"] == [
+        {
+            "number": "+448002540088",
+            "kind": "helpline",
+            "free": True,
+            "free_note": "from UK landlines and mobiles",
+            "hours": "Monday to Friday, 9am to 5pm",
+            "source": None,
+            "source_date": None,
+        }
+    ]
+    assert submission.proposed["areas_served"] == ["GB-SCT", "GB-NIR", "nationwide"]
+    status = text_of(public_client.get(sent.headers["location"]).text)
+    assert "0800 254 0088" in status and "Scotland" in status
+
+
+def test_a_phone_number_that_is_not_one_is_refused_next_to_the_field_and_kept(public_client):
+    response = submit_new(public_client, **{"phones-0-number": "0800 254", "phones-0-hours": "9-5"})
+    explains(response, "phones", "is not a valid phone number in United Kingdom")
+    assert 'value="0800 254"' in response.text and 'value="9-5"' in response.text
+    missing = submit_new(public_client, **{"phones-0-hours": "Weekdays"})
+    explains(missing, "phones", "Enter the number for each phone line")
+
+
+def test_an_area_that_is_not_one_is_refused_and_kept(public_client):
+    response = submit_new(public_client, areas_served="Scotland\nGlasgw")
+    explains(response, "areas_served", "We do not recognise “Glasgw”")
+    assert "Scotland\nGlasgw" in response.text

@@ -351,3 +351,12 @@ def test_the_closing_section_s_line_is_the_first_sentence(description, line):
     from directory.web.presenters.printing import summary
 
     assert summary(description) == line
+
+
+def test_the_us_books_list_leads_with_addresses_people_inside_can_write_to(client):
+    html = client.get("/print", params={"kind": "books-to-prisoners", "country": "US"}).text
+    count = int(re.search(r"Groups you can write to \((\d+)\)", html).group(1))
+    assert count >= 15
+    envelopes = re.findall(r'<p class="address">', html)
+    assert len(envelopes) == count
+    assert html.rindex('<p class="address">') < html.index("Ask someone outside to look these up")

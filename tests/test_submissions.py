@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from directory.models import Submission
 from tests.factories import listing_form
@@ -590,7 +590,7 @@ def test_phones_and_areas_are_read_as_people_write_them(public_client, engine):
     )
     assert sent.status_code == 303, text_of(sent.text)
     with Session(engine) as session:
-        submission = session.exec(select(Submission).order_by(Submission.id.desc())).first()
+        submission = session.exec(select(Submission).order_by(col(Submission.id).desc())).first()
     assert submission.proposed["phones"] == [
         {
             "number": "+448002540088",

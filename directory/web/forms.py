@@ -8,7 +8,7 @@ person typed so nothing has to be entered twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any
@@ -249,17 +249,12 @@ def _area_codes(name: str, value: str, errors: dict[str, str]) -> list[str]:
     if len(lines) > limit:
         errors[name] = f"Give at most {limit}, one on each line."
         return []
-    codes, unknown = [], []
-    for line in lines:
-        code = vocab.area_code(line) if len(line) <= 80 else None
-        if code:
-            codes.append(code)
-        else:
-            unknown.append(line[:40])
+    codes, unknown = _looked_up(
+        lines, lambda line: vocab.area_code(line) if len(line) <= 80 else None
+    )
     if unknown:
-        names = ", ".join(f"“{name}”" for name in unknown)
         errors[name] = (
-            f"We do not recognise {names} as a country, nation, state or province. Write "
+            f"We do not recognise {unknown} as a country, nation, state or province. Write "
             "one on each line, such as “Scotland” or “Texas”, or “nationwide”; put anything "
             "else in the box below."
         )
@@ -308,17 +303,24 @@ def _language_codes(name: str, value: str, errors: dict[str, str]) -> list[str]:
         # not keep the server busy for minutes.
         errors[name] = f"Give at most {LANGUAGES_MAX} languages. {_INVALID['languages']}"
         return []
+    codes, unknown = _looked_up(parts, _language_code)
+    if unknown:
+        errors[name] = f"We do not recognise {unknown}. {_INVALID['languages']}"
+    return codes
+
+
+def _looked_up(
+    names: list[str], code_for: Callable[[str], str | None]
+) -> tuple[list[str], str | None]:
+    """The codes of the names that have one, and the others quoted for a message (or None)."""
     codes, unknown = [], []
-    for part in parts:
-        code = _language_code(part)
+    for name in names:
+        code = code_for(name)
         if code:
             codes.append(code)
         else:
-            unknown.append(part[:40])
-    if unknown:
-        names = ", ".join(f"“{name}”" for name in unknown)
-        errors[name] = f"We do not recognise {names}. {_INVALID['languages']}"
-    return codes
+            unknown.append(f"“{name[:40]}”")
+    return codes, ", ".join(unknown) or None
 
 
 def _language_code(name: str) -> str | None:

@@ -85,7 +85,7 @@ def _submissions(session: Session) -> Samples:
     assert organisation is not None, f"the seed data has no {SAMPLE_SLUG}"
     someone = moderation.Submitter(contact="someone@example.net", relation="member")
     approved = moderation.submit_edit(
-        session, organisation, {"areas_served": ["Nottingham", "Derby"]}, someone
+        session, organisation, {"areas_served": ["GB-NGM", "GB-DER"]}, someone
     )
     moderation.approve(
         session, approved, moderation.proposed_values(session, approved), moderator=MODERATOR

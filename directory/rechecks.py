@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
 from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -112,15 +113,14 @@ def _all_due(session: Session, today: date) -> list[DueListing]:
     # thousands of listings.
     failing = {check.organisation_slug for check in linkcheck.failing(session)}
     reports = _open_report_counts(session)
-    rows = session.exec(
-        select(
-            Organisation.slug,
-            Organisation.name,
-            Organisation.status,
-            Organisation.last_activity,
-            Organisation.verified_on,
-        )
-    ).all()
+    columns = sqlalchemy.select(  # sqlmodel's select() is typed for up to four columns
+        col(Organisation.slug),
+        col(Organisation.name),
+        col(Organisation.status),
+        col(Organisation.last_activity),
+        col(Organisation.verified_on),
+    )
+    rows = session.execute(columns).tuples().all()
     found = []
     for slug, name, status, last_activity, verified_on in rows:
         if status == "inactive" and not reports.get(slug):

@@ -120,7 +120,7 @@ def _all_due(session: Session, today: date) -> list[DueListing]:
         col(Organisation.last_activity),
         col(Organisation.verified_on),
     )
-    rows = session.execute(columns).tuples().all()
+    rows = session.execute(columns).all()
     found = []
     for slug, name, status, last_activity, verified_on in rows:
         if status == "inactive" and not reports.get(slug):

@@ -136,7 +136,11 @@ def _all_due(session: Session, today: date) -> list[DueListing]:
         if why:
             found.append(DueListing(slug, name, status, verified_on, last_activity, why))
     found.sort(
-        key=lambda item: (item.verified_on is not None, item.verified_on or today, item.name)
+        key=lambda item: (
+            item.verified_on is not None,
+            item.verified_on or today,
+            item.name.casefold(),
+        )
     )
     return found
 
@@ -185,7 +189,9 @@ def confirm(
     )
     values = {
         **before,
-        "sources": _sources(before["sources"], source, activity_source),
+        "sources": _sources(
+            before["sources"], ("checked_source", source), ("activity_source", activity_source)
+        ),
         "citations": citations,
         "last_activity": last_activity,
         "status": status,
@@ -212,7 +218,7 @@ def mark_closed(
     values = {
         **before,
         "status": "inactive",
-        "sources": _sources(before["sources"], source),
+        "sources": _sources(before["sources"], ("closed_source", source)),
         "citations": {**before["citations"], "status": {"url": source}},
         "verified_on": today or date.today(),
         "verified_by": accounts.credit_for(session, moderator),
@@ -276,18 +282,19 @@ def _check_activity(activity: str, known: str | None, today: date) -> None:
         )
 
 
-def _sources(sources: list[str], *added: str | None) -> list[str]:
-    """The listing's sources with the new ones after them, each once."""
+def _sources(sources: list[str], *added: tuple[str, str | None]) -> list[str]:
+    """The listing's sources with the new ones, (form field, address), after them, each once."""
     extended = list(sources)
-    for url in added:
-        if url and url not in extended:
-            extended.append(url)
-    if len(extended) > MAX_SOURCES:
-        raise FieldProblem(
-            "checked_source" if added[0] not in sources else "activity_source",
-            f"The listing already has {len(sources)} sources, the most it may hold. Edit the "
-            "listing to remove one it no longer needs, or name one of its sources.",
-        )
+    for field, url in added:
+        if not url or url in extended:
+            continue
+        if len(extended) >= MAX_SOURCES:
+            raise FieldProblem(
+                field,
+                f"The listing already has {len(extended)} sources, the most it may hold. Edit "
+                "the listing to remove one it no longer needs, or name one of its sources.",
+            )
+        extended.append(url)
     return extended
 
 

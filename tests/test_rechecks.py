@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from directory import accounts
 from directory.app import create_app
 from directory.models import AuditEvent, LinkCheck, Organisation, OutboxEvent, Submission
+from directory.records import MAX_SOURCES
 from tests import factories
 from tests.web import csrf_token, explains, post_form, prefilled, sign_in, text_of
 
@@ -253,7 +254,7 @@ def test_still_correct_marks_the_sources_checked_today_by_the_moderators_public_
     assert f"Sources checked on {TODAY.day} {TODAY:%B %Y} by Alice M." in page
     assert "Active." in page
     history = text_of(moderator.get(f"/moderate/organisations/{slug}/history").text)
-    assert "Checked: still correct by alice" in history
+    assert "Checked and still correct by alice" in history
     assert f"Last activity: {CHECKED} ({THIS_MONTH})" in history
 
 
@@ -318,6 +319,15 @@ def test_still_correct_refuses_bad_answers_keeping_them_and_saving_nothing(
 
 
 @pytest.mark.databases
+def test_a_listing_with_all_the_sources_it_may_hold_takes_no_more(moderator, engine):
+    full = [f"https://example.org/source/{number}" for number in range(MAX_SOURCES)]
+    slug = store(engine, "well-sourced", sources=full, citations={}, verified_on=LONG_AGO)
+    explains(still_correct(moderator, slug), "checked_source", f"already has {MAX_SOURCES} sources")
+    assert listing(engine, slug).verified_on == LONG_AGO
+    assert still_correct(moderator, slug, checked_source=full[3]).status_code == 303
+    assert listing(engine, slug).sources == full
+
+
 def test_still_correct_refuses_when_the_listing_changed_after_the_page_was_opened(
     moderator, engine, settings
 ):
@@ -435,7 +445,7 @@ def test_a_moderator_edits_a_listing_directly_without_a_public_suggestion(
     assert (event.before["city"], event.after["city"]) == ("Leeds", "Bradford")
     assert "Bradford" in public.get(f"/organisations/{slug}").text
     history = text_of(moderator.get(f"/moderate/organisations/{slug}/history").text)
-    assert "Edited by a moderator by alice" in history
+    assert "Edited directly by alice" in history
 
 
 def test_a_changed_fact_loses_its_citation_until_someone_cites_one(moderator, engine):

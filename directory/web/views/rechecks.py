@@ -119,7 +119,7 @@ def _close(
         )
     except FieldProblem as error:
         session.rollback()
-        closure.errors["closed_source"] = str(error)
+        closure.errors[error.field] = str(error)
         return page(request, session, organisation, moderator, closure=closure, status=400)
     except ModerationError as error:
         session.rollback()

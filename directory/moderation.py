@@ -406,19 +406,11 @@ def approve(
     ):
         raise ListingChanged
     before = snapshot(organisation) if organisation else None
-    proposed = editable_only(fields)
-    values = {
-        **(before or {}),
-        **proposed,
-        # A new listing's address comes from its name; add_new takes the first free one.
-        "slug": organisation.slug if organisation else slugify(str(proposed.get("name") or "")),
-        "verified_on": today or date.today(),
-        "verified_by": accounts.credit_for(session, moderator),  # never the username itself
-    }
-    values.update(carried_sources(before, values))
-    if gazetteer is not None:
-        values.update(_placed(gazetteer, before, values))
-    record = OrganisationRecord.model_validate(values)  # before claiming: nothing to undo
+    # A new listing's address comes from its name; add_new takes the first free one.
+    slug = organisation.slug if organisation else slugify(str(fields.get("name") or ""))
+    record = moderators_version(  # before claiming: nothing to undo
+        session, before, fields, slug=slug, moderator=moderator, today=today, gazetteer=gazetteer
+    )
     _claim(session, submission, "approved", moderator, reason=None)
     if organisation is None:
         published = catalogue.add_new(session, record)
@@ -432,6 +424,43 @@ def approve(
     _audit(session, moderator, "approve", submission, before, snapshot(published))
     session.refresh(submission)
     return published
+
+
+def moderators_version(
+    session: Session,
+    before: Mapping[str, Any] | None,
+    fields: Mapping[str, Any],
+    *,
+    slug: str,
+    moderator: str,
+    today: date | None = None,
+    gazetteer: Path | None = None,
+) -> OrganisationRecord:
+    """The listing a moderator publishes: the editable `fields` over the listing as it was
+    (`before`, a snapshot; None for a new one), checked today by the moderator's public
+    credit, the facts that did not change keeping their sources, placed at its town when a
+    `gazetteer` is given. Raises pydantic's ValidationError when it is not a valid listing."""
+    values = {
+        **(before or {}),
+        **editable_only(fields),
+        "slug": slug,
+        "verified_on": today or date.today(),
+        "verified_by": accounts.credit_for(session, moderator),  # never the username itself
+    }
+    values.update(carried_sources(before, values))
+    if gazetteer is not None:
+        values.update(_placed(gazetteer, before, values))
+    return OrganisationRecord.model_validate(values)
+
+
+def settle_report(session: Session, submission: Submission, *, moderator: str) -> None:
+    """Close an open problem report as approved, in the caller's transaction, when the
+    correction it asked for is made by other means (rechecks.mark_closed), which audits the
+    change under the report's id. Raises AlreadyDecided when it is no longer open."""
+    if submission.type != "report":
+        raise ModerationError("Only a problem report can be settled this way.")
+    _claim(session, submission, "approved", moderator, reason=None)
+    session.refresh(submission)
 
 
 def _placed(

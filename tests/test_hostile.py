@@ -83,6 +83,10 @@ VALID_ANSWERS: dict[str, Callable[[], dict[str, Any]]] = {
     "report": lambda: {"details": "The postal address has changed; letters come back."},
     "moderate_login": lambda: {"username": "alice", "password": "not the password at all"},
     "moderate_submission": lambda: {"decision_reason": "Please add a postal address."},
+    "moderate_listing": lambda: {
+        "checked_source": "https://example.org/checked",
+        "closed_source": "https://example.org/closed",
+    },
     "moderate_moderators": lambda: {
         "username": f"new-{next(_serial)}",
         "password": PASSWORD,
@@ -212,7 +216,7 @@ def site(tmp_path_factory, gazetteer: Path, seed_records) -> Iterator[Site]:
     engine = make_engine(settings)
     upgrade(engine)
     _count_writes(engine)
-    slug = seed_records[0].slug
+    slug, checked_slug = seed_records[0].slug, seed_records[1].slug
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ratelimit, "default_limits", _generous_limits)  # before the apps start
         # Every sign-in attempt hashes a password, slowly on purpose; hundreds are made here
@@ -227,17 +231,24 @@ def site(tmp_path_factory, gazetteer: Path, seed_records) -> Iterator[Site]:
             accounts.create_moderator(session, "bob", PASSWORD)
             session.commit()
         with _browser(settings) as public, _browser(settings) as moderator:
-            yield _site(engine, public, moderator, slug)
+            yield _site(engine, public, moderator, slug, checked_slug)
     accounts._dummy_hash.cache_clear()
     engine.dispose()
 
 
-def _site(engine: Engine, public: TestClient, moderator: TestClient, slug: str) -> Site:
+def _site(
+    engine: Engine, public: TestClient, moderator: TestClient, slug: str, checked_slug: str
+) -> Site:
     response = post_form(moderator, "/moderate/login", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 303
     clients = {PUBLIC: public, MODERATOR: moderator}
-    hsds_id = {"api_hsds_organization": {"id": hsds.organization_id(slug)}}
-    built = Site(engine, clients, {"slug": slug}, hsds_id)
+    route_samples = {
+        "api_hsds_organization": {"id": hsds.organization_id(slug)},
+        # Its accepted forms change the listing, which would leave the version that the
+        # direct edit form was read with out of date, refusing every edit after.
+        "moderate_listing": {"slug": checked_slug},
+    }
+    built = Site(engine, clients, {"slug": slug}, route_samples)
     built.new_open_submission()
     built.new_changes_requested()
     _discover(built)
@@ -717,6 +728,9 @@ def _with_value(
 
 # Forms no payload can make acceptable: a wrong password by design; nothing but a token.
 NEVER_ACCEPTED = {"moderate_login", "moderate_logout"}
+# Forms whose every field is a web address, a date or a hidden value, which no payload is:
+# sent as filled in, after the payloads, they must be accepted instead.
+ONLY_EXACT_ANSWERS = {"moderate_listing"}
 
 
 @pytest.mark.parametrize(("route_name", "who"), _viewers(POST_ROUTES))
@@ -735,6 +749,11 @@ def test_form_fields(site, route_name, who):
                 accepted += response.status_code == 303
                 if locked and response.status_code != 403:
                     findings.add(where, [f"{response.status_code} for the public, not 403"])
+    if route_name in ONLY_EXACT_ANSWERS and not locked:
+        for form in site.forms[route_name]:
+            where = f"POST {route_name} {form.button or ''} as filled in"
+            response = _post(site, who, route_name, form.base(route_name), None, findings, where)
+            accepted += response.status_code == 303
     findings.assert_none()
     # Harmless payloads got through, so the payloads reached past the first check: a form
     # whose base answers were wrong, or a rate limit, would refuse everything, testing little.

@@ -39,12 +39,17 @@ MODERATION_PAGES = [
     "/moderate/organisations/bent-bars-project/history",
     "/moderate/moderators",
     "/moderate/account",
+    "/moderate/recheck",
+    "/moderate/organisations/bent-bars-project",
+    "/moderate/organisations/bent-bars-project/edit",
 ]
 MODERATION_POSTS = [
     "/moderate/logout",
     "/moderate/submissions/1",
     "/moderate/moderators",
     "/moderate/account",
+    "/moderate/organisations/bent-bars-project",
+    "/moderate/organisations/bent-bars-project/edit",
 ]
 
 
@@ -101,6 +106,9 @@ def test_every_moderation_route_is_covered_by_these_tests():
         "/moderate/organisations/{slug}/history",
         "/moderate/moderators",
         "/moderate/account",
+        "/moderate/recheck",
+        "/moderate/organisations/{slug}",
+        "/moderate/organisations/{slug}/edit",
     }
 
 

@@ -104,9 +104,9 @@ def decide(client: TestClient, review: str, decision: str, reason: str):
 
 def prefilled(html: str) -> dict[str, Any]:
     """The values a review or edit page's listing form was filled in with."""
-    if 'name="version"' in html:  # a review page: only its approve form
-        start = html.rindex("<form", 0, html.index('name="version"'))
-        html = html[start : html.index('value="approve"', start)]
+    if 'value="approve"' in html:  # a review page: only its approve form
+        end = html.index('value="approve"')
+        html = html[html.rindex("<form", 0, end) : end]
     form = html
     values: dict[str, Any] = {}
     for match in re.finditer(r"<input ([^>]+)>", form):

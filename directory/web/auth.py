@@ -78,6 +78,12 @@ def current(request: Request) -> SignedIn | None:
         )
 
 
+def may_be_signed_in(request: Request) -> bool:
+    """Whether this browser's session names a moderator, unchecked: enough to offer a link
+    to a moderator's page (which checks, with current()), never to allow anything."""
+    return isinstance(request.session.get(_USER_KEY), int)
+
+
 def moderator_required(handler: ModeratorHandler) -> FormHandler:
     """Pages redirect to the sign-in page; POSTs without a session, or with a bad CSRF
     token, get 403."""

@@ -8,6 +8,7 @@ person typed so nothing has to be entered twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,6 +25,7 @@ from directory.records import (
     ListingProposal,
     MultilineText,
     Text,
+    Url,
     Value,
     national_format,
     normalise_line_ends,
@@ -64,6 +66,8 @@ REQUIRED = {
     "details": "Tell us what is wrong, so we can fix it.",
     "username": "Enter your username.",
     "password": "Enter your password.",
+    "checked_source": "Enter the web address of the page you checked, such as https://example.org/news.",
+    "closed_source": "Enter the web address of the page that says the group has closed.",
 }
 _INVALID = {
     "kind": "Choose a kind of group from the list.",
@@ -81,7 +85,14 @@ _INVALID = {
     "relation": "Choose one of the options.",
     "reason": "Choose one of the options.",
     "phones": "Check the phone numbers: give the whole number, with its area code.",
+    "activity": "Enter a year, or a year and a month, such as 2025 or 2025-03.",
+    **dict.fromkeys(
+        ("checked_source", "activity_source", "closed_source"),
+        "Enter a web address starting with http:// or https://, such as https://example.org/news.",
+    ),
 }
+_ACTIVITY = re.compile(r"(\d{4})(?:-(\d{1,2}))?")
+_URL: TypeAdapter[str] = TypeAdapter(Url)
 _INVISIBLE = {
     "a control character": "invisible control characters in it ({code})",
     "a text-direction control": "an invisible text-direction character in it ({code})",
@@ -128,6 +139,10 @@ FORM_ORDER: tuple[str, ...] = (
     "password_again",
     "role",
     "decision_reason",
+    "checked_source",
+    "activity",
+    "activity_source",
+    "closed_source",
 )
 
 
@@ -376,6 +391,46 @@ def reason_form(form: FormData, *, required: bool) -> Form:
             "Write a reason. The person who sent this will see it on their status page."
         )
     return result
+
+
+def recheck_form(form: FormData) -> Form:
+    """ "Still correct": the page the moderator checked, and optionally a newer dated sign of
+    activity ("YYYY" or "YYYY-MM") with the page that shows it, if another."""
+    result = Form()
+    _web_address(form, "checked_source", result, required=True)
+    activity = text(form, "activity").strip()
+    result.values["activity"] = activity
+    found = _ACTIVITY.fullmatch(activity) if activity.isascii() else None
+    if found and found.group(2) and 1 <= int(found.group(2)) <= 12:
+        result.values["activity"] = f"{found.group(1)}-{int(found.group(2)):02}"
+    elif activity and not (found and found.group(2) is None):
+        result.errors["activity"] = _INVALID["activity"]
+    _web_address(form, "activity_source", result, required=False)
+    if result.values["activity_source"] and not activity:
+        result.errors.setdefault(
+            "activity", "Give the date of the activity that page shows, or clear its address."
+        )
+    return result
+
+
+def closure_form(form: FormData) -> Form:
+    """ "No longer active": the page that says the group has closed."""
+    result = Form()
+    _web_address(form, "closed_source", result, required=True)
+    return result
+
+
+def _web_address(form: FormData, name: str, result: Form, *, required: bool) -> None:
+    value = text(form, name).strip()
+    result.values[name] = value
+    if not value:
+        if required:
+            result.errors[name] = REQUIRED[name]
+        return
+    try:
+        _URL.validate_python(value)
+    except ValidationError as error:
+        result.errors[name] = friendly_errors(error, name)[0][1]
 
 
 def honeypot_filled(form: FormData) -> bool:

@@ -18,6 +18,7 @@ from directory.web.views import (
     openapi,
     pages,
     printing,
+    rechecks,
     submissions,
 )
 
@@ -56,6 +57,9 @@ ROUTES: list[Route | Mount] = [
     Route("/moderate/logout", moderation.logout, methods=["POST"], name="moderate_logout"),
     Route("/moderate", moderation.queue, name="moderate_queue"),
     _form("/moderate/submissions/{id:int}", moderation.submission, name="moderate_submission"),
+    Route("/moderate/recheck", rechecks.queue, name="moderate_recheck"),
+    _form("/moderate/organisations/{slug}", rechecks.listing, name="moderate_listing"),
+    _form("/moderate/organisations/{slug}/edit", rechecks.edit, name="moderate_edit"),
     Route("/moderate/organisations/{slug}/history", moderation.history, name="moderate_history"),
     _form("/moderate/account", moderation.account, name="moderate_account"),
     _form("/moderate/moderators", moderation.moderators, name="moderate_moderators"),

@@ -36,6 +36,14 @@ def typed_search(page: Page, _site: Site) -> None:
     expect(page.locator("#results-heading")).to_contain_text("for “prison”")
 
 
+def listing_check_with_errors(page: Page, _site: Site) -> None:
+    actions.sign_in(page)
+    page.goto(f"/moderate/organisations/{SAMPLE_SLUG}")
+    page.get_by_label("Date of the activity").fill("last spring")
+    page.get_by_role("button", name="Still correct").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
 def submit_with_errors(page: Page, _site: Site) -> None:
     page.goto("/submit")
     page.get_by_label("Name of the group").fill("A")
@@ -67,4 +75,9 @@ PAGES: dict[str, Opener] = {
     "review": signed_in(lambda s: f"/moderate/submissions/{s.samples.pending_edit_id}"),
     "history": signed_in(f"/moderate/organisations/{SAMPLE_SLUG}/history"),
     "moderators": signed_in("/moderate/moderators"),
+    "recheck queue": signed_in("/moderate/recheck"),
+    "listing check": signed_in(f"/moderate/organisations/{SAMPLE_SLUG}"),
+    "listing check with errors": listing_check_with_errors,
+    "moderator edit": signed_in(f"/moderate/organisations/{SAMPLE_SLUG}/edit"),
+    "closure report": signed_in(lambda s: f"/moderate/submissions/{s.samples.closure_report_id}"),
 }

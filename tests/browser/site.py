@@ -55,6 +55,7 @@ class Samples:
     pending_edit_id: int  # a review page with a field-by-field diff
     pending_edit_token: str  # its submitter's status page
     changes_requested_token: str  # a status page that offers "send a corrected version"
+    closure_report_id: int  # a review page that offers "Mark as no longer active" at the top
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _submissions(session: Session) -> Samples:
     assert organisation is not None, f"the seed data has no {SAMPLE_SLUG}"
     someone = moderation.Submitter(contact="someone@example.net", relation="member")
     approved = moderation.submit_edit(
-        session, organisation, {"areas_served": ["Nottingham", "Derby"]}, someone
+        session, organisation, {"areas_served": ["GB-NGM", "GB-DER"]}, someone
     )
     moderation.approve(
         session, approved, moderation.proposed_values(session, approved), moderator=MODERATOR
@@ -113,8 +114,11 @@ def _submissions(session: Session) -> Samples:
     moderation.request_changes(
         session, returned, moderator=MODERATOR, reason="Please add a website or an address."
     )
-    assert pending.id is not None
-    return Samples(pending.id, pending.token, returned.token)
+    closed = moderation.submit_report(
+        session, organisation, "group-closed", "Their office has shut, says a neighbour.", someone
+    )
+    assert pending.id is not None and closed.id is not None
+    return Samples(pending.id, pending.token, returned.token, closed.id)
 
 
 def free_port() -> int:

@@ -26,7 +26,18 @@ def test_no_wcag_violations(page: Page, live_site: site.Site, axe_source: str, k
     assert violations == [], report(violations)
 
 
-@pytest.mark.parametrize("kind", ["search with filters", "organisation", "submit with errors"])
+PHONE_PAGES = [
+    "search with filters",
+    "organisation",
+    "submit with errors",
+    "submission received",
+    "queue",
+    "recheck queue",
+    "listing check",
+]
+
+
+@pytest.mark.parametrize("kind", PHONE_PAGES)
 def test_no_wcag_violations_on_a_phone(
     make_page, live_site: site.Site, axe_source: str, kind: str
 ) -> None:

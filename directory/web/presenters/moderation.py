@@ -90,6 +90,8 @@ class ReviewView:
     token: str
     is_open: bool
     title: str
+    # A report that the group has closed: settled in one step, before the long form.
+    offers_closure: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,9 +212,18 @@ def display(name: str, value: Any) -> str:
         return "\n".join(vocab.area_name(code) for code in value)
     if name == "phones":
         return "\n".join(phone_line(phone) for phone in value)
+    if name == "citations" and isinstance(value, dict):
+        return "\n".join(_citation_line(field, cited) for field, cited in value.items())
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return str(value)
+
+
+def _citation_line(field: str, cited: Any) -> str:
+    """ "Last activity: https://example.org/news (2025-03)": a fact and where it is stated."""
+    cited = cited if isinstance(cited, dict) else {}
+    dated = f" ({cited['date']})" if cited.get("date") else ""
+    return f"{FIELD_LABELS.get(field, field)}: {cited.get('url', '')}{dated}"
 
 
 def word_diff(old: str, new: str) -> list[Segment]:
@@ -320,6 +331,7 @@ def status_view(submission: Submission, live_name: str | None) -> StatusView:
 def review_view(submission: Submission, live_name: str | None) -> ReviewView:
     """The submission on its review page. `live_name` is the listing's name if it is live."""
     proposed_name = (submission.proposed or {}).get("name")
+    is_open = submission.status in vocab.OPEN_SUBMISSION_STATUSES
     return ReviewView(
         id=submission.id,
         type=submission.type,
@@ -336,8 +348,12 @@ def review_view(submission: Submission, live_name: str | None) -> ReviewView:
         relation=vocab.SUBMITTER_RELATIONS.get(submission.relation or ""),
         note=submission.note,
         token=submission.token,
-        is_open=submission.status in vocab.OPEN_SUBMISSION_STATUSES,
+        is_open=is_open,
         title=live_name if live_name is not None else proposed_name or "New listing",
+        offers_closure=is_open
+        and live_name is not None
+        and submission.type == "report"
+        and submission.report_reason == "group-closed",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from directory import accounts, catalogue, linkcheck, moderation, vocab
+from directory import accounts, catalogue, linkcheck, moderation, rechecks, vocab
 from directory.database import Unavailable, session_scope
 from directory.models import Submission
 from directory.moderation import AlreadyDecided, ModerationError
@@ -121,13 +122,14 @@ def logout(request: Request, form: FormData | None, moderator: SignedIn) -> Resp
 def queue(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
     types, statuses = _queue_filters(request.query_params)
     links_down = request.query_params.get("links") == "down"
-    page = _page_number(request.query_params)
+    page = page_number(request.query_params)
     with session_scope(app_state(request).engine) as session:
         found = moderation.queue(session, types=types, statuses=statuses, page=page)
         view = present.queue_view(found, types, statuses, route_path(request, "moderate_queue"))
         failing = present.failing_links(linkcheck.failing(session))
-    context = {"queue": view, "failing_links": failing, "links_down": links_down}
-    return _render(request, moderator, "moderate/queue.html", context)
+        due = rechecks.due_count(session, today=date.today())
+    context = {"queue": view, "failing_links": failing, "links_down": links_down, "due": due}
+    return moderator_page(request, moderator, "moderate/queue.html", context)
 
 
 @form_endpoint
@@ -143,7 +145,7 @@ def submission(request: Request, form: FormData | None, moderator: SignedIn) -> 
         outcome = decide(request, session, found, form, moderator)
         if isinstance(outcome, Response):
             return outcome
-    _wake_search(request)
+    wake_search(request)
     flash.flash(request, outcome)
     return RedirectResponse(route_path(request, "moderate_queue"), status_code=303)
 
@@ -214,8 +216,40 @@ def _spam(
     return f"Marked submission #{found.id} as spam."
 
 
+def _mark_closed(
+    request: Request, session: Session, found: Submission, form: FormData, moderator: SignedIn
+) -> Response | str:
+    """A report that the group has closed, settled in one step: the listing is marked as no
+    longer active, citing the page that says so, and the report is approved."""
+    if found.type != "report":
+        raise HTTPException(400)
+    closure = forms.closure_form(form)
+    if not closure.ok:
+        return _review_page(request, session, found, moderator, closure=closure, status=400)
+    organisation = catalogue.get(session, found.organisation_slug or "")
+    try:
+        if organisation is None:
+            raise moderation.ListingGone
+        rechecks.mark_closed(
+            session,
+            organisation,
+            moderator=moderator.username,
+            source=closure.values["closed_source"],
+            expected_version=forms.text(form, "version") or None,
+            report=found,
+        )
+    except ModerationError as error:
+        session.rollback()
+        kept = None if isinstance(error, AlreadyDecided) else closure
+        return _review_page(
+            request, session, found, moderator, closure=kept, notice=str(error), status=409
+        )
+    return f"“{organisation.name}” is marked as no longer active, and report #{found.id} is closed."
+
+
 _DECISIONS: dict[str, Callable[..., Response | str]] = {
     "approve": _approve,
+    "mark_inactive": _mark_closed,
     "reject": _with_reason("rejected"),
     "request_changes": _with_reason("changes_requested"),
     "spam": _spam,
@@ -230,6 +264,7 @@ def _review_page(
     *,
     listing: Form | None = None,
     reason: Form | None = None,
+    closure: Form | None = None,
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
@@ -248,12 +283,13 @@ def _review_page(
         "duplicates": _possible_duplicates(request, proposed_name) if found.type == "new" else [],
         "listing_form": listing,
         "reason_form": reason or Form(),
+        "closure_form": closure or Form(),
         "version": live.updated_at.isoformat() if live else "",
         "choices": present.choices(),
         "notice": notice,
         "history": present.audit_rows(moderation.submission_history(session, found.id or 0)),
     }
-    return _render(request, moderator, "moderate/submission.html", context, status)
+    return moderator_page(request, moderator, "moderate/submission.html", context, status)
 
 
 def _starting_values(session: Session, found: Submission) -> dict[str, Any]:
@@ -275,7 +311,7 @@ def _possible_duplicates(request: Request, name: str | None) -> list[dict[str, s
     return [{"slug": hit.slug, "name": hit.name} for hit in hits]
 
 
-def _wake_search(request: Request) -> None:
+def wake_search(request: Request) -> None:
     # The decision is committed; if an index is down, its outbox event waits for the next
     # wake or reindex, so a failure here must not turn a done decision into an error page.
     try:
@@ -302,7 +338,7 @@ def history(request: Request, form: FormData | None, moderator: SignedIn) -> Res
             "listed": live is not None,
             "events": present.audit_rows(events),
         }
-    return _render(request, moderator, "moderate/history.html", context)
+    return moderator_page(request, moderator, "moderate/history.html", context)
 
 
 @form_endpoint
@@ -388,7 +424,7 @@ def _moderators_page(
         "min_password": accounts.MIN_PASSWORD_LENGTH,
         "max_display_name": accounts.MAX_DISPLAY_NAME_LENGTH,
     }
-    return _render(request, moderator, "moderate/moderators.html", context, status, headers)
+    return moderator_page(request, moderator, "moderate/moderators.html", context, status, headers)
 
 
 # Your own account -----------------------------------------------------------------------
@@ -473,7 +509,7 @@ def _account_page(
         "min_password": accounts.MIN_PASSWORD_LENGTH,
         "max_display_name": accounts.MAX_DISPLAY_NAME_LENGTH,
     }
-    return _render(request, moderator, "moderate/account.html", context, status, headers)
+    return moderator_page(request, moderator, "moderate/account.html", context, status, headers)
 
 
 # Helpers --------------------------------------------------------------------------------
@@ -490,7 +526,7 @@ def _queue_filters(params: QueryParams) -> tuple[tuple[str, ...], tuple[str, ...
     return types, vocab.OPEN_SUBMISSION_STATUSES
 
 
-def _page_number(params: QueryParams) -> int:
+def page_number(params: QueryParams) -> int:
     """The queue page asked for; anything but a plain number is the first."""
     asked = params.get("page", "")
     return int(asked) if asked.isascii() and asked.isdigit() and len(asked) <= 9 else 1
@@ -520,7 +556,7 @@ def _login_page(
     )
 
 
-def _render(
+def moderator_page(
     request: Request,
     moderator: SignedIn,
     name: str,

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from directory import catalogue
 from directory.database import read_one
 from directory.search import SearchQuery
+from directory.web import auth
 from directory.web.middleware.remembered import (
     no_parameters,
     remembered,
@@ -23,6 +24,7 @@ from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
 from directory.web.views import searching
+from directory.web.views.endpoints import NO_STORE
 
 
 @remembered(by=no_parameters)
@@ -70,7 +72,10 @@ async def organisation(request: Request) -> Response:
     page = await read_one(
         app_state(request).engine, lambda session: _organisation_page(session, slug)
     )
-    return render(request, "organisation.html", {"organisation": page})
+    # A moderator is offered their page for the listing: this version is for them alone.
+    signed_in = auth.may_be_signed_in(request)
+    context = {"organisation": page, "signed_in": signed_in}
+    return render(request, "organisation.html", context, headers=NO_STORE if signed_in else None)
 
 
 def _organisation_page(session: Session, slug: str) -> dict[str, Any]:

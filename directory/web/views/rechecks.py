@@ -3,6 +3,7 @@ its one-step actions ("Still correct", "Mark as no longer active"), and editing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from pydantic import ValidationError
@@ -67,11 +68,14 @@ def _confirm(
     moderator: SignedIn,
 ) -> Response | str:
     checked = forms.recheck_form(form)
-    page = _listing_page
-    if not checked.ok:
-        return page(request, session, organisation, moderator, confirm=checked, status=400)
-    try:
-        rechecks.confirm(
+    failed = _attempt(
+        request,
+        session,
+        organisation,
+        moderator,
+        checked,
+        "confirm",
+        lambda: rechecks.confirm(
             session,
             organisation,
             moderator=moderator.username,
@@ -79,23 +83,12 @@ def _confirm(
             activity=checked.values["activity"] or None,
             activity_source=checked.values["activity_source"] or None,
             expected_version=forms.text(form, "version") or None,
-        )
-    except FieldProblem as error:
-        session.rollback()
-        checked.errors[error.field] = str(error)
-        return page(request, session, organisation, moderator, confirm=checked, status=400)
-    except ModerationError as error:
-        session.rollback()
-        return page(
-            request,
-            session,
-            organisation,
-            moderator,
-            confirm=checked,
-            notice=str(error),
-            status=409,
-        )
-    return f"“{organisation.name}” is still correct: its sources are marked as checked today."
+        ),
+    )
+    return (
+        failed
+        or f"“{organisation.name}” is still correct: its sources are marked as checked today."
+    )
 
 
 def _close(
@@ -106,33 +99,59 @@ def _close(
     moderator: SignedIn,
 ) -> Response | str:
     closure = forms.closure_form(form)
-    page = _listing_page
-    if not closure.ok:
-        return page(request, session, organisation, moderator, closure=closure, status=400)
-    try:
-        rechecks.mark_closed(
+    failed = _attempt(
+        request,
+        session,
+        organisation,
+        moderator,
+        closure,
+        "closure",
+        lambda: rechecks.mark_closed(
             session,
             organisation,
             moderator=moderator.username,
             source=closure.values["closed_source"],
             expected_version=forms.text(form, "version") or None,
-        )
-    except FieldProblem as error:
-        session.rollback()
-        closure.errors[error.field] = str(error)
-        return page(request, session, organisation, moderator, closure=closure, status=400)
-    except ModerationError as error:
-        session.rollback()
-        return page(
+        ),
+    )
+    return failed or f"“{organisation.name}” is marked as no longer active."
+
+
+def _attempt(
+    request: Request,
+    session: Session,
+    organisation: Organisation,
+    moderator: SignedIn,
+    parsed: Form,
+    shown_as: str,
+    act: Callable[[], object],
+) -> Response | None:
+    """Run a moderator's action once its form is valid; None when it was done, else the
+    listing's page again with what they typed: a bad field (400) or a conflict (409)."""
+
+    def again(status: int, notice: str | None = None) -> Response:
+        return _listing_page(
             request,
             session,
             organisation,
             moderator,
-            closure=closure,
-            notice=str(error),
-            status=409,
+            notice=notice,
+            status=status,
+            **{shown_as: parsed},
         )
-    return f"“{organisation.name}” is marked as no longer active."
+
+    if not parsed.ok:
+        return again(400)
+    try:
+        act()
+    except FieldProblem as error:
+        session.rollback()
+        parsed.errors[error.field] = str(error)
+        return again(400)
+    except ModerationError as error:
+        session.rollback()
+        return again(409, str(error))
+    return None
 
 
 def _listing_page(

@@ -278,3 +278,14 @@ def test_a_closed_group_says_so_differently_from_one_not_confirmed(client):
     unknown = client.get("/organisations/abc-bialystok").text
     assert 'class="status status-unknown"' in unknown and "Not confirmed recently." in unknown
     assert "The latest dated sign of activity we found is from September 2002" in text_of(unknown)
+
+
+def test_a_page_past_the_last_one_says_so_and_links_the_last(client):
+    total = client.get("/api/search").json()["total"]
+    pages = -(-total // 20)
+    html = client.get("/search", params={"page": 99}).text
+    page = text_of(html)
+    assert f"{total} groups" in page and "showing 0" not in page and "1960" not in page
+    assert f"Page 99 is past the last page of these results ({pages})" in page
+    last = re.search(r'href="([^"]*)">Go to the last page', html).group(1).replace("&amp;", "&")
+    assert f"showing {20 * (pages - 1) + 1}–{total}" in text_of(client.get(last).text)

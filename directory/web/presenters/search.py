@@ -126,6 +126,7 @@ class Pagination:
     next: str | None  # the next page's URL, on every page but the last
     first_shown: int  # the number of the first result on this page (0 when it has none)
     last_shown: int
+    last: str  # the last page's URL: where a page past the end sends people
 
 
 def pagination(links: SearchLinks, results: SearchResults) -> Pagination:
@@ -137,6 +138,7 @@ def pagination(links: SearchLinks, results: SearchResults) -> Pagination:
         next=links.url(page=query.page + 1) if query.page < results.pages else None,
         first_shown=query.offset + 1 if results.hits else 0,
         last_shown=query.offset + len(results.hits),
+        last=links.url(page=max(results.pages, 1)),
     )
 
 

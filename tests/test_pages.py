@@ -289,3 +289,18 @@ def test_a_page_past_the_last_one_says_so_and_links_the_last(client):
     assert f"Page 99 is past the last page of these results ({pages})" in page
     last = re.search(r'href="([^"]*)">Go to the last page', html).group(1).replace("&amp;", "&")
     assert f"showing {20 * (pages - 1) + 1}–{total}" in text_of(client.get(last).text)
+
+
+def test_the_home_page_starts_with_the_situations_people_are_in(client):
+    html = client.get("/").text
+    assert html.index("Where to start") < html.index('id="browse-heading"')
+    links = dict(re.findall(r'<li><a href="([^"]+)">([^<]+)</a><span class="hint">', html))
+    by_title = {title: url.replace("&amp;", "&") for url, title in links.items()}
+    families = client.get("/api" + by_title["Someone I love is in prison"]).json()
+    assert families["total"] > 0 and all("families" in hit["focus"] for hit in families["hits"])
+    books = client.get("/api" + by_title["I want to send books"]).json()
+    assert books["total"] > 0
+    assert all(hit["kind"] == "books-to-prisoners" for hit in books["hits"])
+    inside = text_of(client.get(by_title["I am inside, or writing for someone inside"]).text)
+    assert "Groups you can write to" in inside and "Ask someone outside" not in inside
+    assert client.get(by_title["I am part of a group"]).status_code == 200

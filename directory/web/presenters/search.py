@@ -249,3 +249,45 @@ def browse_groups(results: SearchResults, search_path: str = "/search") -> list[
         )
         for field in ("kind", "country", "focus")
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class WayIn:
+    """A situation someone may be in, and the search (or page) that helps with it."""
+
+    title: str
+    text: str
+    url: str
+
+
+def ways_in(search_path: str, print_path: str, submit_path: str) -> list[WayIn]:
+    """The home page's ways in, for people who do not know what to search for."""
+    empty = SearchLinks(SearchQuery(), path=search_path)
+    return [
+        WayIn(
+            "Someone I love is in prison",
+            "Help for families: helplines, visitors' centres, advice and support.",
+            empty.url(focus=["families"]),
+        ),
+        WayIn(
+            "I want to write to a prisoner",
+            "Letter-writing nights and pen-pal projects.",
+            empty.url(service=["letter-writing", "pen-pals"]),
+        ),
+        WayIn(
+            "I want to send books",
+            "Books-to-prisoners projects, and the prisons they send to.",
+            empty.url(kind=["books-to-prisoners"]),
+        ),
+        WayIn(
+            "I am inside, or writing for someone inside",
+            "A list to print and post: the groups people in prison can write to, with their "
+            "addresses.",
+            f"{print_path}?only=write",
+        ),
+        WayIn(
+            "I am part of a group",
+            "Add your group to the directory, or correct its listing.",
+            submit_path,
+        ),
+    ]

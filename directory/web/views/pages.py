@@ -30,8 +30,13 @@ from directory.web.views.endpoints import NO_STORE
 @remembered(by=no_parameters)
 async def home(request: Request) -> Response:
     results = await searching.results(app_state(request), SearchQuery(per_page=1))
-    browse = presenters.browse_groups(results, route_path(request, "search"))
-    return render(request, "index.html", {"total": results.total, "browse": browse})
+    search_path = route_path(request, "search")
+    browse = presenters.browse_groups(results, search_path)
+    ways_in = presenters.ways_in(
+        search_path, route_path(request, "print"), route_path(request, "submit")
+    )
+    context = {"total": results.total, "browse": browse, "ways_in": ways_in}
+    return render(request, "index.html", context)
 
 
 @remembered(by=search_page_parameters)

@@ -8,17 +8,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from directory import vocab
+from directory.listings import jsonable
 from directory.records import national_format
-
-
-def plain(value: Any) -> Any:
-    """A phone or citation as a dict, whether it comes from a record or a database row."""
-    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
 def phone_line(given: Mapping[str, Any] | BaseModel) -> str:
     """ "0800 254 0088 (Helpline; free from UK landlines and mobiles; Monday to Friday 9-5)"."""
-    phone: Mapping[str, Any] = plain(given)
+    phone: Mapping[str, Any] = jsonable(given)  # a record's Phone, or a row's dict
     details = [vocab.PHONE_KINDS.get(str(phone.get("kind")), "Phone")]
     free, note = phone.get("free"), phone.get("free_note")
     if free is True:

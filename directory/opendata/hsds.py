@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from directory import records, vocab
 from directory.listings import jsonable, slugify
 from directory.opendata import Listing
-from directory.reach import phone_line, plain
+from directory.reach import phone_line
 
 # Fixed forever: every exported id derives from it, and consumers key on those ids.
 NAMESPACE = uuid.UUID("c8916f2a-a55e-43f4-88d6-3122381e3db2")
@@ -330,7 +330,7 @@ _PHONE_TYPES = {"text": "text"}
 def _phones(listing: Listing, org_id: str) -> list[dict[str, Any]]:
     """Each phone as an HSDS phone; its whole record travels as an attribute, losslessly."""
     found = []
-    for position, phone in enumerate(map(plain, listing.phones)):
+    for position, phone in enumerate(map(jsonable, listing.phones)):
         phone_id = _id("phone", listing.slug, str(position))
         # Each phone's attribute needs an id of its own: the position tells them apart.
         attributes = _Attributes(listing.slug, "phone", phone_id, key=f"phone/{position}")
@@ -444,9 +444,7 @@ def _attribute_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return json.dumps(
-            {key: plain(item) for key, item in value.items()}, ensure_ascii=False, sort_keys=True
-        )
+        return json.dumps(jsonable(value), ensure_ascii=False, sort_keys=True)
     return str(jsonable(value))
 
 

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, TextIO
 
+from directory.listings import jsonable
 from directory.opendata import Listing
-from directory.reach import phone_line, plain
+from directory.reach import phone_line
 from directory.records import PUBLIC_FIELDS
 
 # Every public field, verification and sources included, under its own name.
@@ -36,7 +37,7 @@ def _flat(column: str, value: Any) -> Any:
     if column == "phones":
         return [phone_line(phone) for phone in value]
     if column == "citations":
-        cited = {name: plain(citation) for name, citation in value.items()}
+        cited = jsonable(value)
         return [
             f"{name}: {source['url']}" + (f" ({source['date']})" if source.get("date") else "")
             for name, source in cited.items()

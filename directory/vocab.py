@@ -6,6 +6,8 @@ new value is added here once and appears everywhere.
 
 from __future__ import annotations
 
+from functools import cache
+
 import pycountry
 
 KINDS: dict[str, str] = {
@@ -191,21 +193,16 @@ def area_code(text: str) -> str | None:
     return _subdivision_codes().get(wanted.casefold())
 
 
+@cache
 def _subdivision_codes() -> dict[str, str]:
-    global _SUBDIVISIONS
-    if _SUBDIVISIONS is None:
-        # The nations of the UK and the states and provinces people name most; for the rest
-        # (thousands of districts worldwide, many sharing a name) a code is needed.
-        wanted = ("GB", "US", "CA", "AU", "IE", "DE", "NZ")
-        names: dict[str, str] = {}
-        for subdivision in pycountry.subdivisions:
-            if subdivision.country_code in wanted:
-                names.setdefault(_plain_name(subdivision).casefold(), str(subdivision.code))
-        _SUBDIVISIONS = names
-    return _SUBDIVISIONS
-
-
-_SUBDIVISIONS: dict[str, str] | None = None
+    # The nations of the UK and the states and provinces people name most; for the rest
+    # (thousands of districts worldwide, many sharing a name) a code is needed.
+    wanted = ("GB", "US", "CA", "AU", "IE", "DE", "NZ")
+    names: dict[str, str] = {}
+    for subdivision in pycountry.subdivisions:
+        if subdivision.country_code in wanted:
+            names.setdefault(_plain_name(subdivision).casefold(), str(subdivision.code))
+    return names
 
 
 def language_name(code: str) -> str:

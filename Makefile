@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test browser-deps screenshots migrate seed reindex lint bench clean audit
+.PHONY: run test install install-test browser-deps screenshots migrate seed reindex lint bench relevance clean audit
 
 run: install
 	$(BIN)/directory migrate
@@ -30,6 +30,12 @@ lint: install-test
 bench: install-test
 	$(BIN)/python scripts/benchmark.py
 	$(BIN)/python scripts/loadtest.py
+
+# The relevance suite's searches (tests/relevance/queries.toml) on a fresh seeded index: the
+# pass rate and each failure with what came back. Figures, not pass/fail: ARGS=--strict fails
+# on any failure; ARGS="--backend meilisearch" asks the server at MEILI_URL.
+relevance: install-test
+	$(BIN)/python scripts/relevance.py $(ARGS)
 
 # Every page type at 375 px and 1280 px wide, into screenshots/ (not kept in git).
 screenshots: install-test browser-deps

@@ -18,6 +18,7 @@ from directory import seed as seeding
 from directory.database import let_waiting_writers_in, make_engine, session_scope
 from directory.opendata import exporting, importing
 from directory.places import build as gazetteer_build
+from directory.places import current as gazetteer_current
 from directory.search import backends
 from directory.search.errors import SearchUnavailable
 from directory.search.indexing import reindex as rebuild_index
@@ -76,7 +77,7 @@ def seed(settings: Settings, if_empty: bool) -> None:
 @click.option("--places", is_flag=True, help="Also rebuild the place-name gazetteer.")
 @click.pass_obj
 def reindex(settings: Settings, places: bool) -> None:
-    """Rebuild every search index from the database (and the gazetteer if missing)."""
+    """Rebuild every search index from the database (and the gazetteer if missing or old)."""
     engine = _engine(settings)
     failed = False
     for backend in backends.service(settings).backends:
@@ -99,7 +100,7 @@ def reindex(settings: Settings, places: bool) -> None:
         click.echo(f"Indexed {indexed} organisations in {backend.name}.")
     gazetteer = settings.gazetteer_path
     assert gazetteer is not None
-    if places or not gazetteer.exists():
+    if places or not gazetteer_current(gazetteer):
         click.echo("Building the place-name gazetteer…")
         click.echo(f"{gazetteer_build(gazetteer):,} place names ready.")
     if failed:

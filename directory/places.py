@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,13 +18,64 @@ from directory import vocab
 from directory.search.text import normalised
 
 MIN_POPULATION = 15_000
+# Raised whenever the file's contents change shape; an older file is rebuilt (ensure()).
+VERSION = 3
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 _SCHEMA = """
 CREATE TABLE places (
     key TEXT NOT NULL, name TEXT NOT NULL, country TEXT NOT NULL,
-    latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL
+    latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL,
+    area TEXT, is_primary INTEGER NOT NULL
 );
 """
+# GeoNames' first-level divisions as ISO 3166-2 codes, where the two differ: Canada's and
+# Australia's are numbered (GeoNames' admin1 codes), the UK's and the US's are the ISO suffix.
+_ADMIN1_CODES = {
+    "CA": {
+        "01": "AB",
+        "02": "BC",
+        "03": "MB",
+        "04": "NB",
+        "05": "NL",
+        "07": "NS",
+        "08": "ON",
+        "09": "PE",
+        "10": "QC",
+        "11": "SK",
+        "12": "YT",
+        "13": "NT",
+        "14": "NU",
+    },
+    "DE": {
+        "01": "BW",
+        "02": "BY",
+        "03": "HB",
+        "04": "HH",
+        "05": "HE",
+        "06": "NI",
+        "07": "NW",
+        "08": "RP",
+        "09": "SL",
+        "10": "SH",
+        "11": "BB",
+        "12": "MV",
+        "13": "SN",
+        "14": "ST",
+        "15": "TH",
+        "16": "BE",
+    },
+    "AU": {
+        "01": "ACT",
+        "02": "NSW",
+        "03": "NT",
+        "04": "QLD",
+        "05": "SA",
+        "06": "TAS",
+        "07": "VIC",
+        "08": "WA",
+    },
+}
+_ADMIN1_AS_ISO = ("GB", "US", "IE")
 
 
 @dataclass(frozen=True)
@@ -31,6 +84,8 @@ class Place:
     country: str  # ISO 3166-1 alpha-2, or "" for bare coordinates
     latitude: float
     longitude: float
+    # The ISO 3166-2 first-level division it is in ("GB-SCT", "US-OR"), where known.
+    area: str | None = None
 
     @property
     def label(self) -> str:
@@ -46,6 +101,8 @@ def build(path: Path) -> int:
     for city in cities.values():
         names = {city["name"], *city.get("alternatenames", ())}
         keys = {normalised(n) for n in names if len(n) >= 3 and not n.isupper()}
+        primary = normalised(city["name"])
+        area = _area(city["countrycode"], city.get("admin1code") or "")
         rows += [
             (
                 key,
@@ -54,6 +111,8 @@ def build(path: Path) -> int:
                 city["latitude"],
                 city["longitude"],
                 city["population"],
+                area,
+                int(key == primary),
             )
             for key in keys
             if key
@@ -65,12 +124,42 @@ def build(path: Path) -> int:
     try:
         with connection:
             connection.executescript(_SCHEMA)
-            connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?)", rows)
+            connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
             connection.execute("CREATE INDEX places_by_key ON places (key, population DESC)")
+            connection.execute(f"PRAGMA user_version = {VERSION}")
     finally:
         connection.close()
     building.replace(path)
     return len(rows)
+
+
+def current(path: Path) -> bool:
+    """Whether the file exists and is of this version (else ensure() rebuilds it)."""
+    if not path.exists():
+        return False
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return bool(connection.execute("PRAGMA user_version").fetchone()[0] == VERSION)
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False
+
+
+def ensure(path: Path) -> int | None:
+    """Build the file if it is missing or of an older version; how many names, if built."""
+    return None if current(path) else build(path)
+
+
+def _area(country: str, admin1: str) -> str | None:
+    if country in _ADMIN1_AS_ISO and admin1.isalpha():
+        code = f"{country}-{admin1}"
+    elif admin1 in _ADMIN1_CODES.get(country, {}):
+        code = f"{country}-{_ADMIN1_CODES[country][admin1]}"
+    else:
+        return None
+    return code if vocab.is_area(code) else None
 
 
 def resolve(path: Path, text: str) -> Place | None:
@@ -86,7 +175,7 @@ def resolve(path: Path, text: str) -> Place | None:
     if not key or not path.exists():
         return None
     country = _country_code(qualifier.strip())
-    query = "SELECT name, country, latitude, longitude FROM places WHERE key = ?"
+    query = "SELECT name, country, latitude, longitude, area FROM places WHERE key = ?"
     params: list[object] = [key]
     if country:
         query += " AND country = ?"
@@ -121,3 +210,52 @@ def _country_code(qualifier: str) -> str | None:
     if normalised(qualifier) in {"uk", "england", "scotland", "wales", "northern ireland"}:
         return "GB"
     return vocab.country_code(qualifier)
+
+
+@dataclass(frozen=True)
+class Town:
+    """A town a name may mean, with what tells one reading of the name from another."""
+
+    place: Place
+    population: int
+    primary: bool  # the name is the town's own, not one of its other names
+
+
+class Gazetteer:
+    """Many names looked up in one query, on a connection kept per thread: for reading the
+    places out of a search, where every run of words in it is a candidate."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def towns(self, keys: Iterable[str]) -> dict[str, list[Town]]:
+        """The towns each key (a normalised name) may mean, the most populous first."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        connection = self._connection()
+        if connection is None:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = connection.execute(
+            "SELECT key, name, country, latitude, longitude, area, population, is_primary "  # noqa: S608
+            f"FROM places WHERE key IN ({marks}) ORDER BY population DESC",
+            wanted,
+        )
+        found: dict[str, list[Town]] = {}
+        for key, name, country, latitude, longitude, area, population, primary in rows:
+            place = Place(name, country, latitude, longitude, area)
+            found.setdefault(key, []).append(Town(place, population, bool(primary)))
+        return found
+
+    def _connection(self) -> sqlite3.Connection | None:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            if not current(self.path):
+                return None  # missing or old: `directory reindex` builds it
+            connection = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False
+            )
+            self._local.connection = connection
+        return connection

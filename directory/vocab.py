@@ -95,6 +95,138 @@ COUNTRY_NAMES = {
     "LA": "Laos",
 }
 
+# Words people use for what they need, each with the directory's own words for it: a search
+# for one also finds listings tagged or described with the other. They widen and rank a
+# search; they never filter it.
+_FAMILY = ("families",)
+_LETTERS = ("letter writing", "pen pals")
+_LEGAL = ("legal",)
+_LGBTQ = ("lgbtq",)
+NEEDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        [
+            "son",
+            "sons",
+            "daughter",
+            "daughters",
+            "mum",
+            "mom",
+            "mother",
+            "dad",
+            "father",
+            "brother",
+            "sister",
+            "partner",
+            "wife",
+            "husband",
+            "boyfriend",
+            "girlfriend",
+            "grandson",
+            "granddaughter",
+            "grandad",
+            "nephew",
+            "niece",
+            "cousin",
+            "relative",
+            "loved",
+            "parent",
+            "parents",
+        ],
+        _FAMILY,
+    ),
+    **dict.fromkeys(["kids", "child", "children"], ("families", "children")),
+    **dict.fromkeys(["write", "writing", "letter", "letters", "penpal", "penfriend"], _LETTERS),
+    **dict.fromkeys(["lawyer", "solicitor", "attorney", "rights"], _LEGAL),
+    "advice": ("legal", "advice"),
+    **dict.fromkeys(["visit", "visits", "visitor", "visitors"], ("visiting",)),
+    **dict.fromkeys(["trans", "gay", "lesbian", "queer", "bisexual", "lgbt"], _LGBTQ),
+    "transgender": ("trans", "lgbtq"),
+    **dict.fromkeys(["woman", "female", "girls"], ("women",)),
+    **dict.fromkeys(["money", "cash", "funds", "commissary"], ("prisoner funds",)),
+    **dict.fromkeys(["release", "released", "housing", "homeless"], ("resettlement",)),
+    **dict.fromkeys(["book", "reading"], ("books",)),
+}
+
+# What each need means in the vocabularies: listings tagged so come first when a search says
+# it ("my son is in prison" puts family services first), in both backends alike.
+NEED_FACETS: dict[str, tuple[tuple[str, str], ...]] = {
+    "families": (("focus", "families"), ("service", "family-support"), ("kind", "family-support")),
+    "letter writing": (("service", "letter-writing"),),
+    "pen pals": (("service", "pen-pals"),),
+    "legal": (("service", "legal"), ("kind", "legal-advice")),
+    "visiting": (("service", "visiting"), ("kind", "visiting")),
+    "lgbtq": (("focus", "lgbtq"),),
+    "trans": (("focus", "lgbtq"),),
+    "women": (("focus", "women"),),
+    "prisoner funds": (("service", "prisoner-funds"),),
+    "resettlement": (("service", "resettlement"), ("service", "housing"), ("kind", "resettlement")),
+    "books": (("service", "books"), ("kind", "books-to-prisoners")),
+    "advice": (("service", "advice"),),
+    # Who a group is for, when a search names them: "black prisoners uk".
+    "black": (("focus", "black-minority-ethnic"),),
+    "vegan": (("focus", "vegan"),),
+    "veterans": (("focus", "veterans"),),
+    "political": (("focus", "political-prisoners"),),
+    "young": (("focus", "young-people"),),
+    "hiv": (("focus", "hiv"),),
+}
+# Foci that name who a group is for rather than what it does: when a search names nobody,
+# groups for anyone in prison come before groups for one of these among equal matches.
+POPULATION_FOCUS = frozenset(FOCUS) - {"all-prisoners", "families", "abolition", "reform"}
+
+# Ways of saying one thing in several words, read as the one word the directory matches.
+PHRASES: dict[str, str] = {
+    "pen pal": "penpal",
+    "pen pals": "penpals",
+    "pen friend": "penfriend",
+    "pen friends": "penfriends",
+    "sent down": "prison",
+    "locked up": "prison",
+    "banged up": "prison",
+    "put away": "prison",
+    "doing time": "prison",
+}
+
+# Words that name a kind of prison rather than a place ("HMP Barlinnie", "Perth prison").
+PRISON_WORDS = frozenset(
+    "hmp hmyoi yoi prison prisons gaol jail penitentiary fci usp fmc fdc mdc mcc fpc fcc "
+    "federal correctional institution".split()
+)
+
+# Names people use for countries that are not ISO's, other languages' included.
+COUNTRY_ALIASES: dict[str, str] = {
+    "uk": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "united kingdom": "GB",
+    "usa": "US",
+    "america": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "eire": "IE",
+    "republic of ireland": "IE",
+    "deutschland": "DE",
+    "osterreich": "AT",
+    "espana": "ES",
+    "italia": "IT",
+    "polska": "PL",
+    "rossiya": "RU",
+    "россия": "RU",
+    "belarus": "BY",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "nederland": "NL",
+    "holland": "NL",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "suomi": "FI",
+    "ellada": "GR",
+    "turkiye": "TR",
+    "brasil": "BR",
+    "mexico": "MX",
+}
+
 # Organisations that work across borders have no single country; they facet under this key.
 INTERNATIONAL = "international"
 INTERNATIONAL_LABEL = "International"

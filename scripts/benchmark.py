@@ -22,9 +22,11 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a file or with -m
-from directory import vocab
-from directory.search import SearchQuery
+from directory import places, vocab
+from directory.search import SearchQuery, text
+from directory.search import documents as documents_module
 from directory.search.embedded import EmbeddedSearch
+from directory.search.understanding import Understanding
 from scripts.running import cli, free_port, own_environment, uvicorn_command  # noqa: E402
 
 QUERY_MIX: list[tuple[str, dict[str, tuple[str, ...]]]] = [
@@ -43,6 +45,17 @@ QUERY_MIX: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("books", {"service": ("books",), "country": ("US",)}),
     ("poznan", {}),
     ("solidarity network", {}),
+]
+# Searches as families type them (issue 15): places and needs read from the words.
+FAMILY_MIX: list[tuple[str, dict[str, tuple[str, ...]]]] = [
+    ("help for families glasgow", {}),
+    ("my son is in prison", {}),
+    ("send books to prisoner leeds", {}),
+    ("legal advice scotland", {}),
+    ("trans woman prison US", {}),
+    ("pen pal", {}),
+    ("books texas", {}),
+    ("wien", {}),
 ]
 # A query of the mix as its timings are kept: its words, then its filters sorted.
 QueryKey = tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]
@@ -128,29 +141,42 @@ def synthetic_documents(size: int, seed: int = 7) -> list[dict[str, Any]]:
         tags_focus = rng.sample(focus, rng.randint(1, 3))
         tags_services = rng.sample(services, rng.randint(1, 4))
         kind = rng.choice(kinds)
+        country = rng.choice(COUNTRIES)
+        areas = rng.choice([[], ["nationwide"], [country], ["international"]])
+        if country == "GB" and rng.random() < 0.5:
+            areas = [rng.choice(["GB-SCT", "GB-ENG", "GB-WLS", "GB-NIR"])]
+        description = " ".join(body).capitalize() + "."
+        name = " ".join(name_words)
+        tags_text = " ".join(
+            [vocab.KINDS[kind]]
+            + [vocab.FOCUS[t] for t in tags_focus]
+            + [vocab.SERVICES[t] for t in tags_services]
+        )
         documents.append(
             {
                 "slug": f"org-{number}",
-                "name": " ".join(name_words),
+                "name": name,
                 "alternate_names": [],
                 "kind": kind,
-                "description": " ".join(body).capitalize() + ".",
+                "description": description,
                 "focus": tags_focus,
                 "services": tags_services,
-                "country": rng.choice(COUNTRIES),
+                "country": country,
                 "region": None,
                 "city": city,
-                "areas_served": [],
+                "areas_served": areas,
                 "url": f"https://example.org/{number}",
                 "status": rng.choice(list(vocab.STATUSES)),
                 "latitude": None,
                 "longitude": None,
                 "place_text": city,
-                "tags_text": " ".join(
-                    [vocab.KINDS[kind]]
-                    + [vocab.FOCUS[t] for t in tags_focus]
-                    + [vocab.SERVICES[t] for t in tags_services]
-                ),
+                "tags_text": tags_text,
+                "serves": documents_module.served_codes(areas, country),
+                "located": [country],
+                "prisons": [],
+                "stems_name": text.stems(name),
+                "stems_meta": text.stems(f"{city} {tags_text}"),
+                "stems_text": text.stems(description),
             }
         )
     return documents
@@ -170,18 +196,21 @@ def summarise(label: str, seconds: list[float]) -> str:
 
 
 def in_process(
-    index: EmbeddedSearch, rounds: int
+    index: EmbeddedSearch,
+    rounds: int,
+    reader: Understanding,
+    mix: list[tuple[str, dict[str, tuple[str, ...]]]] = QUERY_MIX,
 ) -> tuple[dict[QueryKey, list[float]], list[float]]:
-    """Timings per query of the mix, each searched afresh (the first round is cold: postings
-    not yet cached); and timings of the same queries asked again at once, answered from the
-    index's memory of recent answers."""
+    """Timings per query of the mix, each read (understanding.py, as the service does) and
+    searched afresh (the first round is cold: postings not yet cached); and timings of the
+    same queries asked again at once, answered from the index's memory of recent answers."""
     timings: dict[QueryKey, list[float]] = {}
     repeated: list[float] = []
     for _ in range(rounds):
-        for q, filters in QUERY_MIX:
-            query = SearchQuery(q=q, filters=filters)
+        for q, filters in mix:
             _forget_answers(index)
             started = time.perf_counter()
+            query = SearchQuery(q=q, filters=filters, understood=reader.understand(q))
             index.search(query)
             timings.setdefault((q, tuple(sorted(filters.items()))), []).append(
                 time.perf_counter() - started
@@ -190,6 +219,18 @@ def in_process(
             index.search(query)
             repeated.append(time.perf_counter() - started)
     return timings, repeated
+
+
+def understanding_times(reader: Understanding, rounds: int) -> list[float]:
+    """Reading each query of both mixes afresh (nothing remembered), as a first visitor's."""
+    seconds = []
+    for _ in range(rounds):
+        for q, _filters in QUERY_MIX + FAMILY_MIX:
+            reader.forget()
+            started = time.perf_counter()
+            reader.understand(q)
+            seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 def _forget_answers(index: EmbeddedSearch) -> None:
@@ -234,6 +275,15 @@ def over_http(data_dir: Path, rounds: int) -> tuple[list[float], int]:
     return timings, peak_kib
 
 
+def _per_query_lines(per_query: dict[QueryKey, list[float]]) -> None:
+    for (q, filters), runs in per_query.items():
+        warm = [t * 1000 for t in runs[1:]]
+        print(
+            f"    {statistics.median(warm):6.2f} ms p50 {percentile(warm, 0.95):6.2f} ms p95"
+            f"  cold {runs[0] * 1000:7.2f} ms  {q!r} {dict(filters) or ''}"
+        )
+
+
 def _peak_rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -259,7 +309,16 @@ def run(size: int, rounds: int) -> None:
         index.search(SearchQuery())
         loading = (time.perf_counter() - started) * 1000
         print(f"first query (loads facets and vocabulary): {loading:.0f} ms")
-        per_query, repeated = in_process(index, rounds)
+        gazetteer = data_dir / "places.sqlite3"
+        places.build(gazetteer)
+        reader = Understanding(places.Gazetteer(gazetteer))
+        print(
+            summarise(
+                "query understanding (places, needs), read afresh",
+                understanding_times(reader, rounds),
+            )
+        )
+        per_query, repeated = in_process(index, rounds, reader)
         print(
             summarise(
                 "in-process search, cold (first run of each query)",
@@ -272,12 +331,15 @@ def run(size: int, rounds: int) -> None:
             )
         )
         print(summarise("in-process search, the same query again (answer kept)", repeated))
-        for (q, filters), runs in per_query.items():
-            warm = [t * 1000 for t in runs[1:]]
-            print(
-                f"    {statistics.median(warm):6.2f} ms p50 {percentile(warm, 0.95):6.2f} ms p95"
-                f"  cold {runs[0] * 1000:7.2f} ms  {q!r} {dict(filters) or ''}"
+        _per_query_lines(per_query)
+        family, _ = in_process(index, rounds, reader, FAMILY_MIX)
+        print(
+            summarise(
+                "in-process search, family mix (places and needs), warm",
+                [t for runs in family.values() for t in runs[1:]],
             )
+        )
+        _per_query_lines(family)
         timings, peak_kib = over_http(data_dir, rounds)
         print(summarise("HTTP /api/search, one client, queries repeated", timings))
         print(f"server peak memory (VmHWM): {peak_kib / 1024:.0f} MB")

@@ -27,7 +27,7 @@ HIT_KEYS = {
 
 def test_search_shape(client):
     body = client.get("/api/search", params={"q": "books", "kind": "books-to-prisoners"}).json()
-    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets"}
+    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets", "understood"}
     assert body["query"] == {"q": "books", "kind": ["books-to-prisoners"]}
     assert body["page"] == 1 and body["per_page"] == 20
     assert len(body["hits"]) == min(body["total"], 20) > 0
@@ -56,8 +56,13 @@ def test_facet_counts_agree_with_the_database(client, seeded):
 
 
 def test_facet_counts_follow_the_query(client, seeded):
-    body = client.get("/api/search", params={"q": "glasgow"}).json()
-    assert body["facets"]["country"] == {"GB": body["total"]}
+    body = client.get("/api/search", params={"q": "books", "country": "GB"}).json()
+    # Each listing has one country: the counts add up to the results, and the other
+    # countries' counts are those of the same words without the country filter.
+    everywhere = client.get("/api/search", params={"q": "books"}).json()
+    assert body["facets"]["country"]["GB"] == body["total"]
+    assert body["facets"]["country"] == everywhere["facets"]["country"]
+    assert sum(everywhere["facets"]["country"].values()) == everywhere["total"]
 
 
 def test_filters_accept_repeats_and_commas(client):
@@ -172,3 +177,22 @@ def test_organisations_bad_parameters(client, params, field):
     response = client.get("/api/organisations", params=params)
     assert response.status_code == 400
     assert field in response.json()["fields"]
+
+
+def test_a_search_says_what_it_read_and_what_it_left_out(client):
+    corrected = client.get("/api/search", params={"q": "anarchsit"}).json()
+    assert corrected["understood"] == {"place": None, "unmatched": [], "corrected": "anarchist"}
+    left_out = client.get("/api/search", params={"q": "families qwxzyv"}).json()
+    assert left_out["understood"]["unmatched"] == ["qwxzyv"]
+    assert left_out["total"] > 0
+    page = client.get("/search", params={"q": "families qwxzyv"}).text
+    assert "No group mentions “qwxzyv” together with the rest of your search" in page
+    page = client.get("/search", params={"q": "anarchsit"}).text
+    assert "Showing results for “anarchist”." in page
+
+
+def test_a_word_the_index_holds_is_not_also_matched_as_a_typo(client):
+    # Some descriptions say "began": one typo from "vegan", and not about vegans.
+    hits = client.get("/api/search", params={"q": "vegan", "per_page": 100}).json()["hits"]
+    assert hits
+    assert not any("<mark>began</mark>" in hit["highlight"]["description"].lower() for hit in hits)

@@ -20,7 +20,7 @@ from directory import catalogue
 from directory.search import SearchQuery, sync
 from directory.search.errors import SearchUnavailable
 from directory.search.indexing import reindex
-from directory.search.meili import SETTINGS, MeilisearchSearch, meili_document, search_requests
+from directory.search.meili import SETTINGS, MeilisearchSearch, meili_document
 from directory.search.sync import apply_pending
 from tests import factories
 from tests.fake_meilisearch import FakeMeilisearch
@@ -127,8 +127,12 @@ def test_settings_are_what_the_directory_needs():
         "alternate_names",
         "place_text",
         "tags_text",
+        "stems_name",
+        "stems_meta",
         "description",
+        "stems_text",
     ]
+    assert {"serves", "located", "prisons", "status"} <= set(SETTINGS["filterableAttributes"])
     assert set(SETTINGS["filterableAttributes"]) >= {"kind", "country", "focus", "service", "_geo"}
     assert SETTINGS["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
     assert "anarchist black cross" in SETTINGS["synonyms"]["abc"]
@@ -139,90 +143,41 @@ def test_settings_are_what_the_directory_needs():
     assert SETTINGS["rankingRules"][-1] == "sort_name:asc"
 
 
-def test_search_request_body():
-    query = SearchQuery(
-        q='books "glasgow',
-        filters={"country": ("GB", "US"), "kind": ("abc-group",)},
-        page=2,
-        per_page=10,
-    )
-    main, *facet_queries = search_requests("orgs", query)
-    assert main == {
-        "indexUid": "orgs",
-        "q": "books glasgow",
-        "filter": [['kind = "abc-group"'], ['country = "GB"', 'country = "US"']],
-        "facets": ["kind", "country", "focus", "service"],
-        "page": 2,
-        "hitsPerPage": 10,
-        "attributesToRetrieve": [
-            "slug",
-            "name",
-            "kind",
-            "country",
-            "city",
-            "focus",
-            "service",
-            "url",
-            "region",
-            "status",
-            "description",
-        ],
-        "attributesToHighlight": ["name"],
-        "attributesToCrop": ["description"],
-        "cropLength": 24,
-        "cropMarker": "…",
-        "highlightPreTag": "\x02",
-        "highlightPostTag": "\x03",
-        "matchingStrategy": "last",
-    }
-    # One facet-only search per filtered field, without that field's own filter.
-    assert [q["facets"] for q in facet_queries] == [["kind"], ["country"]]
-    assert facet_queries[1]["filter"] == [['kind = "abc-group"']]
-    assert all(q["limit"] == 0 for q in facet_queries)
-
-
-@pytest.mark.parametrize(
-    ("raw", "sent"),
-    [
-        ("-x", "x"),
-        ('"', ""),
-        ("NEAR(a b)", "NEAR a b "),
-        ("glasg", "glasg"),
-        ("glasgow ", "glasgow "),
-    ],
-)
-def test_query_syntax_never_reaches_meilisearch(raw, sent):
-    assert search_requests("orgs", SearchQuery(q=raw))[0]["q"] == sent
-
-
-def test_filter_values_are_quoted_and_escaped():
-    main = search_requests("orgs", SearchQuery(filters={"focus": ('x" OR kind = "y\\',)}))[0]
-    assert main["filter"] == [['focus = "x\\" OR kind = \\"y\\\\"']]
-
-
-def test_empty_query_sorts_by_name_and_near_sorts_by_distance():
-    assert search_requests("orgs", SearchQuery())[0]["sort"] == ["sort_name:asc"]
-    near = search_requests("orgs", SearchQuery(q="books", near=(55.8651, -4.2576, 50)))[0]
-    assert near["sort"] == ["_geoPoint(55.865100, -4.257600):asc"]
-    assert near["filter"] == ["_geoRadius(55.865100, -4.257600, 50000)"]
-
-
 def test_search_maps_hits_facets_and_safe_highlights(meili, backend):
-    meili.post(f"{URL}/multi-search", json=SEARCH_RESPONSE)
+    # Round one: the whole (facets), the country facet's own count, then each bucket's
+    # count; round two: the page of the one bucket that has hits.
+    whole, country_facet = SEARCH_RESPONSE["results"]
+    # The buckets: a name equal to the query, the open groups, the closed ones.
+    counts = [dict(whole, hits=[], page=0), country_facet, count(0), count(1), count(0)]
+    meili.post(f"{URL}/multi-search", json={"results": counts})
+    meili.post(f"{URL}/multi-search", json={"results": [whole]})
     results = backend.search(SearchQuery(q="bent", filters={"country": ("GB",)}))
     assert results.total == 1
     hit = results.hits[0]
     assert hit.highlight["name"] == "<mark>Bent</mark> &lt;Bars&gt; Project"
-    assert (
-        hit.highlight["description"] == "Pen pals for <mark>LGBTQ</mark>+ prisoners &lt;script&gt;."
-    )
+    assert hit.highlight["description"] == "Pen pals for LGBTQ+ prisoners &lt;script&gt;."
     assert hit.services == ["pen-pals"]
     # Disjunctive facets: the filtered field's counts come from its own facet search.
     assert results.facets["country"] == {"US": 2, "GB": 1}
     assert results.facets["kind"] == {"special-interest": 1}
     sent = meili.calls[0].request
     assert sent.headers["Authorization"] == "Bearer server-side-key"
-    assert len(json.loads(sent.body)["queries"]) == 2
+    assert len(json.loads(sent.body)["queries"]) == 5
+    assert len(json.loads(meili.calls[1].request.body)["queries"]) == 1
+
+
+def count(total: int) -> dict:
+    """A search answered with `page: 0`: no hits, the exhaustive count (as documented)."""
+    return {
+        "indexUid": "orgs",
+        "hits": [],
+        "query": "",
+        "processingTimeMs": 0,
+        "hitsPerPage": 1,
+        "page": 0,
+        "totalPages": total,
+        "totalHits": total,
+    }
 
 
 @pytest.mark.parametrize(

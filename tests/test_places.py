@@ -63,27 +63,54 @@ def test_a_listing_without_a_known_town_is_not_located(gazetteer, city, country)
 def test_near_glasgow_on_the_search_page(client):
     page = client.get("/search", params={"near": "Glasgow", "radius_km": "50"})
     assert page.status_code == 200
-    assert "within 50 km of Glasgow, United Kingdom" in page.text
+    assert "near Glasgow, United Kingdom" in page.text
+    assert "Groups within 50 km of Glasgow first, nearest first" in page.text
     assert "Glasgow Prisoner Solidarity" in page.text
     assert "less than 1 km away" in page.text or "km away" in page.text
-    assert "Bent Bars Project" not in page.text  # London is far from Glasgow
+    # Beyond 50 km but working across Scotland: offered after the local groups, labelled.
+    assert "Families Outside" in page.text
+    assert page.text.index("Glasgow Prisoner Solidarity") < page.text.index("Families Outside")
+    assert "Works across Scotland" in page.text
+    assert "Pact" not in page.text  # London, and serves England and Wales only
 
 
 def test_near_glasgow_on_the_api(client):
-    body = client.get("/api/search", params={"near": "Glasgow", "radius_km": 50}).json()
-    slugs = [hit["slug"] for hit in body["hits"]]
+    body = client.get(
+        "/api/search", params={"near": "Glasgow", "radius_km": 50, "per_page": 100}
+    ).json()
+    hits = body["hits"]
+    slugs = [hit["slug"] for hit in hits]
     assert {"glasgow-prisoner-solidarity", "glasgow-abc", "the-croft-barlinnie"} <= set(slugs)
-    assert "bent-bars-project" not in slugs
-    assert all(hit["distance_km"] < 50 for hit in body["hits"])
+    assert "pact" not in slugs and "prisoners-advice-service" not in slugs
+    tiers = [hit["served_as"] for hit in hits]
+    order = ["near", "region", "country", "international"]
+    assert tiers == sorted(tiers, key=order.index), "local first, then Scotland, the UK, the world"
+    near = [hit for hit in hits if hit["served_as"] == "near"]
+    assert all(hit["distance_km"] < 50 for hit in near)
+    assert [hit["distance_km"] for hit in near] == sorted(hit["distance_km"] for hit in near)
+    assert next(hit for hit in hits if hit["slug"] == "families-outside")["served_as"] == "region"
     assert body["query"]["near"]["place"] == "Glasgow, United Kingdom"
     assert body["query"]["near"]["radius_km"] == 50
+    assert body["understood"]["place"] == {
+        "kind": "town",
+        "label": "Glasgow",
+        "area": "GB-SCT",
+        "country": "GB",
+        "prison": None,
+    }
+
+
+def test_near_bare_coordinates_gives_local_groups_only(client):
+    body = client.get("/api/search", params={"near": "55.86,-4.25", "radius_km": 25}).json()
+    assert body["total"] > 0
+    assert all(hit["served_as"] == "near" and hit["distance_km"] <= 25 for hit in body["hits"])
 
 
 def test_wider_radius_finds_more(client):
     near = client.get("/api/search", params={"near": "London", "radius_km": 10}).json()
     wide = client.get("/api/search", params={"near": "London", "radius_km": 250}).json()
     assert 0 < near["total"] < wide["total"]
-    distances = [hit["distance_km"] for hit in wide["hits"]]
+    distances = [hit["distance_km"] for hit in wide["hits"] if hit["served_as"] == "near"]
     assert distances == sorted(distances)
 
 

@@ -360,3 +360,15 @@ def test_the_us_books_list_leads_with_addresses_people_inside_can_write_to(clien
     envelopes = re.findall(r'<p class="address">', html)
     assert len(envelopes) == count
     assert html.rindex('<p class="address">') < html.index("Ask someone outside to look these up")
+
+
+def test_a_list_for_a_place_is_ordered_as_the_search_with_headings(client):
+    html = client.get("/print", params={"near": "Glasgow"}).text
+    headings = re.findall(r'<h3 class="country">(.*?)</h3>', html)
+    order = ["Near Glasgow", "Across Scotland", "Across the United Kingdom"]
+    assert headings[0] == "Near Glasgow"
+    assert headings == sorted(headings, key=order.index)
+    assert "groups within 50 km of Glasgow and those working across Scotland" in html
+    # A Glasgow address needs no country line for a letter from a Scottish prison.
+    assert "Glasgow G42 8NN<br>UNITED KINGDOM" not in html
+    assert "Glasgow G42 8NN" in html

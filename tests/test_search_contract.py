@@ -12,6 +12,7 @@ import pytest
 from directory.search import SearchBackend, SearchQuery
 from directory.search.embedded import EmbeddedSearch
 from directory.search.meili import MeilisearchSearch
+from directory.search.understanding import Understood, Where
 from tests import factories
 
 Builder = Callable[[Iterable[dict]], SearchBackend]
@@ -142,14 +143,20 @@ def test_a_name_matching_with_a_typo_outranks_a_description_matching_exactly(bui
     assert slugs(index, "books") == ["named", "mentions"]
 
 
-def test_exact_words_outrank_corrected_ones_in_the_same_field(build_index):
+def test_a_word_the_index_holds_is_not_also_matched_as_a_typo(build_index):
+    # "vegan" is a word of the index: a group that says "vegas" (or "began") is not one
+    # that mentions vegans. A word the index does not hold is still forgiven its typo.
     index = build_index(
         [
             doc("typo", "Alpha Vegas Fund"),
             doc("exact", "Zeta Vegan Fund"),
         ]
     )
-    assert slugs(index, "vegan") == ["exact", "typo"]
+    known = Understood(words=("vegan",), known=("vegan",))
+    assert [hit.slug for hit in index.search(SearchQuery(q="vegan", understood=known)).hits] == [
+        "exact"
+    ]
+    assert sorted(slugs(index, "vegam")) == ["exact", "typo"]
 
 
 @pytest.mark.parametrize(
@@ -193,7 +200,11 @@ def test_last_word_matches_as_a_prefix(index, q, found):
 
 
 def test_only_the_last_word_is_a_prefix(index):
-    assert slugs(index, "fam first") == []
+    # "fam" is not a prefix here (not the last word): no group holds it, so it is left
+    # out and said so, rather than matching "families".
+    results = index.search(SearchQuery(q="fam first"))
+    assert results.unmatched == ("fam",)
+    assert slugs(index, "families fir") == ["families-first"]
 
 
 @pytest.mark.parametrize("q", ["poznan", "POZNAŃ", "Poznań", "poznań"])
@@ -374,3 +385,78 @@ def test_near_combines_with_words_and_facets(build_index):
     results = index.search(SearchQuery(q="letters", near=(*GLASGOW, 80.0)))
     assert [hit.slug for hit in results.hits] == ["glasgow-group", "edinburgh-group"]
     assert results.facets["country"] == {"GB": 2}
+
+
+# -- Where help is wanted, and how sure we are a group still works (issue 15) -------------
+
+GLASGOW = Where(
+    "Glasgow", "town", point=(55.8642, -4.2518), radius_km=50, area="GB-SCT", country="GB"
+)
+GEOGRAPHY = [
+    doc("near-far", "Clyde Letters", city="Glasgow", latitude=55.86, longitude=-4.25),
+    doc("near-close", "Paisley Letters", city="Paisley", latitude=55.85, longitude=-4.42),
+    doc("scotland", "Scotland Wide Letters", areas_served=["GB-SCT"]),
+    doc(
+        "scotland-prison",
+        "Perth Visitors Letters",
+        areas_served=["GB-SCT"],
+        prisons_served=["HMP Perth"],
+    ),
+    doc("uk", "Letters Across Britain", areas_served=["nationwide"]),
+    doc("england", "English Letters", areas_served=["GB-ENG"]),
+    doc("world", "World Letters", country="international", areas_served=["international"]),
+    doc(
+        "closed-near",
+        "Govan Letters",
+        city="Glasgow",
+        latitude=55.86,
+        longitude=-4.31,
+        status="inactive",
+    ),
+]
+
+
+def search_where(index: SearchBackend, q: str, where: Where, **kwargs) -> list[tuple]:
+    understood = Understood(tuple(q.split()), where=where, last_word_typed_last=False)
+    results = index.search(SearchQuery(q=q, understood=understood, per_page=20, **kwargs))
+    return [(hit.slug, hit.served_as) for hit in results.hits]
+
+
+def test_a_place_gives_local_groups_then_those_serving_its_region_and_country(build_index):
+    index = build_index(GEOGRAPHY)
+    assert search_where(index, "letters", GLASGOW) == [
+        ("near-far", "near"),  # 0.3 km
+        ("near-close", "near"),  # 11 km
+        ("scotland", "region"),  # all of Scotland before a group tied to one prison
+        ("scotland-prison", "region"),
+        ("uk", "country"),  # "nationwide" is the group's own country
+        ("world", "international"),
+        ("closed-near", "near"),  # no longer active: after every other, however near
+    ]
+
+
+def test_a_nation_searched_for_counts_groups_based_there(build_index):
+    index = build_index([*GEOGRAPHY, doc("based", "Edinburgh Letters", region="Scotland")])
+    scotland = Where("Scotland", "area", area="GB-SCT", country="GB")
+    found = dict(search_where(index, "letters", scotland))
+    assert found["based"] == "region" and found["scotland"] == "region"
+    assert "near-far" not in found  # Glasgow's, but says nothing of serving Scotland
+    assert found["uk"] == "country" and "england" not in found
+
+
+def test_closed_groups_come_last_and_active_ones_before_unconfirmed(build_index):
+    index = build_index(
+        [
+            doc("closed", "Books Aid", status="inactive"),
+            doc("unconfirmed", "Books Aid North", status="unknown"),
+            doc("active", "Books Aid South", status="active"),
+        ]
+    )
+    assert slugs(index, "books aid") == ["active", "unconfirmed", "closed"]
+
+
+def test_words_no_group_holds_are_left_out_and_said_so(build_index):
+    index = build_index(CORPUS)
+    results = index.search(SearchQuery(q="dharma qwxzy"))
+    assert results.unmatched == ("qwxzy",)
+    assert [hit.slug for hit in results.hits][:1] == ["dharma-house"]

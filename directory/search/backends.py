@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from directory.places import Gazetteer
 from directory.search.embedded import EmbeddedSearch
 from directory.search.meili import MeilisearchSearch
 from directory.search.repair import Repair
 from directory.search.service import SearchService
 from directory.search.sync import Relay
+from directory.search.understanding import Understanding
 from directory.settings import Settings
 
 
@@ -32,7 +34,15 @@ def service(settings: Settings, engine: Engine | None = None) -> SearchService:
     """With the database's engine, an embedded index found unreadable is rebuilt from it."""
     index = embedded(settings)
     repair = Repair(engine, index) if engine is not None else None
-    return SearchService(index, meilisearch(settings), repair=repair)
+    return SearchService(
+        index, meilisearch(settings), repair=repair, understanding=understanding(settings)
+    )
+
+
+def understanding(settings: Settings) -> Understanding:
+    """Reads places out of queries with the gazetteer (and prisons with the register)."""
+    assert settings.gazetteer_path is not None  # Settings fills it in from the data directory
+    return Understanding(Gazetteer(settings.gazetteer_path))
 
 
 def relay(engine: Engine, search: SearchService) -> Relay:

@@ -24,7 +24,7 @@ import secrets
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +32,11 @@ from typing import Any
 
 from pyroaring import BitMap
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 from directory import vocab
 from directory.recent import Recent, size_of
-from directory.search import geo, highlight, synonyms, text
+from directory.search import geo, highlight, synonyms, text, understanding
 from directory.search.documents import facet_values
 from directory.search.errors import SearchUnavailable
 from directory.search.interface import (
@@ -66,18 +66,35 @@ CREATE TABLE IF NOT EXISTS facets (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facets_by_doc ON facets (doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
-    name, alternate_names, place, tags, description,
+    name, alternate_names, place, tags, description, stems_name, stems_meta, stems_text,
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '2 3'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5vocab (fts, row);
+PRAGMA user_version = 3;
 """
+# The shape of the file's contents; a file of another is rebuilt from the database (repair).
+_FORMAT = 3
 # Column groups a term is looked up in: everywhere, in names, and anywhere but the description.
 _GROUPS = {
-    "all": "",
+    "all": "{name alternate_names place tags description} : ",
     "name": "{name alternate_names} : ",
     "meta": "{name alternate_names place tags} : ",
+    "primary": "{name} : ",  # the group's own name, which ranks above its other names
 }
+# Where a word's stem is looked up, for each group ("name" matches names as typed only).
+_STEM_GROUPS = {
+    "all": "{stems_name stems_meta stems_text} : ",
+    "meta": "{stems_name stems_meta} : ",
+    "name": "{stems_name} : ",
+    "primary": "{stems_name} : ",
+}
+# A word found in more than this share of listings is matched but does not rank.
+_COMMON_FRACTION = 0.4
+# Ranking counts at most this many words: two points for each in a name, one in a tag.
+_SCORED_WORDS = 6
+# How the geography of a search orders its groups, and what each tier says of a group.
+_STATUS_ORDER = ("active", "unknown")
 # A last word shared as a prefix by more terms than this is looked up with one FTS5 prefix
 # query rather than as a union of the terms' postings.
 _PREFIX_EXPANSION_LIMIT = 64
@@ -114,6 +131,12 @@ class _Snapshot:
         default_factory=lambda: Recent(_RESULTS_BYTES, weight=_answer_bytes, key_weight=size_of)
     )
     variants: dict[str, list[str]] = field(default_factory=dict)
+    # Documents naming prisons they serve: in a region, after groups serving all of it.
+    tied: BitMap = field(default_factory=BitMap)
+    # Documents for particular people only (women, LGBTQ+...), not for anyone in prison.
+    specific: BitMap = field(default_factory=BitMap)
+    # Every document's folded name and id, loaded when a query might be a mistyped name.
+    names: tuple[list[str], list[int]] | None = None
 
 
 @dataclass
@@ -124,6 +147,30 @@ class _Plan:
     tiers: list[BitMap]
     terms: set[str]
     prefix: str | None
+    unmatched: tuple[str, ...] = ()
+    corrected: str | None = None
+    stems: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Geography:
+    """The groups that can help where a search asks: tiers in order, each with what it says
+    of its groups, and the distances of those near."""
+
+    tiers: list[tuple[str, BitMap]]
+    distances: dict[int, float] | None
+    allowed: BitMap
+
+
+@dataclass
+class _WordMatch:
+    """Where one word of a query is found, by column group."""
+
+    word: str
+    exact: dict[str, BitMap]  # as typed, a synonym, or (the last word) a prefix of one
+    loose: dict[str, BitMap]  # also by its stem or as a typo
+    variants: list[str]  # the index's words it may be a typo of, nearest first
+    typed: BitMap  # anywhere, as typed, a synonym, a prefix or by its stem: not as a typo
 
 
 class EmbeddedSearch:
@@ -243,64 +290,121 @@ class EmbeddedSearch:
         return snapshot.results.get(_query_key(query))
 
     def _search(self, snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
-        words = text.words(query.q)
-        plan = None
-        # Like Meilisearch's "last" matching strategy: when no document holds every word,
-        # drop words from the end until some do.
-        for used in range(len(words), 0, -1):
-            plan = self._plan(snapshot, words[:used], query.q, mid_word=used == len(words))
-            if plan.matched:
-                break
-        if plan is None:
-            plan = _Plan(snapshot.universe, [snapshot.universe], set(), None)
-        matched, distances = plan.matched, None
-        if query.near is not None:
-            distances = _within(snapshot, *query.near)
-            matched = matched & BitMap(distances)
+        understood = query.understood or understanding.plain(query.q)
+        where = query.where or understood.where
+        if where is None and query.near is not None:
+            latitude, longitude, radius = query.near
+            where = understanding.Where("", "town", (latitude, longitude), radius)
+        geography = _geography(snapshot, where)
+        allowed = geography.allowed if geography is not None else snapshot.universe
+        plan = self._plan(snapshot, understood, query.q, _words_judged_in(geography, allowed))
+        matched = plan.matched & allowed
         filtered = matched & _filter_mask(snapshot, query.filters, exclude=None)
         facets = _facet_counts(snapshot, matched, query.filters)
-        if distances is None:
-            ids = _page(snapshot, plan.tiers, filtered, query.offset, query.per_page)
-        else:  # near a place: nearest first
-            nearest = sorted(filtered, key=lambda i: (distances[i], snapshot.position[i]))
-            ids = nearest[query.offset : query.offset + query.per_page]
-        hits = self._hits(ids, highlight.Highlighter(plan.terms, plan.prefix), distances)
-        return SearchResults(hits, len(filtered), facets, query.page, query.per_page)
+        distances = geography.distances if geography is not None else None
+        levels = _need_levels(snapshot, understood)
+        # Only a need said ("pen pal"), nobody named: groups for anyone before groups for
+        # particular people, among equal matches.
+        general_first = bool(understood.needs) and not understood.words
+        general_first = general_first and not _names_people(understood)
+        buckets = _buckets(snapshot, plan.tiers, geography, levels, general_first)
+        placed = _page(snapshot, buckets, filtered, query.offset, query.per_page, distances)
+        highlighter = highlight.Highlighter(plan.terms, plan.prefix, plan.stems)
+        hits = self._hits(placed, highlighter, distances)
+        return SearchResults(
+            hits,
+            len(filtered),
+            facets,
+            query.page,
+            query.per_page,
+            unmatched=plan.unmatched,
+            corrected=plan.corrected,
+            where=where,
+        )
 
     def _plan(
-        self, snapshot: _Snapshot, words: Sequence[str], raw_query: str, mid_word: bool
+        self,
+        snapshot: _Snapshot,
+        understood: understanding.Understood,
+        raw_query: str,
+        allowed: BitMap,
     ) -> _Plan:
-        prefix = words[-1] if mid_word and text.ends_mid_word(raw_query) else None
-        exact: dict[str, list[BitMap]] = defaultdict(list)
-        loose: dict[str, list[BitMap]] = defaultdict(list)
-        marked: set[str] = set()
-        for position, word in enumerate(words):
-            variants = _typo_variants(snapshot, word)
-            alternatives = synonyms.alternatives(word)
-            marked.update([word, *variants, *(w for phrase in alternatives for w in phrase)])
-            for group in _GROUPS:
-                found = BitMap.union(
-                    self._posting(snapshot, group, word),
-                    *(self._all_of(snapshot, group, phrase) for phrase in alternatives),
-                )
-                if prefix is not None and position == len(words) - 1:
-                    found = found | self._prefix_posting(snapshot, group, word)
-                exact[group].append(found)
-                loose[group].append(
-                    BitMap.union(found, *(self._posting(snapshot, group, v) for v in variants))
-                )
-        matched = BitMap.intersection(*loose["all"])
-        exact_all = BitMap.intersection(*exact["all"])
-        tiers = [
-            self._ids_named(text.normalised(raw_query)),
-            BitMap.intersection(*exact["name"]),
-            BitMap.intersection(*loose["name"]),
-            BitMap.intersection(*exact["meta"]),
-            BitMap.intersection(*loose["meta"]),
-            exact_all,
-            matched,
+        words = list(understood.words)
+        needs = [self._match(snapshot, word, prefix=False) for word in understood.need_words]
+        marked = {w for m in needs for w in _words_of(m.word)}
+        named = self._ids_named(raw_query)
+        if not words:
+            levels = _score_levels(needs, snapshot.universe)
+            return _Plan(snapshot.universe, [named, *levels], marked, None)
+        may_be_typing = understood.last_word_typed_last and text.ends_mid_word(raw_query)
+        matches = [
+            self._match(snapshot, word, prefix=may_be_typing and i == len(words) - 1)
+            for i, word in enumerate(words)
         ]
-        return _Plan(matched, tiers, marked, prefix)
+        # With a place or a need to go by, a search is still answered when no group there
+        # holds even its last word; else that word must be found, or there is nothing.
+        kept, unmatched = _drop_words(matches, allowed, keep_one=not (needs or understood.where))
+        if not kept:
+            levels = _score_levels(needs, snapshot.universe)
+            return _Plan(snapshot.universe, [BitMap(), *levels], marked, None, tuple(unmatched))
+        prefix = words[-1] if may_be_typing and kept and kept[-1] is matches[-1] else None
+        for match in kept:
+            marked.update([*_words_of(match.word), *match.variants])
+        matched = BitMap.intersection(*(m.loose["all"] for m in kept))
+        # Words in nearly every listing ("prison", "support") must be matched but do not
+        # rank: what ranks is how many of the telling words (and the needs) a name or tag
+        # holds.
+        common = len(snapshot.universe) * _COMMON_FRACTION
+        telling = [m for m in kept if len(m.loose["all"]) <= common]
+        if not telling and not needs:
+            telling = kept
+        levels = _score_levels([*telling, *needs], snapshot.universe)
+        if unmatched:  # perhaps a group's name, mistyped: "anarchist blak cross"
+            named = self._ids_nearly_named(snapshot, raw_query)
+        tiers = [named, *(level & matched for level in levels)]
+        stems = {text.stem(match.word) for match in kept}
+        corrected = _corrected(kept, allowed)
+        return _Plan(matched, tiers, marked, prefix, tuple(unmatched), corrected, stems)
+
+    def _match(self, snapshot: _Snapshot, word: str, prefix: bool) -> _WordMatch:
+        variants = _typo_variants(snapshot, word)
+        alternatives = synonyms.alternatives(word)
+        # Its stem, and those of its one-word alternatives ("penfriends" for "penpal").
+        stems = {text.stem(word), *(text.stem(p[0]) for p in alternatives if len(p) == 1)}
+        exact: dict[str, BitMap] = {}
+        loose: dict[str, BitMap] = {}
+        typed = BitMap()
+        for group in _GROUPS:
+            found = BitMap.union(
+                self._posting(snapshot, group, word),
+                *(self._all_of(snapshot, group, phrase) for phrase in alternatives),
+            )
+            if prefix:
+                found = found | self._prefix_posting(snapshot, group, word)
+            exact[group] = found
+            stemmed = BitMap.union(
+                BitMap(),
+                *(
+                    self._cached(
+                        snapshot, (group + "~", st), _STEM_GROUPS[group] + text.fts_term(st)
+                    )
+                    for st in stems
+                ),
+            )
+            loose[group] = BitMap.union(
+                found, stemmed, *(self._posting(snapshot, group, v) for v in variants)
+            )
+            if group == "all":
+                typed = found | stemmed
+        return _WordMatch(word, exact, loose, variants, typed)
+
+    def vocabulary(self, words: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Of these words, those the index holds as typed, and those it holds only by their
+        stem: for a backend that cannot tell (Meilisearch), so it need not guess."""
+        snapshot = self._current()
+        typed = tuple(w for w in words if _holds(snapshot, w))
+        stemmed = tuple(w for w in words if w not in typed and _holds(snapshot, text.stem(w)))
+        return typed, stemmed
 
     def _posting(self, snapshot: _Snapshot, group: str, term: str) -> BitMap:
         return self._cached(snapshot, (group, term), _GROUPS[group] + text.fts_term(term))
@@ -327,18 +431,46 @@ class EmbeddedSearch:
             snapshot.postings.put(key, found)
         return found
 
-    def _ids_named(self, name: str) -> BitMap:
-        rows = self._reader().execute("SELECT id FROM docs WHERE sort_name = ?", (name,))
+    def _ids_nearly_named(self, snapshot: _Snapshot, raw_query: str) -> BitMap:
+        """Documents whose name is the query but for a typo or two (names of 9 letters or
+        more, as for a word's typos)."""
+        name = text.normalised(raw_query)
+        budget = text.typo_budget(name.replace(" ", ""))
+        if budget < 2:
+            return BitMap()
+        if snapshot.names is None:
+            rows = self._reader().execute("SELECT sort_name, id FROM docs").fetchall()
+            snapshot.names = ([row[0] for row in rows], [row[1] for row in rows])
+        names, ids = snapshot.names
+        found = process.extract(
+            name, names, scorer=Levenshtein.distance, score_cutoff=budget, limit=None
+        )
+        return BitMap(ids[index] for _, _, index in found)
+
+    def _ids_named(self, raw_query: str) -> BitMap:
+        """Documents whose name is the query, or another way of saying it ("abc" is the
+        Anarchist Black Cross)."""
+        name = text.normalised(raw_query)
+        if not name:
+            return BitMap()
+        names = [name, *(" ".join(phrase) for phrase in synonyms.alternatives(name))]
+        marks = ",".join("?" * len(names))
+        rows = self._reader().execute(
+            f"SELECT id FROM docs WHERE sort_name IN ({marks})",  # noqa: S608
+            names,
+        )
         return BitMap(row[0] for row in rows)
 
     def _hits(
         self,
-        ids: list[int],
+        placed: list[tuple[int, str | None]],
         highlighter: highlight.Highlighter,
         distances: dict[int, float] | None = None,
     ) -> list[Hit]:
-        if not ids:
+        if not placed:
             return []
+        ids = [doc_id for doc_id, _ in placed]
+        served = dict(placed)
         marks = ",".join("?" * len(ids))
         stored = dict(
             self._reader().execute(f"SELECT id, hit FROM docs WHERE id IN ({marks})", ids)  # noqa: S608
@@ -350,8 +482,8 @@ class EmbeddedSearch:
                 "name": highlighter.mark(data["name"]),
                 "description": highlighter.snippet(data["description"]),
             }
-            distance = distances[doc_id] if distances is not None else None
-            hits.append(make_hit(data, highlighted, distance))
+            distance = distances.get(doc_id) if distances is not None else None
+            hits.append(make_hit(data, highlighted, distance, served[doc_id]))
         return hits
 
     # -- the loaded state of the file ------------------------------------------------------
@@ -371,6 +503,11 @@ class EmbeddedSearch:
     def _load(self) -> _Snapshot:
         key = _file_key(self.path)
         connection = self._reader(reconnect=True)
+        found_format = connection.execute("PRAGMA user_version").fetchone()[0]
+        if found_format != _FORMAT:
+            raise sqlite3.DatabaseError(
+                f"the index is of an older format ({found_format}, not {_FORMAT})"
+            )
         universe = BitMap(row[0] for row in connection.execute("SELECT id FROM docs"))
         facets: dict[str, dict[str, BitMap]] = {name: {} for name in vocab.FACET_FIELDS}
         pairs = connection.execute("SELECT DISTINCT field, value FROM facets").fetchall()
@@ -391,7 +528,23 @@ class EmbeddedSearch:
             "SELECT latitude, longitude, id FROM docs WHERE latitude IS NOT NULL "
             "AND longitude IS NOT NULL ORDER BY latitude"
         ).fetchall()
-        return _Snapshot(key, universe, facets, terms, by_length, alphabetical, position, located)
+        tied = BitMap.union(BitMap(), *facets.get("prison", {}).values())
+        focus = facets.get("focus", {})
+        specific = BitMap.union(
+            BitMap(), *(ids for value, ids in focus.items() if value in vocab.POPULATION_FOCUS)
+        ) - focus.get("all-prisoners", BitMap())
+        return _Snapshot(
+            key,
+            universe,
+            facets,
+            terms,
+            by_length,
+            alphabetical,
+            position,
+            located,
+            tied=tied,
+            specific=specific,
+        )
 
     def _reader(self, reconnect: bool = False) -> sqlite3.Connection:
         local = self._local
@@ -468,7 +621,7 @@ def _writing(path: Path, create: bool = False) -> Iterator[sqlite3.Connection]:
 
 def _query_key(query: SearchQuery) -> Hashable:
     filters = tuple(sorted((name, tuple(values)) for name, values in query.filters.items()))
-    return (query.q, filters, query.near, query.page, query.per_page)
+    return (query.q, filters, query.near, query.where, query.page, query.per_page)
 
 
 def _answer_bytes(results: SearchResults) -> int:
@@ -490,8 +643,10 @@ def _typo_variants(snapshot: _Snapshot, word: str) -> list[str]:
 
 
 def _find_variants(snapshot: _Snapshot, word: str) -> list[str]:
+    """Nearest first. A word the index holds (or holds the stem of) is taken as meant, never
+    also as a typo of another: "vegan" is not "began"."""
     budget = text.typo_budget(word)
-    if not budget:
+    if not budget or _holds(snapshot, word) or _holds(snapshot, text.stem(word)):
         return []
     candidates = [
         term
@@ -500,6 +655,44 @@ def _find_variants(snapshot: _Snapshot, word: str) -> list[str]:
     ]
     found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)
     return [term for term, distance, _ in found if distance > 0]
+
+
+def _holds(snapshot: _Snapshot, term: str) -> bool:
+    at = bisect.bisect_left(snapshot.terms, term)
+    return at < len(snapshot.terms) and snapshot.terms[at] == term
+
+
+def _drop_words(
+    matches: list[_WordMatch], allowed: BitMap, keep_one: bool = True
+) -> tuple[list[_WordMatch], list[str]]:
+    """The words to match, and those left out because no group (here) holds every word:
+    first words no group holds at all, then the least telling (held by the most groups).
+    Unless `keep_one`, a last word no group holds is left out too."""
+    kept = list(matches)
+    dropped: list[str] = []
+
+    def found(match: _WordMatch) -> int:
+        return match.loose["all"].intersection_cardinality(allowed)
+
+    while kept:
+        together = BitMap.intersection(*(m.loose["all"] for m in kept)) & allowed
+        if together or (len(kept) == 1 and keep_one):
+            break
+        nowhere = [m for m in kept if not found(m)]
+        if len(kept) == 1 and not nowhere:
+            break
+        drop = nowhere[0] if nowhere else max(kept, key=found)
+        kept.remove(drop)
+        dropped.append(drop.word)
+    return kept, dropped
+
+
+def _corrected(kept: list[_WordMatch], allowed: BitMap) -> str | None:
+    """The query as matched, when no word was found as typed (or by its stem) but each was
+    as a typo of another: "Showing results for anarchist black cross"."""
+    if not kept or any(m.typed & allowed or not m.variants for m in kept):
+        return None
+    return " ".join(m.variants[0] for m in kept)
 
 
 def _filter_mask(
@@ -548,24 +741,191 @@ def _facet_counts(
     return counts
 
 
+def _geography(snapshot: _Snapshot, where: understanding.Where | None) -> _Geography | None:
+    """The groups that can help at a place, in the order they are offered: those naming the
+    prison; those near, by distance; those serving (or, for a nation, state or country
+    searched for as such, based in) its nation or state, then its country; then those
+    working internationally. None when the search names no place."""
+    if where is None:
+        return None
+    facets = snapshot.facets
+    tiers: list[tuple[str, BitMap]] = []
+    distances = None
+    if where.prison_names:
+        named = facets.get("prison", {})
+        tiers.append(
+            (
+                "prison",
+                BitMap.union(BitMap(), *(named.get(n, BitMap()) for n in where.prison_names)),
+            )
+        )
+    if where.point is not None:
+        distances = _within(snapshot, *where.point, where.radius_km)
+        tiers.append(("near", BitMap(distances)))
+    serves, located = facets.get("serves", {}), facets.get("located", {})
+    for tier, code in (("region", where.area), ("country", where.country)):
+        if code:
+            members = serves.get(code, BitMap())
+            if where.kind == ("area" if tier == "region" else "country"):
+                # "scotland" itself, not a town in it: groups based there help there too.
+                members = members | located.get(code, BitMap())
+            tiers.append((tier, members))
+    if where.country or where.area:
+        tiers.append(("international", serves.get(vocab.INTERNATIONAL, BitMap())))
+    allowed = BitMap.union(BitMap(), *(members for _, members in tiers))
+    return _Geography(tiers, distances, allowed)
+
+
+def _words_of(word: str) -> list[str]:
+    """A word and the words of its alternatives, to mark where they are found."""
+    return [word, *(w for phrase in synonyms.alternatives(word) for w in phrase)]
+
+
+def _score_levels(matches: list[_WordMatch], universe: BitMap) -> list[BitMap]:
+    """Documents by how many of these words their own name (2 points) or other names, tags
+    and place (1) hold, best first: those with at least each score, from the highest down
+    to 1, then every document."""
+    scored = matches[:_SCORED_WORDS]
+    at_least = [universe] + [BitMap() for _ in range(2 * len(scored))]
+    for match in scored:
+        in_name, in_meta = match.loose["primary"], match.loose["meta"] - match.loose["primary"]
+        for score in range(len(at_least) - 1, 0, -1):
+            found = at_least[score - 1] & in_meta
+            if score >= 2:
+                found |= at_least[score - 2] & in_name
+            at_least[score] = at_least[score] | found
+    return [level for level in reversed(at_least[1:]) if level] + [universe]
+
+
+def _names_people(understood: understanding.Understood) -> bool:
+    """Whether a search says who help is for ("trans", "women", "black"), so that groups for
+    them are not put after groups for anyone."""
+    return any(
+        field == "focus" and value in vocab.POPULATION_FOCUS
+        for need in understood.needs
+        for field, value in need
+    )
+
+
+def _general_first(snapshot: _Snapshot, members: BitMap, wanted: bool) -> list[BitMap]:
+    """Groups for anyone in prison, then groups for particular people (women, LGBTQ+...)."""
+    if not wanted:
+        return [members]
+    return [members - snapshot.specific, members & snapshot.specific]
+
+
+def _need_levels(snapshot: _Snapshot, understood: understanding.Understood) -> list[BitMap]:
+    """Documents by how well they are tagged for the needs a query says: every tag of a need,
+    then any, then the rest. One level (every document) when it says none."""
+    if not understood.needs:
+        return [snapshot.universe]
+    facets = snapshot.facets
+
+    def tagged(field: str, value: str) -> BitMap:
+        return facets.get(field, {}).get(value, BitMap())
+
+    central = BitMap.union(
+        BitMap(),
+        *(BitMap.intersection(*(tagged(f, v) for f, v in need)) for need in understood.needs),
+    )
+    related = BitMap.union(BitMap(), *(tagged(f, v) for need in understood.needs for f, v in need))
+    return [central, related, snapshot.universe]
+
+
+def _words_judged_in(geography: _Geography | None, allowed: BitMap) -> BitMap:
+    """Where a query's words must all be found before any is dropped: among the groups of
+    the place itself (near, serving the prison, its region or country), so that groups
+    working internationally do not keep a search from finding help at the place."""
+    if geography is None:
+        return allowed
+    return BitMap.union(
+        BitMap(), *(members for tier, members in geography.tiers if tier != "international")
+    )
+
+
+# A bucket of the ranking: its members, what they are there as, and whether by distance.
+_Bucket = tuple[BitMap, str | None, bool]
+
+
+def _buckets(
+    snapshot: _Snapshot,
+    text_tiers: list[BitMap],
+    geography: _Geography | None,
+    levels: list[BitMap],
+    general_first: bool,
+) -> Iterator[_Bucket]:
+    """The ranking, best first, as buckets each ordered alphabetically (or by distance).
+
+    A name equal to the query first. Then, when the query says a need, groups tagged for it
+    before the rest; within that, the geography tiers; in a region or country, groups that
+    serve it all before those tied to particular prisons in it; then the text tiers; then
+    groups for anyone before groups for particular people (unless the query names who);
+    then active groups before unconfirmed ones. Groups no longer active come after every
+    other, in the same geography order."""
+    by_status = snapshot.facets.get("status", {})
+    active = by_status.get("active", BitMap())
+    inactive = by_status.get("inactive", BitMap())
+    tiers = geography.tiers if geography is not None else [(None, snapshot.universe)]
+    named, ranked_tiers = text_tiers[0], text_tiers[1:]
+    # Near a place, better matches (a word in a name or tag) before others, each by distance.
+    strong = ranked_tiers[-2] if len(ranked_tiers) > 1 else ranked_tiers[0]
+    for served_as, members in tiers:  # a name equal to the query, wherever it is
+        yield (members - inactive) & named, served_as, False
+    # With a need, groups tagged for it come first wherever they are (local, then across
+    # the region...), then the rest in the same order; without one, one level.
+    for level in levels:
+        for served_as, members in tiers:
+            within = (members - inactive) & level
+            if served_as == "near":  # local groups by distance, better matches first
+                yield within & strong, served_as, True
+                yield within - strong, served_as, True
+                continue
+            spread = (
+                [within - snapshot.tied, within & snapshot.tied]
+                if served_as in ("region", "country")
+                else [within]
+            )
+            for group in spread:
+                for tier in ranked_tiers:
+                    for ranked in _general_first(snapshot, group & tier, general_first):
+                        yield ranked & active, served_as, False
+                        yield ranked - active, served_as, False
+    for served_as, members in tiers:
+        closed = members & inactive
+        for tier in text_tiers:
+            yield closed & tier, served_as, served_as == "near"
+
+
 def _page(
-    snapshot: _Snapshot, tiers: list[BitMap], results: BitMap, offset: int, limit: int
-) -> list[int]:
-    """The ids on one page: tiers in rank order, each alphabetical, without repeats."""
-    ids: list[int] = []
+    snapshot: _Snapshot,
+    buckets: Iterable[_Bucket],
+    results: BitMap,
+    offset: int,
+    limit: int,
+    distances: dict[int, float] | None,
+) -> list[tuple[int, str | None]]:
+    """The ids on one page, with what each is there as: buckets in rank order, without
+    repeats; only the buckets the page reaches are sorted."""
+    placed: list[tuple[int, str | None]] = []
     seen = BitMap()
-    for tier in tiers:
-        ranked = (tier & results) - seen
+    for members, served_as, by_distance in buckets:
+        ranked = (members & results) - seen
+        if not ranked:
+            continue
         seen |= ranked
         if offset >= len(ranked):
             offset -= len(ranked)
             continue
-        wanted = offset + limit - len(ids)
-        ids.extend(_alphabetical(snapshot, ranked, wanted)[offset:])
+        wanted = offset + limit - len(placed)
+        if by_distance and distances is not None:
+            ordered = sorted(ranked, key=lambda i: (distances[i], snapshot.position[i]))[:wanted]
+        else:
+            ordered = _alphabetical(snapshot, ranked, wanted)
+        placed.extend((doc_id, served_as) for doc_id in ordered[offset:])
         offset = 0
-        if len(ids) >= limit:
+        if len(placed) >= limit:
             break
-    return ids
+    return placed[:limit]
 
 
 def _alphabetical(snapshot: _Snapshot, members: BitMap, wanted: int) -> list[int]:
@@ -581,13 +941,16 @@ def _alphabetical(snapshot: _Snapshot, members: BitMap, wanted: int) -> list[int
     return found
 
 
-def _fts_columns(document: Document) -> tuple[str, str, str, str, str]:
+def _fts_columns(document: Document) -> tuple[str, ...]:
     return (
         document["name"],
         " · ".join(document["alternate_names"]),
         document["place_text"],
         document["tags_text"],
         document["description"],
+        document["stems_name"],
+        document["stems_meta"],
+        document["stems_text"],
     )
 
 
@@ -610,8 +973,8 @@ def _insert(connection: sqlite3.Connection, document: Document, doc_id: int | No
         [(name, value, doc_id) for name, value in facet_values(document)],
     )
     connection.execute(
-        "INSERT INTO fts (rowid, name, alternate_names, place, tags, description) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO fts (rowid, name, alternate_names, place, tags, description, "
+        "stems_name, stems_meta, stems_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (doc_id, *_fts_columns(document)),
     )
 

@@ -7,7 +7,10 @@ import html
 import re
 from collections.abc import Iterable, Iterator
 
-from directory.search.text import fold
+from directory.search.text import fold, stem
+
+# Stems shorter than this are not marked wherever a word starts with them (too many would be).
+_MARKED_STEM_LETTERS = 4
 
 SNIPPET_WORDS = 24
 _TOKEN = re.compile(r"[^\W_]+")
@@ -17,12 +20,19 @@ _WORD_SPAN = re.compile(r"\S+")
 class Highlighter:
     """Marks the words a query matched: its terms (exact or typo-corrected) and its prefix."""
 
-    def __init__(self, terms: Iterable[str] = (), prefix: str | None = None) -> None:
+    def __init__(
+        self, terms: Iterable[str] = (), prefix: str | None = None, stems: Iterable[str] = ()
+    ) -> None:
         self.terms = frozenset(terms)
         self.prefix = prefix
+        # Words matched by their stem: any word with that stem ("sends" for "send").
+        self.stems = frozenset(s for s in stems if len(s) >= _MARKED_STEM_LETTERS)
         alternatives = [re.escape(t) for t in sorted(self.terms, key=len, reverse=True)]
         if prefix:
             alternatives.append(re.escape(prefix) + r"[^\W_]*")
+        # A word's stem is a prefix of it in English, bar a changed last letter ("famili"
+        # of "family"): words starting with the stem are candidates, checked by stemming.
+        alternatives += [re.escape(s[:-1]) + r"[^\W_]*" for s in sorted(self.stems)]
         # Plain ASCII text folds to itself bar case, so one regular expression finds every
         # match; other text is tokenised and folded word by word, as the index does.
         self._ascii = (
@@ -35,12 +45,20 @@ class Highlighter:
         if self._ascii is None:
             return
         if text.isascii():
-            yield from self._ascii.finditer(text)
+            for match in self._ascii.finditer(text):
+                if self._wanted(match.group().lower()):
+                    yield match
             return
         for token in _TOKEN.finditer(text):
-            word = fold(token.group())
-            if word in self.terms or (self.prefix is not None and word.startswith(self.prefix)):
+            if self._wanted(fold(token.group())):
                 yield token
+
+    def _wanted(self, word: str) -> bool:
+        return (
+            word in self.terms
+            or (self.prefix is not None and word.startswith(self.prefix))
+            or (bool(self.stems) and stem(word) in self.stems)
+        )
 
     def mark(self, text: str) -> str:
         """Escape text and wrap every matched word in <mark>."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # understanding reads the gazetteer, which needs this package first
+    from directory.search.understanding import Understood, Where
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -20,6 +23,11 @@ class SearchQuery:
     near: tuple[float, float, float] | None = None  # latitude, longitude, radius in km
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    # Where help is wanted, when a place was chosen ("near"); else read from q.
+    where: Where | None = None
+    # What q was read as (the service fills it in: understanding.py). Without it a backend
+    # reads q as words only.
+    understood: Understood | None = None
 
     @property
     def offset(self) -> int:
@@ -48,6 +56,10 @@ class Hit:
     status: str
     # Only when searching near a place, and only then in the API's answer.
     distance_km: float | None = None
+    # Only when searching for a place: why this group is among those that can help there:
+    # "prison" (it names the prison), "near", "region", "country" or "international" (it
+    # serves that area, or is based in the one searched for).
+    served_as: str | None = None
 
 
 # A hit's fields, in order; those with a default are left out of the API's answer unless set.
@@ -56,7 +68,7 @@ OPTIONAL_HIT_FIELDS = frozenset(
     f.name for f in fields(Hit) if f.default is not MISSING or f.default_factory is not MISSING
 )
 # Made for each query from what the index holds, not stored in it.
-_PER_QUERY = ("highlight", "distance_km")
+_PER_QUERY = ("highlight", "distance_km", "served_as")
 # What an index keeps of each document to make its hits: the hit's fields, and the
 # description that each query's highlight is cut from.
 STORED_HIT_FIELDS: tuple[str, ...] = (
@@ -71,11 +83,14 @@ def stored_hit(document: Document) -> dict[str, Any]:
 
 
 def make_hit(
-    stored: Mapping[str, Any], highlight: dict[str, str], distance_km: float | None = None
+    stored: Mapping[str, Any],
+    highlight: dict[str, str],
+    distance_km: float | None = None,
+    served_as: str | None = None,
 ) -> Hit:
     """A Hit from what an index stored of the document (STORED_HIT_FIELDS)."""
     values = {name: stored[name] for name in STORED_HIT_FIELDS if name != "description"}
-    return Hit(**values, highlight=highlight, distance_km=distance_km)
+    return Hit(**values, highlight=highlight, distance_km=distance_km, served_as=served_as)
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,12 @@ class SearchResults:
     facets: dict[str, dict[str, int]]
     page: int
     per_page: int
+    # Words of the query no listing (here) holds, left out so that the rest find something.
+    unmatched: tuple[str, ...] = ()
+    # The query as it was matched when every word was found only as a typo of another.
+    corrected: str | None = None
+    # Where help was looked for: a place or prison typed or chosen.
+    where: Where | None = None
 
     @property
     def pages(self) -> int:

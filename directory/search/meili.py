@@ -1,14 +1,14 @@
 """The Meilisearch backend, with the official client. Synchronous: call it off the event loop.
 
 Settings are applied before any document is added. Filters are built only from vocabulary
-values the web layer validated, and are still quoted and escaped. Highlights come from
-`_formatted`, which holds stored text as-is: it is escaped here before the marks go in.
+values the web layer validated, and are still quoted and escaped. What is asked, in what
+rounds, is meili_requests' plan; highlights are made here from the stored text, escaped, by
+the same Highlighter as the embedded index's (so a description is highlighted too).
 Every call has a timeout; every failure becomes SearchUnavailable so callers can fall back.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
@@ -24,7 +24,7 @@ from meilisearch.errors import (
 )
 
 from directory import vocab
-from directory.search import synonyms, text
+from directory.search import highlight, synonyms, text
 from directory.search.errors import SearchUnavailable
 from directory.search.interface import (
     STORED_HIT_FIELDS,
@@ -34,12 +34,20 @@ from directory.search.interface import (
     SearchResults,
     make_hit,
 )
+from directory.search.meili_requests import (
+    Bucket,
+    Plan,
+    count_request,
+    filter_expression,
+    quote,
+)
+from directory.search.understanding import Where
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
-_OPEN, _CLOSE = "\x02", "\x03"  # control characters never stored, so never in user text
-_CROP_WORDS = 24
+# Active groups before unconfirmed ones among equally good matches.
+_STATUS_RANK = {"active": 0, "unknown": 1, "inactive": 2}
 # Our document's fields the index keeps under another name: "service" is the facet's name.
 _RENAMED = {"services": "service"}
 _HIT_FIELDS = [_RENAMED.get(name, name) for name in STORED_HIT_FIELDS]
@@ -50,9 +58,31 @@ T = TypeVar("T")
 # "sort" ranks first because we only ask to sort when ordering must win over relevance:
 # by distance near a place, by name when there is no query. Ties end alphabetical.
 SETTINGS: dict[str, Any] = {
-    "searchableAttributes": ["name", "alternate_names", "place_text", "tags_text", "description"],
-    "filterableAttributes": ["id", "kind", "country", "focus", "service", "status", "_geo"],
-    "sortableAttributes": ["sort_name", "_geo"],
+    "searchableAttributes": [
+        "name",
+        "alternate_names",
+        "place_text",
+        "tags_text",
+        "stems_name",
+        "stems_meta",
+        "description",
+        "stems_text",
+    ],
+    "filterableAttributes": [
+        "id",
+        "kind",
+        "country",
+        "focus",
+        "service",
+        "status",
+        "serves",
+        "located",
+        "prisons",
+        "sort_name",
+        "specific_rank",
+        "_geo",
+    ],
+    "sortableAttributes": ["sort_name", "status_rank", "specific_rank", "_geo"],
     "rankingRules": [
         "sort",
         "words",
@@ -61,6 +91,8 @@ SETTINGS: dict[str, Any] = {
         "proximity",
         "wordPosition",
         "exactness",
+        "specific_rank:asc",
+        "status_rank:asc",
         "sort_name:asc",
     ],
     "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
@@ -94,9 +126,11 @@ class MeilisearchSearch:
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        requests = search_requests(self.index_uid, query)
-        response = self._call(lambda: self.client.multi_search(requests))
-        return parse_results(query, response["results"])
+        def send(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            response = self._call(lambda: self.client.multi_search(requests))
+            return list(response["results"])
+
+        return run_search(self.index_uid, query, send)
 
     def health(self) -> dict[str, Any]:
         try:
@@ -242,101 +276,156 @@ def meili_document(document: Document) -> dict[str, Any]:
     for ours, theirs in _RENAMED.items():
         stored[theirs] = stored.pop(ours)
     stored["sort_name"] = text.normalised(document["name"])
+    stored["status_rank"] = _STATUS_RANK.get(document["status"], len(_STATUS_RANK))
+    # Groups for anyone in prison before groups for particular people, among equals.
+    focus = set(document["focus"])
+    specific = bool(focus & vocab.POPULATION_FOCUS) and "all-prisoners" not in focus
+    stored["specific_rank"] = int(specific)
     if document.get("latitude") is not None and document.get("longitude") is not None:
         stored["_geo"] = {"lat": document["latitude"], "lng": document["longitude"]}
     return stored
 
 
-def quote(value: str) -> str:
-    """A filter value as a quoted string of Meilisearch's filter language."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def filter_expression(
-    filters: Mapping[str, tuple[str, ...]],
-    near: tuple[float, float, float] | None,
-    exclude: str | None = None,
-) -> list[Any]:
-    """Outer list ANDs, inner lists OR. Only facet fields, and only given values, appear."""
-    expression: list[Any] = []
-    for field in vocab.FACET_FIELDS:
-        values = filters.get(field, ())
-        if field != exclude and values:
-            expression.append([f"{field} = {quote(value)}" for value in values])
-    if near is not None:
-        latitude, longitude, radius_km = near
-        expression.append(f"_geoRadius({latitude:.6f}, {longitude:.6f}, {round(radius_km * 1000)})")
-    return expression
-
-
 def meili_query(raw: str) -> str:
     """Only the words of a query: quotes (phrase search) and a leading minus (exclusion) are
     Meilisearch syntax, and what people type must not turn into it."""
-    words = text.WORD.findall(raw[: text.MAX_QUERY_CHARS])[: text.MAX_WORDS]
-    q = " ".join(words)
-    # A trailing space tells Meilisearch the last word is finished (no prefix match).
-    return q + " " if q and not text.ends_mid_word(raw) else q
+    return Plan.of(raw, None, None).q()
 
 
-def search_requests(index_uid: str, query: SearchQuery) -> list[dict[str, Any]]:
-    """The main search, plus one facet-only search per filtered field (disjunctive facets)."""
-    q = meili_query(query.q)
-    main: dict[str, Any] = {
-        "indexUid": index_uid,
-        "q": q,
-        "filter": filter_expression(query.filters, query.near),
-        "facets": list(vocab.FACET_FIELDS),
-        "page": query.page,
-        "hitsPerPage": query.per_page,
-        "attributesToRetrieve": _HIT_FIELDS,
-        "attributesToHighlight": ["name"],
-        "attributesToCrop": ["description"],
-        "cropLength": _CROP_WORDS,
-        "cropMarker": "…",
-        "highlightPreTag": _OPEN,
-        "highlightPostTag": _CLOSE,
-        "matchingStrategy": "last",
-    }
-    if query.near is not None:
-        main["sort"] = [f"_geoPoint({query.near[0]:.6f}, {query.near[1]:.6f}):asc"]
-    elif not q:
-        main["sort"] = ["sort_name:asc"]
-    requests = [main]
+Send = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+def run_search(index_uid: str, query: SearchQuery, send: Send) -> SearchResults:
+    """The query as rounds of multi-search requests (see meili_requests), `send` asking the
+    server one round and returning its results in order."""
+    where = query.where
+    if where is None and query.near is not None and query.understood is None:
+        latitude, longitude, radius = query.near
+        where = Where("", "town", (latitude, longitude), radius)
+    plan = Plan.of(query.q, query.understood, where)
+    kept, unmatched = _words_to_match(index_uid, plan, query, send)
+    q = plan.q(kept)
+    place = plan.place_filter()
+    buckets = plan.buckets(query.q if kept else "")
+    first = [count_request(index_uid, q, query.filters, b.filter) for b in buckets]
+    whole = count_request(index_uid, q, query.filters, place)
+    whole["facets"] = list(vocab.FACET_FIELDS)
+    disjunctive = []
     for field in vocab.FACET_FIELDS:
         if query.filters.get(field):
-            requests.append(
-                {
-                    "indexUid": index_uid,
-                    "q": q,
-                    "filter": filter_expression(query.filters, query.near, exclude=field),
-                    "facets": [field],
-                    "limit": 0,
-                    "matchingStrategy": "last",
-                }
-            )
-    return requests
+            facet_count = count_request(index_uid, q, {}, place)
+            facet_count["filter"] = filter_expression(query.filters, field, place)
+            facet_count["facets"] = [field]
+            disjunctive.append(facet_count)
+    answered = send([whole, *disjunctive, *first])
+    total = int(answered[0].get("totalHits", 0))
+    facets = _facets(answered[0], answered[1 : 1 + len(disjunctive)])
+    counts = [int(a.get("totalHits", 0)) for a in answered[1 + len(disjunctive) :]]
+    slices = _slices(index_uid, q, query, plan, buckets, counts)
+    raw_hits: list[tuple[dict[str, Any], str | None]] = []
+    if slices:
+        pages = send([request for request, _ in slices])
+        for (_, bucket), page in zip(slices, pages, strict=True):
+            raw_hits += [(raw, bucket.served_as) for raw in page.get("hits", [])]
+    terms = {
+        w for word in kept for w in [word, *(x for p in synonyms.alternatives(word) for x in p)]
+    }
+    highlighter = highlight.Highlighter(
+        terms, kept[-1] if kept and plan.prefix_ok else None, {text.stem(w) for w in kept}
+    )
+    hits = [_hit(raw, highlighter, served_as) for raw, served_as in raw_hits]
+    return SearchResults(
+        hits,
+        total,
+        facets,
+        query.page,
+        query.per_page,
+        unmatched=tuple(unmatched),
+        where=plan.where,
+    )
 
 
-def parse_results(query: SearchQuery, results: list[dict[str, Any]]) -> SearchResults:
-    main = results[0]
+def _words_to_match(
+    index_uid: str, plan: Plan, query: SearchQuery, send: Send
+) -> tuple[list[str], list[str]]:
+    """The words every result holds, and those left out, as the embedded index decides:
+    when no group at the place holds them all, first words no group holds, then the most
+    common (counted per word), until some group holds the rest."""
+    words = list(plan.words)
+    local = plan.local_filter()
+    if len(words) == 1 and (plan.where is not None or plan.understood.needs):
+        # With a place or a need to go by, a word no group there holds is left out too.
+        [alone] = send([count_request(index_uid, plan.q(words), query.filters, local)])
+        return (words, []) if int(alone.get("totalHits", 0)) else ([], words)
+    if len(words) < 2:
+        return words, []
+    rounds = [count_request(index_uid, plan.q(words), query.filters, local)]
+    rounds += [count_request(index_uid, plan.q([w]), query.filters, local) for w in words]
+    answered = send(rounds)
+    if int(answered[0].get("totalHits", 0)):
+        return words, []
+    found = {w: int(a.get("totalHits", 0)) for w, a in zip(words, answered[1:], strict=True)}
+    order = [w for w in words if not found[w]] + sorted(
+        (w for w in words if found[w]), key=lambda w: -found[w]
+    )
+    candidates = [[w for w in words if w not in order[: n + 1]] for n in range(len(words) - 1)]
+    tried = send([count_request(index_uid, plan.q(c), query.filters, local) for c in candidates])
+    for n, (candidate, answer) in enumerate(zip(candidates, tried, strict=True)):
+        if int(answer.get("totalHits", 0)) or n == len(candidates) - 1:
+            return candidate, order[: n + 1]
+    return words, []  # not reached: the last candidate is always returned
+
+
+def _slices(
+    index_uid: str,
+    q: str,
+    query: SearchQuery,
+    plan: Plan,
+    buckets: list[Bucket],
+    counts: list[int],
+) -> list[tuple[dict[str, Any], Bucket]]:
+    """The part of each bucket the page reaches, in rank order."""
+    wanted_from, wanted_to = query.offset, query.offset + query.per_page
+    slices, start = [], 0
+    for bucket, count in zip(buckets, counts, strict=True):
+        end = start + count
+        if count and end > wanted_from and start < wanted_to:
+            offset = max(0, wanted_from - start)
+            limit = min(end, wanted_to) - start - offset
+            request: dict[str, Any] = {
+                "indexUid": index_uid,
+                "q": q,
+                "filter": filter_expression(query.filters, None, bucket.filter),
+                "offset": offset,
+                "limit": limit,
+                "attributesToRetrieve": [*_HIT_FIELDS, "_geo"],
+                "matchingStrategy": "all",
+            }
+            if bucket.by_distance and plan.where is not None and plan.where.point:
+                latitude, longitude = plan.where.point
+                request["sort"] = [f"_geoPoint({latitude:.6f}, {longitude:.6f}):asc"]
+            elif not q.strip():
+                request["sort"] = ["status_rank:asc", "sort_name:asc"]
+            slices.append((request, bucket))
+        start = end
+    return slices
+
+
+def _facets(whole: dict[str, Any], disjunctive: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    def ordered(counts: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
     facets = {
-        field: dict(
-            sorted(
-                main.get("facetDistribution", {}).get(field, {}).items(),
-                key=lambda item: (-item[1], item[0]),
-            )
-        )
+        field: ordered(whole.get("facetDistribution", {}).get(field, {}))
         for field in vocab.FACET_FIELDS
     }
-    for extra in results[1:]:
+    for extra in disjunctive:
         for field, counts in extra.get("facetDistribution", {}).items():
-            facets[field] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-    hits = [_hit(raw) for raw in main.get("hits", [])]
-    return SearchResults(hits, int(main.get("totalHits", 0)), facets, query.page, query.per_page)
+            facets[field] = ordered(counts)
+    return facets
 
 
-def _hit(raw: dict[str, Any]) -> Hit:
-    formatted = raw.get("_formatted", {})
+def _hit(raw: dict[str, Any], highlighter: highlight.Highlighter, served_as: str | None) -> Hit:
     distance = raw.get("_geoDistance")
     stored = {name: raw.get(_RENAMED.get(name, name)) for name in STORED_HIT_FIELDS}
     # Documents indexed before a field was added lack it until the next reindex.
@@ -346,16 +435,11 @@ def _hit(raw: dict[str, Any]) -> Hit:
         status=stored["status"] or "unknown",
         description=stored["description"] or "",
     )
-    highlight = {
-        "name": _marked(formatted.get("name", raw["name"])),
-        "description": _marked(formatted.get("description", stored["description"])),
+    marks = {
+        "name": highlighter.mark(raw["name"]),
+        "description": highlighter.snippet(str(stored["description"])),
     }
-    return make_hit(stored, highlight, distance / 1000 if distance is not None else None)
-
-
-def _marked(fragment: str) -> str:
-    """Escape stored text, then turn Meilisearch's highlight tags into <mark> elements."""
-    return html.escape(fragment).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    return make_hit(stored, marks, distance / 1000 if distance is not None else None, served_as)
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -10,15 +10,18 @@ searches raise SearchUnavailable until it is back.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from typing import Any
 
 from directory.search.embedded import EmbeddedSearch
 from directory.search.errors import SearchUnavailable
 from directory.search.interface import SearchBackend, SearchQuery, SearchResults
 from directory.search.repair import Repair
+from directory.search.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +36,11 @@ class SearchService:
         retry_after: float = RETRY_AFTER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         repair: Repair | None = None,
+        understanding: Understanding | None = None,
     ) -> None:
         self.embedded = embedded
+        # Reads the places and prisons out of a query, for every backend alike.
+        self.understanding = understanding or Understanding()
         self.primary = primary
         self.repair = repair
         self.retry_after = retry_after
@@ -49,9 +55,11 @@ class SearchService:
         return [self.embedded] + ([self.primary] if self.primary is not None else [])
 
     def search(self, query: SearchQuery) -> SearchResults:
+        if query.understood is None:
+            query = replace(query, understood=self.understanding.understand(query.q))
         if self.primary is not None and self._clock() >= self._down_until:
             try:
-                results = self.primary.search(query)
+                results = self.primary.search(self._with_vocabulary(query))
             except SearchUnavailable as error:
                 self._failed(error)
             else:
@@ -64,11 +72,28 @@ class SearchService:
                 self.repair.start()
             raise
 
+    def _with_vocabulary(self, query: SearchQuery) -> SearchQuery:
+        """The query with the words the embedded index holds (kept current alongside the
+        primary), for a primary that cannot tell a word it holds from a typo of one."""
+        understood = query.understood
+        if understood is None or not understood.words:
+            return query
+        try:
+            known, by_stem = self.embedded.vocabulary(understood.words)
+        except (OSError, sqlite3.Error):
+            return query  # unreadable for now: the primary forgives typos in every word
+        return replace(query, understood=replace(understood, known=known, by_stem=by_stem))
+
     def cached(self, query: SearchQuery) -> SearchResults | None:
         """An answer at hand without blocking, when the embedded index is serving and was
         asked the same recently; else None, and search() must be called (off the event loop)."""
         if self.serving != self.embedded.name:
             return None
+        if query.understood is None:
+            understood = self.understanding.remembered(query.q)
+            if understood is None:
+                return None  # reading it may look places up: not on the event loop
+            query = replace(query, understood=understood)
         return self.embedded.cached(query)
 
     def state(self) -> Hashable | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from directory import vocab
+
 # Interchangeable terms: searching any finds the others. A term may be several words.
 MUTUAL: tuple[tuple[str, ...], ...] = (
     ("abc", "anarchist black cross"),
@@ -18,16 +20,12 @@ MUTUAL: tuple[tuple[str, ...], ...] = (
     ("family", "families"),
     ("reentry", "resettlement"),
 )
-# One way only: a more specific word also finds the broader one, not the reverse.
+# One way only: a more specific word also finds the broader one, not the reverse. The words
+# people use for what they need (vocab.NEEDS: "son" finds families) are among these.
 ONE_WAY: dict[str, tuple[str, ...]] = {
-    "lesbian": ("lgbtq",),
-    "gay": ("lgbtq",),
-    "bisexual": ("lgbtq",),
-    "trans": ("lgbtq",),
-    "transgender": ("trans", "lgbtq"),
-    "lawyer": ("legal",),
-    "solicitor": ("legal",),
-    "attorney": ("legal",),
+    **vocab.NEEDS,
+    "help": ("helpline",),
+    **dict.fromkeys(["died", "die", "dying", "death", "killed"], ("deaths",)),
     "mindfulness": ("meditation",),
     "buddhist": ("dharma", "meditation"),
 }
@@ -41,7 +39,8 @@ def synonyms() -> dict[str, list[str]]:
         for term in group:
             mapping[term] = [other for other in group if other != term]
     for term, broader in ONE_WAY.items():
-        mapping.setdefault(term, []).extend(broader)
+        known = mapping.setdefault(term, [])
+        known.extend(other for other in broader if other not in known)
     return mapping
 
 

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
 
 # Meilisearch searches at most ten words of a query; so do we, for both backends.
 MAX_WORDS = 10
 MAX_QUERY_CHARS = 500
-# Words that say little on their own; dropped unless the query is nothing else.
+# Words that say little on their own; dropped unless the query is nothing else. Beside the
+# little words, those of a sentence as people type one ("my son is in prison", "where can I
+# find help for my dad").
 STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-    ]
+    """
+    a an and at by for from in into of on or the to with
+    i me my mine we us our you your he him his she her they them their it its
+    is am are was were be been being has have had got get gets getting do does did
+    who what where when which how can could would should will want wants need needs
+    looking look find someone somebody anyone just please there here near around about
+    """.split()
 )
 WORD = re.compile(r"[^\W_]+")
 
@@ -54,6 +49,20 @@ def words(query: str) -> list[str]:
     tokens = WORD.findall(fold(query[:MAX_QUERY_CHARS]))
     meaningful = [token for token in tokens if token not in STOP_WORDS]
     return (meaningful or tokens)[:MAX_WORDS]
+
+
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """A folded word's English stem, by Snowball ("sends" -> "send", "families" -> "famili")."""
+    return str(_ENGLISH.stemWord(word))
+
+
+def stems(text: str) -> str:
+    """Every word's stem, once each, space-separated: what an index keeps to match stems."""
+    return " ".join(dict.fromkeys(stem(token) for token in tokens(text)))
 
 
 def ends_mid_word(query: str) -> bool:

@@ -320,9 +320,31 @@ SCHEMAS: dict[str, Any] = {
     "Hit": _hit_schema(),
     "SearchResults": {
         "type": "object",
-        "required": ["query", "total", "page", "per_page", "hits", "facets"],
+        "required": ["query", "total", "page", "per_page", "hits", "facets", "understood"],
         "properties": {
             "query": {"type": "object"},
+            "understood": {
+                "type": "object",
+                "description": "What the search read from q: a place or prison (then the "
+                "groups that can help there come first: near it, then serving its region or "
+                "country), words no group holds with the rest (left out), and a correction "
+                "when every word was found only as a typo of another.",
+                "required": ["place", "unmatched", "corrected"],
+                "properties": {
+                    "place": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "kind": {"enum": ["prison", "town", "area", "country"]},
+                            "label": {"type": "string"},
+                            "area": {"type": ["string", "null"]},
+                            "country": {"type": ["string", "null"]},
+                            "prison": {"type": ["string", "null"]},
+                        },
+                    },
+                    "unmatched": {"type": "array", "items": {"type": "string"}},
+                    "corrected": {"type": ["string", "null"]},
+                },
+            },
             "total": {"type": "integer"},
             "page": {"type": "integer"},
             "per_page": {"type": "integer"},

@@ -4,7 +4,7 @@ ones someone outside must look up. No I/O here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
@@ -76,20 +76,44 @@ class PrintedList:
         return self.write_count + len(self.look_up)
 
 
-def printed_list(organisations: Iterable[Organisation], *, only_write: bool) -> PrintedList:
+def printed_list(
+    organisations: Iterable[Organisation],
+    *,
+    only_write: bool,
+    sections: Mapping[str, str] | None = None,
+    home_country: str | None = None,
+) -> PrintedList:
     """The matches as a printed list: open groups only; those people inside can write to
-    first, across every kind, then (unless only_write) the rest."""
+    first, across every kind, then (unless only_write) the rest. By country; or, for a
+    place searched, in the search's order under `sections` (slug -> heading: "Near
+    Glasgow", "Across Scotland"). An envelope ends with its country when the list spans
+    several; for a place's list, only when outside `home_country`, the place's."""
     matches = list(organisations)
-    open_groups = sorted(
-        (o for o in matches if o.status != "inactive"), key=lambda o: (*_country_key(o), _name(o))
-    )
+    open_groups = [o for o in matches if o.status != "inactive"]
+    if sections is None:
+        open_groups.sort(key=lambda o: (*_country_key(o), _name(o)))
+    else:
+        order = {slug: position for position, slug in enumerate(sections)}
+        open_groups.sort(key=lambda o: order.get(o.slug, len(order)))
     writable = [o for o in open_groups if can_write(o)]
     rest = [o for o in open_groups if not can_write(o)]
     several_countries = len({o.country for o in open_groups}) > 1
-    countries = [
-        Country(name if several_countries else "", [_write_to(o, several_countries) for o in group])
-        for (_, name), group in groupby(writable, key=_country_key)
-    ]
+    if sections is None:
+        countries = [
+            Country(
+                name if several_countries else "",
+                [_write_to(o, several_countries) for o in group],
+            )
+            for (_, name), group in groupby(writable, key=_country_key)
+        ]
+    else:
+        countries = [
+            Country(
+                heading,
+                [_write_to(o, several_countries and o.country != home_country) for o in group],
+            )
+            for heading, group in groupby(writable, key=lambda o: sections.get(o.slug, ""))
+        ]
     return PrintedList(
         write_to=countries,
         look_up=[] if only_write else [_look_up(o) for o in rest],

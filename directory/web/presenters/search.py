@@ -10,8 +10,10 @@ from directory import vocab
 from directory.places import Place
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
 from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
+from directory.search.understanding import Where
 from directory.web.formatting import distance
 from directory.web.params import DEFAULT_RADIUS_KM
+from directory.web.presenters import geography
 
 FACET_TITLES = {
     "kind": "Kind of group",
@@ -155,9 +157,11 @@ class HitCard:
     status: str
     status_label: str
     focus_labels: list[str]
+    # Why a group is offered for the place searched ("Works across Scotland"), if one was.
+    serves: str | None = None
 
 
-def hit_card(hit: Hit) -> HitCard:
+def hit_card(hit: Hit, where: Where | None = None) -> HitCard:
     return HitCard(
         slug=hit.slug,
         highlight=hit.highlight,
@@ -167,6 +171,7 @@ def hit_card(hit: Hit) -> HitCard:
         status=hit.status,
         status_label=vocab.STATUSES.get(hit.status, hit.status),
         focus_labels=[vocab.FOCUS.get(tag, tag) for tag in hit.focus],
+        serves=geography.served_label(hit, where),
     )
 
 
@@ -183,6 +188,7 @@ class SearchJson(TypedDict):
     per_page: int
     hits: list[dict[str, Any]]
     facets: dict[str, dict[str, int]]
+    understood: dict[str, Any]
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -215,6 +221,7 @@ def search_json(
         "per_page": results.per_page,
         "hits": [hit_json(hit) for hit in results.hits],
         "facets": results.facets,
+        "understood": geography.understood_json(results),
     }
 
 

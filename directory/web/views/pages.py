@@ -19,7 +19,7 @@ from directory.web.middleware.remembered import (
     search_page_parameters,
 )
 from directory.web.params import RADIUS_CHOICES_KM, results_only
-from directory.web.presenters import listing
+from directory.web.presenters import geography, listing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
@@ -61,7 +61,9 @@ def _search_page(request: Request, searched: searching.Searched) -> dict[str, An
         "radius_choices": RADIUS_CHOICES_KM,
         "place": searched.place.label if searched.place else None,
         "total": results.total,
-        "hits": [presenters.hit_card(hit) for hit in results.hits],
+        "hits": [presenters.hit_card(hit, results.where) for hit in results.hits],
+        "where_sentence": geography.where_sentence(results.where),
+        "word_notes": geography.word_notes(results, query.q),
         "facets": presenters.facet_groups(links, results),
         "active_filters": presenters.active_filters(links),
         "pagination": presenters.pagination(links, results),

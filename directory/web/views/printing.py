@@ -13,7 +13,7 @@ from starlette.responses import Response
 from directory import catalogue, vocab
 from directory.database import read_one, session_scope
 from directory.web.middleware.remembered import search_parameters
-from directory.web.presenters import printing
+from directory.web.presenters import geography, printing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
@@ -69,11 +69,22 @@ def print_text(request: Request) -> Response:
 
 
 def _render(request: Request, template: str, media_type: str) -> Response:
-    searched, slugs = searching.run_all(request)
+    searched, hits = searching.run_all(request)
     choices = PrintChoices.of(request.query_params)
+    where = searched.results.where
+    sections = (
+        {hit.slug: geography.section_title(hit.served_as, where) for hit in hits}
+        if where is not None
+        else None
+    )
     with session_scope(app_state(request).engine) as session:
-        organisations = catalogue.get_many(session, slugs)
-        printed = printing.printed_list(organisations, only_write=choices.only_write)
+        organisations = catalogue.get_many(session, [hit.slug for hit in hits])
+        printed = printing.printed_list(
+            organisations,
+            only_write=choices.only_write,
+            sections=sections,
+            home_country=where.country if where is not None else None,
+        )
     parsed = searched.parsed
     links = presenters.SearchLinks(parsed.query, parsed.near, parsed.radius_km)
     base_url = app_state(request).settings.base_url
@@ -108,6 +119,7 @@ def describe(searched: searching.Searched) -> str:
     for field, values in query.filters.items():
         labels = " or ".join(vocab.label(field, value) for value in values)
         parts.append(f"{presenters.FACET_TITLES[field].lower()}: {labels}")
-    if searched.place is not None:
-        parts.append(f"within {searched.parsed.radius_km} km of {searched.place.label}")
+    where = searched.results.where
+    if where is not None:
+        parts.append(geography.list_scope(where))
     return "; ".join(parts) if parts else "every group in the directory"

@@ -8,7 +8,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from directory import places
-from directory.search import MAX_PER_PAGE, SearchQuery, SearchResults
+from directory.search import MAX_PER_PAGE, Hit, SearchQuery, SearchResults
+from directory.search.understanding import near_place
 from directory.web.params import ParsedSearch, parse_search
 from directory.web.state import AppState, app_state
 
@@ -55,23 +56,24 @@ def _search(state: AppState, parsed: ParsedSearch) -> Searched:
                 "city, perhaps with its country (“Portland, US”), or search without a place."
             )
         else:
-            near = (place.latitude, place.longitude, float(parsed.radius_km))
-            parsed.query = replace(parsed.query, near=near)
+            radius = float(parsed.radius_km)
+            near = (place.latitude, place.longitude, radius)
+            parsed.query = replace(parsed.query, near=near, where=near_place(place, radius))
     return Searched(parsed, state.search.search(parsed.query), place)
 
 
 PRINT_LIMIT = 1000
 
 
-def run_all(request: Request, limit: int = PRINT_LIMIT) -> tuple[Searched, list[str]]:
+def run_all(request: Request, limit: int = PRINT_LIMIT) -> tuple[Searched, list[Hit]]:
     """The same search, every page of it up to `limit` results: for printed lists."""
     searched = run(request)
     query = replace(searched.parsed.query, page=1, per_page=MAX_PER_PAGE)
-    slugs: list[str] = []
-    while len(slugs) < limit:
+    hits: list[Hit] = []
+    while len(hits) < limit:
         results = app_state(request).search.search(query)
-        slugs += [hit.slug for hit in results.hits]
+        hits += results.hits
         if query.page >= results.pages:
             break
         query = replace(query, page=query.page + 1)
-    return searched, slugs[:limit]
+    return searched, hits[:limit]

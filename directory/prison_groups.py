@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import String, and_, cast, func, or_
 from sqlmodel import Session, select
@@ -44,13 +45,16 @@ class PrisonGroups:
 
 
 def groups_for(session: Session, prison: Prison) -> PrisonGroups:
-    """The listings that serve the prison; those no longer active are left out."""
+    """The listings that serve the prison; those no longer active are left out, and so are
+    those that name the prisons they serve when this one is not among them."""
     keys = name_keys(prison)
     visitors, local, area, national = [], [], [], []
     for organisation in _candidates(session, prison):
         distance = _distance(prison, organisation)
         if _at_the_prison(organisation, prison, keys):
             visitors.append(Group(organisation, distance))
+        elif organisation.prisons_served:
+            continue  # the service of other prisons (a visitors' centre): not of this one
         elif distance is not None and distance <= LOCAL_RADIUS_KM:
             local.append(Group(organisation, distance))
         elif prison.area != prison.country and prison.area in organisation.areas_served:
@@ -71,10 +75,10 @@ def _candidates(session: Session, prison: Prison) -> Sequence[Organisation]:
     out from there, as matching names needs the names normalised."""
     areas = [prison.area, prison.country] if prison.area != prison.country else [prison.country]
     columns = Organisation.__table__.c  # type: ignore[attr-defined]
-    may_serve = [
+    may_serve: list[Any] = [
         catalogue._json_list_has_any(session, columns.areas_served, areas),
         and_(
-            Organisation.country == prison.country,
+            columns.country == prison.country,
             catalogue._json_list_has_any(session, columns.areas_served, [vocab.NATIONWIDE]),
         ),
         func.json_array_length(columns.prisons_served) > 0,
@@ -85,20 +89,21 @@ def _candidates(session: Session, prison: Prison) -> Sequence[Organisation]:
     if word:
         pattern = f"%{word}%"
         may_serve += [
-            Organisation.name.ilike(pattern),  # type: ignore[attr-defined]
+            columns.name.ilike(pattern),
             cast(columns.alternate_names, String).ilike(pattern),
         ]
-    query = select(Organisation).where(Organisation.status != "inactive", or_(*may_serve))
+    query = select(Organisation).where(columns.status != "inactive", or_(*may_serve))
     return session.exec(query).all()
 
 
-def _near(latitude: float, longitude: float) -> object:
+def _near(latitude: float, longitude: float) -> Any:
     """The box around a point that holds every place within LOCAL_RADIUS_KM of it."""
     rise = LOCAL_RADIUS_KM / _KM_PER_DEGREE
     run = rise / max(math.cos(math.radians(latitude)), 0.01)
+    columns = Organisation.__table__.c  # type: ignore[attr-defined]
     return and_(
-        Organisation.latitude.between(latitude - rise, latitude + rise),  # type: ignore[union-attr]
-        Organisation.longitude.between(longitude - run, longitude + run),  # type: ignore[union-attr]
+        columns.latitude.between(latitude - rise, latitude + rise),
+        columns.longitude.between(longitude - run, longitude + run),
     )
 
 

@@ -115,7 +115,9 @@ _FILE_FIELDS = frozenset(
         "change",
     }
 )
-_CHANGE_FIELDS = frozenset({"slug", "type", "closed", "date", "name", "operator", "sources", "notes"})
+_CHANGE_FIELDS = frozenset(
+    {"slug", "type", "closed", "date", "name", "operator", "sources", "notes"}
+)
 
 
 class RegisterError(ValueError):
@@ -421,7 +423,7 @@ def _texts(where: str, key: str, value: object, *, required: bool) -> tuple[str,
 
 def _sources(where: str, value: object) -> tuple[str, ...]:
     if not value:
-        raise RegisterError(f"{where}: missing source (sources = [\"https://...\"])")
+        raise RegisterError(f'{where}: missing source (sources = ["https://..."])')
     sources = _texts(where, "sources", value, required=True)
     for source in sources:
         if not source.startswith(("https://", "http://")):
@@ -479,12 +481,12 @@ def _changed(name: str, prison: Prison, table: dict[str, Any]) -> Prison:
     if kind == "closed":
         closed = _partial_date(where, "closed", table.get("closed")) or when
         if not closed:
-            raise RegisterError(f"{where}: a closed change needs its date (closed = \"YYYY-MM\")")
+            raise RegisterError(f'{where}: a closed change needs its date (closed = "YYYY-MM")')
         values.update(status="closed", closed=closed)
     elif kind == "renamed":
         new_name = _optional_text(where, "name", table.get("name"))
         if not new_name:
-            raise RegisterError(f"{where}: a renamed change needs the new name (name = \"...\")")
+            raise RegisterError(f'{where}: a renamed change needs the new name (name = "...")')
         others = [n for n in (prison.name, *prison.other_names) if n != new_name]
         values.update(name=new_name, other_names=tuple(dict.fromkeys(others)))
     else:

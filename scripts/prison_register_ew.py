@@ -261,21 +261,21 @@ def finder_names(finder_name: str, name: str) -> list[str]:
 
 def with_addresses(prisons: dict[str, Prison], reference: Path) -> None:
     finder_codes = {
-        row["prison-finder"]: row["prison"] for row in read_tsv(reference / "maps_prison-finder.tsv")
+        row["prison-finder"]: row["prison"]
+        for row in read_tsv(reference / "maps_prison-finder.tsv")
     }
     for finder_name, code in finder_codes.items():
         if code in prisons:
             prisons[code].other_names += finder_names(finder_name, prisons[code].name)
     for row in read_tsv(reference / "lists_prison-finder_prison-address-text.tsv"):
-        finder_name = row["name"].strip()
-        code = finder_codes.get(finder_name)
-        if code is None or code not in prisons or prisons[code].closed:
+        found = finder_codes.get(row["name"].strip())
+        if found is None or found not in prisons or prisons[found].closed:
             continue  # Spring Hill shares Grendon's entry; the IRCs listed are closed
-        prison = prisons[code]
+        prison = prisons[found]
         lines = [html.unescape(line).strip() for line in row["address-text"].split("|")]
         prison.address_lines = [line for line in lines if line]
         prison.postcode = row["postcode"].strip()
-        if code == "UK":
+        if found == "UK":
             prison.notes = "Prescoed, the open site, is at Coed-y-Paen, Pontypool NP4 0TB."
 
 

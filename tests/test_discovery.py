@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlmodel import Session
 
-from directory import catalogue
+from directory import catalogue, prisons
 from tests import factories
 from tests.factories import SEED_COUNT
 
@@ -33,7 +33,8 @@ def test_sitemap_lists_every_organisation(client):
     root = ET.fromstring(client.get("/sitemap.xml").content)
     locations = [u.find(f"{SITEMAP}loc").text for u in root.findall(f"{SITEMAP}url")]
     assert "http://127.0.0.1:8000/organisations/bent-bars-project" in locations
-    assert len(locations) == SEED_COUNT + 1
+    # The home page, every listing, /prisons and every prison of the register.
+    assert len(locations) == SEED_COUNT + 1 + 1 + len(prisons.load(None).all())
 
 
 def test_robots(client):

@@ -249,6 +249,9 @@ def _site(
         # Its accepted forms change the listing, which would leave the version that the
         # direct edit form was read with out of date, refusing every edit after.
         "moderate_listing": {"slug": checked_slug},
+        # The prison register's addresses name prisons, not listings.
+        "prison": {"slug": "hmp-leeds"},
+        "api_prison": {"slug": "hmp-leeds"},
     }
     built = Site(engine, clients, {"slug": slug}, route_samples)
     built.new_open_submission()

@@ -31,7 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # What the build reads: the project's metadata (with its readme) and the package.
 BUILD_INPUTS = ("pyproject.toml", "README.md", "directory")
 # Files the package reads at run time, beside its code.
-PACKAGE_DATA = ("templates", "static", "seed_data", "migrations", "opendata/hsds_schema")
+PACKAGE_DATA = (
+    "templates",
+    "static",
+    "seed_data",
+    "prison_data",
+    "migrations",
+    "opendata/hsds_schema",
+)
 
 pytestmark = pytest.mark.slow
 
@@ -163,6 +170,10 @@ def test_installed_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
             script = httpx.get(urljoin(str(page.url), src), timeout=10)
             assert script.status_code == 200, src
             assert "javascript" in script.headers["content-type"], src
+        # The prison register is read from the wheel's own files.
+        prison = httpx.get(f"{server.url}/prisons/hmp-leeds", timeout=10)
+        assert prison.status_code == 200
+        assert "Stanningley Road" in prison.text
     finally:
         served.stop(server)
     assert (site / "var" / "directory.sqlite3").is_file()

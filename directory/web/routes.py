@@ -18,6 +18,7 @@ from directory.web.views import (
     openapi,
     pages,
     printing,
+    prisons,
     rechecks,
     submissions,
 )
@@ -37,6 +38,10 @@ ROUTES: list[Route | Mount] = [
     Route("/organisations/{slug}", pages.organisation, name="organisation"),
     Route("/", pages.home, name="home"),
     Route("/api/organisations/{slug}", api.organisation, name="api_organisation"),
+    Route("/prisons", prisons.browse, name="prisons"),
+    Route("/prisons/{slug}", prisons.prison, name="prison"),
+    Route("/api/prisons", prisons.api_prisons, name="api_prisons"),
+    Route("/api/prisons/{slug}", prisons.api_prison, name="api_prison"),
     Route("/print", printing.print_list, name="print"),
     Route("/print.txt", printing.print_text, name="print_text"),
     Route("/feed.atom", discovery.feed, name="feed"),

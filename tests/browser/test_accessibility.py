@@ -29,6 +29,7 @@ def test_no_wcag_violations(page: Page, live_site: site.Site, axe_source: str, k
 PHONE_PAGES = [
     "search with filters",
     "organisation",
+    "prison",
     "submit with errors",
     "submission received",
     "queue",

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from directory import vocab
+from directory import prisons, vocab
 from directory.records import FIELDS, PUBLIC_FIELDS
 from directory.search import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
@@ -184,6 +184,73 @@ def document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/prisons": {
+                "get": {
+                    "operationId": "listPrisons",
+                    "summary": "Prisons of the prison register, page by page; or those a search "
+                    "finds",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "description": "A prison's name or its town (HMP Leeds, "
+                            "Strangeways, London). Empty: every prison.",
+                            "allowEmptyValue": True,
+                            "schema": {"type": "string", "maxLength": 100},
+                        },
+                        _enum_param(
+                            "jurisdiction",
+                            _jurisdictions(),
+                            "The prison system (any case): GB-EAW is England and Wales.",
+                        ),
+                        *PAGING,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of prisons; X-Total-Count gives the total.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/PrisonPage"}
+                                }
+                            },
+                        },
+                        "400": ERROR,
+                    },
+                }
+            },
+            "/api/prisons/{slug}": {
+                "get": {
+                    "operationId": "getPrison",
+                    "summary": "One prison: its address for letters and where each fact comes from",
+                    "parameters": [
+                        {
+                            "name": "slug",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The prison",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Prison"}
+                                }
+                            },
+                        },
+                        "404": {
+                            "description": "No such prison",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    },
+                }
+            },
             "/api/hsds/organizations": {
                 "get": {
                     "operationId": "listHsdsOrganizations",
@@ -253,6 +320,54 @@ def document(base_url: str) -> dict[str, Any]:
         },
         "components": {"schemas": SCHEMAS},
     }
+
+
+def _jurisdictions() -> list[str]:
+    """The prison register's jurisdictions, as shipped (coordinates play no part here)."""
+    return [jurisdiction.code for jurisdiction in prisons.load(None).jurisdictions()]
+
+
+def _prison_schema() -> dict[str, Any]:
+    text: dict[str, Any] = {"type": ["string", "null"]}
+    number: dict[str, Any] = {"type": ["number", "null"]}
+    properties: dict[str, Any] = {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "other_names": {"type": "array", "items": {"type": "string"}},
+        "status": {"type": "string", "enum": list(prisons.STATUSES)},
+        "opened": {**text, "description": "YYYY, YYYY-MM or YYYY-MM-DD"},
+        "closed": {**text, "description": "YYYY, YYYY-MM or YYYY-MM-DD"},
+        "operator": text,
+        "jurisdiction": {"type": "string"},
+        "country": {"type": "string", "description": "ISO 3166-1 alpha-2"},
+        "area": {"type": "string", "description": "ISO 3166-2 subdivision, or the country"},
+        "town": text,
+        "latitude": {**number, "description": "City level"},
+        "longitude": {**number, "description": "City level"},
+        "population": {**text, "description": "Who is held, as the source says"},
+        "address": {**text, "description": "For letters to people held there"},
+        "letter_instructions": text,
+        "visitors_centre": text,
+        "notes": text,
+        "sources": {"type": "array", "items": {"type": "string"}},
+        "registers": {
+            "type": "array",
+            "description": "The register files this record comes from, with their licences.",
+            "items": {
+                "type": "object",
+                "required": ["title", "licence", "attribution", "source", "source_date"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "licence": {"type": "string"},
+                    "attribution": {"type": "string"},
+                    "source": text,
+                    "source_date": text,
+                },
+            },
+        },
+        "url": {"type": "string", "description": "The prison's page on this site"},
+    }
+    return {"type": "object", "required": list(properties), "properties": properties}
 
 
 def _in_our_style(schema: Mapping[str, Any], *, nullable: bool = True) -> dict[str, Any]:
@@ -412,6 +527,17 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {"$ref": "#/components/schemas/HsdsOrganization"},
             },
+        },
+    },
+    "Prison": _prison_schema(),
+    "PrisonPage": {
+        "type": "object",
+        "required": ["total", "page", "per_page", "prisons"],
+        "properties": {
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "prisons": {"type": "array", "items": {"$ref": "#/components/schemas/Prison"}},
         },
     },
     "OrganisationPage": {

@@ -13,6 +13,7 @@ from directory.web.presenters import listing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
+from directory.web.views import prisons
 from directory.web.views.heavy import heavy_page
 
 FEED_ENTRIES = 50
@@ -51,15 +52,18 @@ async def _catalogue_version(request: Request) -> Hashable:
 
 @heavy_page(by=_catalogue_version)
 def sitemap(request: Request) -> Response:
+    # The prison register changes only with a release: its pages are listed as they are.
+    prison_slugs = sorted(prison.slug for prison in prisons.register(request).all())
+    room = SITEMAP_LIMIT - 2 - len(prison_slugs)  # the home page and /prisons too
     with session_scope(app_state(request).engine) as session:
         pages = [
             {"slug": o.slug, "updated": o.updated_at.date().isoformat()}
-            for _, o in zip(range(SITEMAP_LIMIT - 2), catalogue.iter_all(session), strict=False)
+            for _, o in zip(range(room), catalogue.iter_all(session), strict=False)
         ]
     return render(
         request,
         "sitemap.xml",
-        {"pages": pages, "base_url": _base(request)},
+        {"pages": pages, "prison_slugs": prison_slugs, "base_url": _base(request)},
         media_type="application/xml",
     )
 

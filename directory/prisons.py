@@ -99,8 +99,13 @@ _PRISON_FIELDS = frozenset(
         "sources",
         "latitude",
         "longitude",
+        "citations",
         *_TEXT_FIELDS,
     }
+)
+# Facts a record may cite one of its sources for, with that source's date.
+CITED_FIELDS = frozenset(
+    {"address", "letter_instructions", "visitors_centre", "status", "operator", "opened", "closed"}
 )
 _FILE_FIELDS = frozenset(
     {
@@ -145,10 +150,16 @@ class Prison:
     jurisdiction: str  # the file's code: GB-EAW, GB-SCT, GB-NIR, IE, US
     latitude: float | None
     longitude: float | None
+    # (field, source, date or None): which of its sources states a fact, and when.
+    citations: tuple[tuple[str, str, str | None], ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    def cited(self, fact: str) -> tuple[str, str | None] | None:
+        """The source of one fact (its web address and date), where the record says."""
+        return next(((url, date) for f, url, date in self.citations if f == fact), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,12 +402,33 @@ def _prison(name: str, jurisdiction: str, table: dict[str, Any]) -> Prison:
         status=status,
         opened=_partial_date(where, "opened", table.get("opened")),
         closed=closed,
-        sources=_sources(where, table.get("sources")),
+        sources=(sources := _sources(where, table.get("sources"))),
         jurisdiction=jurisdiction,
         latitude=latitude,
         longitude=longitude,
+        citations=_citations(where, table.get("citations", {}), sources),
         **texts,
     )
+
+
+def _citations(
+    where: str, value: object, sources: tuple[str, ...]
+) -> tuple[tuple[str, str, str | None], ...]:
+    """`citations = { address = { url = "...", date = "2024-05" } }`: each from the sources."""
+    if not isinstance(value, dict):
+        raise RegisterError(f"{where}: citations must be a table of facts")
+    cited = []
+    for fact, citation in value.items():
+        if fact not in CITED_FIELDS:
+            raise RegisterError(f"{where}: citation for an unknown fact {fact!r}")
+        if not isinstance(citation, dict) or set(citation) - {"url", "date"}:
+            raise RegisterError(f"{where}: the citation of {fact} must be {{ url, date }}")
+        url = citation.get("url")
+        if url not in sources:
+            raise RegisterError(f"{where}: the citation of {fact} is not among its sources")
+        date = _partial_date(where, f"citation of {fact}", citation.get("date") or None)
+        cited.append((fact, str(url), date))
+    return tuple(cited)
 
 
 def _area_of(area: str, country: str) -> bool:

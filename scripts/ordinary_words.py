@@ -1,7 +1,8 @@
 """Write directory/search/ordinary_words.txt: everyday English words that are also the name of
-a town in the gazetteer ("reading", "bath", "union", "pen"). Searches do not take these as
-places. Made from Debian's British English word list (package wbritish: its lower-case
-entries) and the gazetteer's one-word names. Usage: python scripts/ordinary_words.py
+a town in the gazetteer or a word of a prison's name ("reading", "bath", "send", "ford").
+Searches do not take these alone as places or prisons. Made from Debian's British English
+word list (package wbritish: its lower-case entries), the gazetteer's one-word names and the
+prison register's names. Usage: python scripts/ordinary_words.py
 """
 
 from __future__ import annotations
@@ -33,10 +34,15 @@ def main() -> None:
         for name in (city["name"], *city.get("alternatenames", ()))
         if len(name) >= 3 and not name.isupper()
     }
+    from directory import prisons
+
+    register = prisons.read(sorted(prisons.PACKAGED_DIR.glob("*.toml")))
+    names |= {word for key in register.names() for word in key.split()}
     ordinary = sorted(word for word in words & names if word and " " not in word)
     header = (
-        "# Everyday English words that are also a town's name: not read as places in a search.\n"
-        "# Made by scripts/ordinary_words.py from Debian's wbritish word list and GeoNames.\n"
+        "# Everyday English words that are also a town's name or in a prison's: not read alone\n"
+        "# as places or prisons in a search. Made by scripts/ordinary_words.py from Debian's\n"
+        "# wbritish word list, GeoNames and the prison register.\n"
     )
     OUT.write_text(header + "\n".join(ordinary) + "\n", encoding="utf-8")
     print(f"{len(ordinary)} words written to {OUT}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from directory import prisons
 from directory.places import Gazetteer
 from directory.search.embedded import EmbeddedSearch
 from directory.search.meili import MeilisearchSearch
@@ -41,8 +42,9 @@ def service(settings: Settings, engine: Engine | None = None) -> SearchService:
 
 def understanding(settings: Settings) -> Understanding:
     """Reads places out of queries with the gazetteer (and prisons with the register)."""
-    assert settings.gazetteer_path is not None  # Settings fills it in from the data directory
-    return Understanding(Gazetteer(settings.gazetteer_path))
+    gazetteer = settings.gazetteer_path
+    assert gazetteer is not None  # Settings fills it in from the data directory
+    return Understanding(Gazetteer(gazetteer), prisons=lambda: prisons.load(gazetteer))
 
 
 def relay(engine: Engine, search: SearchService) -> Relay:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -38,12 +38,18 @@ TYPED_PLACE_RADIUS_KM = 50.0
 
 
 class PrisonLike(Protocol):
-    slug: str
-    name: str
-    country: str
-    area: str
-    latitude: float | None
-    longitude: float | None
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def area(self) -> str: ...
+    @property
+    def latitude(self) -> float | None: ...
+    @property
+    def longitude(self) -> float | None: ...
 
 
 class PrisonNames(Protocol):
@@ -106,9 +112,24 @@ class Understanding:
     (the same few searches come again and again)."""
 
     gazetteer: Gazetteer | None = None
-    prisons: PrisonNames | None = None
+    # The register, or what loads it (at the first query, not at start-up).
+    prisons: PrisonNames | Callable[[], PrisonNames] | None = None
     _memo: OrderedDict[str, Understood] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _register: tuple[PrisonNames, Mapping[str, str], Mapping[str, tuple[str, ...]]] | None = None
+
+    def _prison_names(
+        self,
+    ) -> tuple[PrisonNames, Mapping[str, str], Mapping[str, tuple[str, ...]]] | None:
+        """The register, its names (normalised -> slug) and each prison's names, read once."""
+        if self._register is None and self.prisons is not None:
+            register = self.prisons() if callable(self.prisons) else self.prisons
+            names = register.names()
+            by_slug: dict[str, list[str]] = {}
+            for name, slug in names.items():
+                by_slug.setdefault(slug, []).append(name)
+            self._register = (register, names, {s: tuple(n) for s, n in by_slug.items()})
+        return self._register
 
     def understand(self, query: str) -> Understood:
         with self._lock:
@@ -209,15 +230,21 @@ class Understanding:
     def _prison(
         self, key: str, query: Sequence[str], towns: Mapping[str, list[Town]]
     ) -> Where | None:
-        if self.prisons is None:
+        loaded = self._prison_names()
+        if loaded is None:
             return None
-        slug = self.prisons.names().get(key)
+        register, names, by_slug = loaded
+        slug = names.get(key)
         if slug is None:
             return None
-        # A prison named after its town ("leeds") is the town unless the words say prison.
-        if key in towns and not vocab.PRISON_WORDS.intersection(query):
+        # A prison named after its town ("leeds") is the town unless the words say prison;
+        # one named with an everyday word ("send", "ford", "the mount") is that word.
+        says_prison = bool(vocab.PRISON_WORDS.intersection(query))
+        telling = [word for word in key.split() if word not in STOP_WORDS]
+        everyday = len(telling) <= 1 and all(word in ordinary_words() for word in telling)
+        if (key in towns or everyday) and not says_prison:
             return None
-        prison = self.prisons.get(slug)
+        prison = register.get(slug)
         if prison is None:
             return None
         point = (
@@ -225,7 +252,7 @@ class Understanding:
             if prison.latitude is not None and prison.longitude is not None
             else None
         )
-        names = tuple(name for name, named in self.prisons.names().items() if named == slug)
+        known_as = by_slug.get(slug, ())
         area = prison.area if prison.area != prison.country else None
         return Where(
             prison.name,
@@ -234,7 +261,7 @@ class Understanding:
             area=area,
             country=prison.country,
             prison=slug,
-            prison_names=names,
+            prison_names=known_as,
         )
 
 

@@ -109,6 +109,14 @@ def _register(file: RegisterFile) -> dict[str, Any]:
     }
 
 
+def _cited(prison: Prison, fact: str, files: Iterable[RegisterFile]) -> dict[str, Any]:
+    """The source of one fact of a prison, with its date: as cited, else its first source."""
+    citation = prison.cited(fact)
+    if citation is None:
+        return _first_source(prison, files)
+    return source(citation[0], partial_date(citation[1]))
+
+
 def _first_source(prison: Prison, files: Iterable[RegisterFile]) -> dict[str, Any]:
     """A prison's first source, dated when it is a dataset a register file was made from."""
     url = prison.sources[0]
@@ -131,8 +139,11 @@ def prison_page(
         "facts": _facts(prison, files),
         "address": prison.address,
         "letter_instructions": prison.letter_instructions,
-        "letter_source": _first_source(prison, files),
+        "letter_source": _cited(prison, "address", files),
         "visitors_centre": prison.visitors_centre,
+        "visitors_source": _cited(prison, "visitors_centre", files)
+        if prison.visitors_centre
+        else None,
         "notes": prison.notes,
         "sections": _sections(prison, groups) if groups is not None else [],
         "town": prison.town,

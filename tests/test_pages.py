@@ -304,3 +304,39 @@ def test_the_home_page_starts_with_the_situations_people_are_in(client):
     inside = text_of(client.get(by_title["I am inside, or writing for someone inside"]).text)
     assert "Groups you can write to" in inside and "Ask someone outside" not in inside
     assert client.get(by_title["I am part of a group"]).status_code == 200
+
+
+# Problems with a search's parameters, in words ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "name", "message"),
+    [
+        (
+            {"radius_km": "0", "near": "Leeds"},
+            "radius_km",
+            "The distance must be a whole number of kilometres from 1 to 1000.",
+        ),
+        ({"page": "many"}, "page", "Page must be a whole number from 1 to 1000."),
+        (
+            {"per_page": "0"},
+            "per_page",
+            "The number of results per page must be a whole number from 1 to 100.",
+        ),
+        ({"kind": "nonsense"}, "kind", "Unknown kind of group ignored: nonsense."),
+        ({"country": "XX"}, "country", "Unknown country ignored: XX."),
+        ({"focus": "nonsense"}, "focus", "Unknown choice of who they support ignored: nonsense."),
+        (
+            {"service": "nonsense"},
+            "service",
+            "Unknown choice of what they offer ignored: nonsense.",
+        ),
+        ({"near": ["Leeds", "York"]}, "near", "Only one place can be used at a time, not 2."),
+    ],
+)
+def test_problems_with_a_search_are_said_in_words(client, params, name, message):
+    page = text_of(client.get("/search", params=params).text)
+    assert message in page
+    assert name not in page.split("Skip to main content")[1].split("Search the directory")[0]
+    api = client.get("/api/search", params=params)
+    assert api.status_code == 400 and api.json()["fields"] == {name: message}

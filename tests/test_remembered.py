@@ -299,12 +299,12 @@ def test_addresses_that_differ_only_in_unknown_parameters_are_one_page(client):
 
 
 def test_a_page_that_reports_a_problem_with_its_address_says_what_was_asked(client):
-    # Unknown values are echoed back ("Unknown kind ignored: ..."): such pages are not kept
+    # Unknown values are echoed back ("Unknown kind of group ignored: ..."): such pages are not kept
     # under the address they share with every other unknown value.
     for value in ("nonsense", "rubbish"):
         page = client.get(f"/search?q=books&kind={value}")
         assert page.status_code == 200
-        assert f"Unknown kind ignored: {value}" in text_of(page.text)
+        assert f"Unknown kind of group ignored: {value}" in text_of(page.text)
 
 
 def test_the_search_page_and_its_results_part_are_kept_apart(client):

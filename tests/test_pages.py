@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from sqlmodel import Session
@@ -304,6 +305,107 @@ def test_the_home_page_starts_with_the_situations_people_are_in(client):
     inside = text_of(client.get(by_title["I am inside, or writing for someone inside"]).text)
     assert "Groups you can write to" in inside and "Ask someone outside" not in inside
     assert client.get(by_title["I am part of a group"]).status_code == 200
+
+
+# A search that found nothing: links onward, and the helplines -----------------------------
+
+
+def link_to(html: str, text: str) -> str:
+    """The address of the link whose text starts with `text`, as a browser would follow it."""
+    found = re.search(r'<a href="([^"]+)"[^>]*>' + re.escape(text), html)
+    assert found, f"no link {text!r}"
+    return unescape(found.group(1))
+
+
+def no_results_part(html: str) -> str:
+    return html[html.index('<div class="no-results">') : html.index('<aside class="facets"')]
+
+
+def test_no_results_page_links_each_way_to_search_again(client):
+    params = {"q": "zzzqqqxxx", "near": "Glasgow", "kind": "abc-group", "focus": "vegan"}
+    html = client.get("/search", params=params).text
+    page = text_of(html)
+    assert "No groups found for “zzzqqqxxx” within 50 km of Glasgow" in page
+
+    def followed(text: str) -> dict:
+        return client.get("/api" + link_to(html, text)).json()["query"]
+
+    assert followed("search without “near Glasgow”") == {
+        "q": "zzzqqqxxx",
+        "kind": ["abc-group"],
+        "focus": ["vegan"],
+    }
+    assert "near" not in followed("search without “near Glasgow”")
+    without_kind = followed("Search without “Anarchist Black Cross group”")
+    assert without_kind["focus"] == ["vegan"] and "kind" not in without_kind
+    assert without_kind["near"]["place"] == "Glasgow, United Kingdom"
+    without_focus = followed("Search without “Vegans”")
+    assert without_focus["kind"] == ["abc-group"] and "focus" not in without_focus
+    assert followed("Search again without any of the filters") == {
+        "q": "zzzqqqxxx",
+        "near": without_kind["near"],
+    }
+    for word in ("books", "letters", "families", "legal"):
+        assert link_to(html, word) == f"/search?q={word}"
+    assert client.get("/api" + link_to(html, "families")).json()["total"] > 0
+
+
+def test_no_results_page_offers_the_situations_of_the_home_page(client):
+    home = client.get("/").text
+    html = no_results_part(client.get("/search", params={"q": "zzzqqqxxx"}).text)
+    for situation in (
+        "Someone I love is in prison",
+        "I want to send books",
+        "I am part of a group",
+    ):
+        assert link_to(html, situation) == link_to(home, situation)
+
+
+def test_a_search_that_found_something_has_no_helplines_or_situations(client):
+    page = client.get("/search", params={"q": "books"}).text
+    assert "no-results" not in page and "0800 254 0088" not in page
+
+
+def test_no_results_page_gives_the_national_helplines_for_families(client):
+    html = no_results_part(client.get("/search", params={"q": "zzzqqqxxx"}).text)
+    page = unescape(text_of(html))
+    assert "Helplines for prisoners' families" in page
+    assert (
+        "Families Outside , for Scotland: 0800 254 0088 · Free Monday to Friday, 9am to 5pm" in page
+    )
+    assert (
+        "Prisoners' Families Helpline , for England and Wales: 0808 808 3444 · Free "
+        "Monday to Friday, 10am to 5pm"
+    ) in page
+    assert 'href="tel:+448002540088"' in html and 'href="tel:+448088083444"' in html
+    assert link_to(html, "Families Outside") == "/organisations/families-outside"
+    assert page.count("0808 808 3444") == 1  # Pact's listing gives the same number
+    assert "Pennsylvania" not in page and "0800 024 6205" not in page  # a state; not for families
+
+
+@pytest.mark.parametrize(
+    ("params", "first"),
+    [
+        ({"near": "Glasgow"}, "Families Outside"),
+        ({"near": "London"}, "Prisoners' Families Helpline"),
+        ({"near": "Cardiff"}, "Prisoners' Families Helpline"),
+        ({"country": "IE"}, "Irish Families Line"),
+        ({"near": "Dublin"}, "Irish Families Line"),
+    ],
+)
+def test_the_helplines_of_the_place_searched_for_come_first(client, seeded, params, first):
+    factories.store(
+        seeded,
+        slug="irish-families-line",
+        name="Irish Families Line",
+        focus=["families"],
+        country="IE",
+        areas_served=["IE"],
+        phones=[{"number": "+353 1 555 0100", "kind": "helpline"}],
+    )
+    html = no_results_part(client.get("/search", params={"q": "zzzqqqxxx", **params}).text)
+    shown = re.findall(r'<li><a href="/organisations/[^"]+">([^<]+)</a>, for', html)
+    assert len(shown) == 3 and unescape(shown[0]) == first, shown
 
 
 # Problems with a search's parameters, in words ---------------------------------------------

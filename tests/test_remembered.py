@@ -14,6 +14,7 @@ from directory.search.service import SearchService
 from directory.web.middleware.remembered import Finished, KeptPages, Remembered, search_parameters
 from directory.web.middleware.security import STRICT_TRANSPORT_SECURITY
 from directory.web.state import STATE_KEY
+from tests import factories
 from tests.factories import document, listing_form
 from tests.web import approve, post_form, review_url, state_of, text_of
 
@@ -321,3 +322,26 @@ def test_the_search_page_and_its_results_part_are_kept_apart(client):
         assert same.status_code == 304 and same.headers["etag"] == response.headers["etag"]
         crossed = client.get(path, headers={"If-None-Match": other.headers["etag"]})
         assert crossed.status_code == 200 and crossed.content == response.content
+
+
+def test_a_kept_page_that_found_nothing_shows_a_helpline_added_since(client, seeded):
+    """The helplines of a search that found nothing come from the database, not the index:
+    the page is still kept under the index's state, which every change to the catalogue
+    moves on (the relay writes it to the index)."""
+    path = "/search?q=zzzqqqxxx"
+    before = client.get(path)
+    assert client.get(path).headers["etag"] == before.headers["etag"]  # kept
+    assert "Irish Families Line" not in before.text
+    factories.store(
+        seeded,
+        slug="irish-families-line",
+        name="Irish Families Line",
+        focus=["families"],
+        country="IE",
+        areas_served=["IE"],
+        phones=[{"number": "+353 1 555 0100", "kind": "helpline"}],
+    )
+    state_of(client).search_sync.wake()  # as after an approval, or the relay's next round
+    after = client.get(path, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert "Irish Families Line" in after.text and 'href="tel:+35315550100"' in after.text

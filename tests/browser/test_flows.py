@@ -33,6 +33,20 @@ def test_search_filter_and_open_a_listing(make_page, javascript: bool) -> None:
     expect(page.get_by_role("heading", name="How to reach them")).to_be_visible()
 
 
+def test_a_search_that_found_nothing_offers_a_helpline_to_call(make_page, javascript: bool) -> None:
+    page: Page = make_page(javascript=javascript)
+    page.goto("/search?near=Glasgow")
+    page.get_by_label("Search for a group").fill("zzzzqqq")
+    page.get_by_role("button", name="Search").click()
+    helplines = page.get_by_role("region", name="Helplines for prisoners' families")
+    expect(helplines.get_by_role("link", name="0800 254 0088")).to_have_attribute(
+        "href", "tel:+448002540088"
+    )
+    expect(helplines.locator("li").first).to_contain_text("Families Outside, for Scotland")
+    page.get_by_role("link", name="Someone I love is in prison").click()
+    expect(page).to_have_url(re.compile(r"/search\?focus=families$"))
+
+
 def test_a_new_search_keeps_the_chosen_filters(make_page, javascript: bool) -> None:
     page: Page = make_page(javascript=javascript)
     page.goto("/search?country=DE")

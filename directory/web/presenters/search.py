@@ -291,3 +291,20 @@ def ways_in(search_path: str, print_path: str, submit_path: str) -> list[WayIn]:
             submit_path,
         ),
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    label: str
+    url: str
+
+
+# What a search that found nothing suggests typing instead of a name.
+NEEDS = ("books", "letters", "families", "legal")
+
+
+def needs(search_path: str = "/search") -> list[Suggestion]:
+    """Searches for what people need, for a search that found nothing to suggest."""
+    return [
+        Suggestion(word, SearchLinks(SearchQuery(q=word), path=search_path).url()) for word in NEEDS
+    ]

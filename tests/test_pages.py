@@ -408,6 +408,116 @@ def test_the_helplines_of_the_place_searched_for_come_first(client, seeded, para
     assert len(shown) == 3 and unescape(shown[0]) == first, shown
 
 
+# A listing opened from search results leads back to them -----------------------------------
+
+
+def result_links(html: str) -> list[str]:
+    return [unescape(url) for url in re.findall(r'<h3><a href="(/organisations/[^"]+)"', html)]
+
+
+def back_link(html: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)">Back to your results</a>', html)
+    return unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "books", "country": "US", "service": "books", "per_page": "5", "page": "2"},
+        {"q": "prisoner support", "near": "Leeds", "radius_km": "250", "focus": "families"},
+        {"kind": ["abc-group", "special-interest"], "page": "3"},
+        {},  # everything: the back link is to the search of everything
+        {"q": "Poznań & “solidarność”"},
+    ],
+)
+def test_a_listing_opened_from_results_links_back_to_the_same_results(client, params):
+    search = client.get("/search", params=params)
+    links = result_links(search.text)
+    assert links and all("?from=" in link for link in links)
+    listing = client.get(links[-1])
+    assert listing.status_code == 200
+    back = back_link(listing.text)
+    assert back is not None and back.startswith("/search")
+    again = client.get(back)
+    assert no_hits_region(again.text) == no_hits_region(search.text)
+    assert (
+        client.get("/api" + back).json()["query"]
+        == client.get("/api/search", params=params).json()["query"]
+    )
+
+
+def no_hits_region(html: str) -> str:
+    return html[html.index('<div id="hits">') : html.index('<aside class="facets"')]
+
+
+def test_the_results_part_links_back_to_the_page_not_the_part(client):
+    part = client.get("/search", params={"q": "books", "part": "results"}).text
+    back = back_link(client.get(result_links(part)[0]).text)
+    assert back == "/search?q=books"
+
+
+def test_a_listing_opened_any_other_way_has_no_back_link(client):
+    html = client.get("/organisations/families-outside").text
+    assert back_link(html) is None and "Back to your results" not in html
+
+
+@pytest.mark.parametrize(
+    "came_from",
+    [
+        "https://evil.example/search?q=books",
+        "//evil.example/search?q=books",
+        "/search?q=books",  # a path, not a query string: every address is refused alike
+        "javascript:alert(1)",
+        "javascript:alert(1)//&q=books",
+        "q=books&next=https://evil.example/",  # a parameter the search does not take
+        "q=books&part=results",
+        "q=" + "x" * 3000,
+        "q=books&page=abc",  # a value the search refuses
+        "kind=not-a-kind",
+        "q=books&q=vegan",
+        "",
+    ],
+)
+def test_a_from_that_is_not_one_of_our_searches_gives_no_back_link(client, came_from):
+    response = client.get("/organisations/families-outside", params={"from": came_from})
+    assert response.status_code == 200
+    assert back_link(response.text) is None
+    assert "evil.example" not in response.text and "javascript:" not in response.text
+
+
+def test_from_given_twice_gives_no_back_link(client):
+    html = client.get("/organisations/families-outside?from=q%3Dbooks&from=q%3Dvegan").text
+    assert back_link(html) is None
+
+
+def test_the_search_named_by_from_is_made_afresh_and_escaped(client):
+    came_from = 'q=<script>alert("x")</script>&near=" onmouseover="alert(1)'
+    html = client.get("/organisations/families-outside", params={"from": came_from}).text
+    assert "<script>alert" not in html and 'onmouseover="' not in html
+    back = back_link(html)
+    assert back == (
+        "/search?q=%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E"
+        "&near=%22+onmouseover%3D%22alert%281%29"
+    )
+    assert (
+        client.get("/api" + back).json()["fields"]["near"].startswith("We could not find a place")
+    )
+
+
+def test_a_listing_with_a_back_link_names_the_plain_listing_as_its_page(client):
+    plain = client.get("/organisations/families-outside").text
+    books = client.get("/organisations/families-outside", params={"from": "q=books"}).text
+    vegan = client.get("/organisations/families-outside", params={"from": "q=vegan"}).text
+    canonical = '<link rel="canonical" href="/organisations/families-outside">'
+    assert canonical in plain and canonical in books and canonical in vegan
+    # Each address its own page, asked in any order: never someone else's back link.
+    assert back_link(books) == "/search?q=books" and back_link(vegan) == "/search?q=vegan"
+    assert back_link(client.get("/organisations/families-outside").text) is None
+    assert back_link(client.get("/organisations/families-outside?from=q%3Dbooks").text) == (
+        "/search?q=books"
+    )
+
+
 # Problems with a search's parameters, in words ---------------------------------------------
 
 

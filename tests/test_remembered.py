@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from types import SimpleNamespace
 
@@ -345,3 +346,14 @@ def test_a_kept_page_that_found_nothing_shows_a_helpline_added_since(client, see
     after = client.get(path, headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200
     assert "Irish Families Line" in after.text and 'href="tel:+35315550100"' in after.text
+
+
+def test_result_links_name_the_search_they_came_from_as_it_is_kept(client):
+    # Kept under the search's normalised parameters, the page's links carry that same
+    # search, whatever else the address held.
+    for path in ("/search?q=books", "/search?q=+books+&page=1&n=2", "/search?q=books&pad=xx"):
+        html = client.get(path).text
+        assert 'href="/organisations/' in html
+        assert all(
+            link.endswith("?from=q%3Dbooks") for link in re.findall(r'<h3><a href="([^"]+)"', html)
+        )

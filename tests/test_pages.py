@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from sqlmodel import Session
@@ -77,9 +78,9 @@ def test_abc_groups_come_first(client, q):
     assert len(hits) >= 20
     # ABC groups, the federation and networks of them, and groups named anarchist first;
     # ABC groups fill the first page all but for a few other anarchist groups.
-    assert all(
-        hit["kind"] == "abc-group" or "Anarchist" in hit["name"] for hit in hits[:10]
-    ), [hit["name"] for hit in hits[:10]]
+    assert all(hit["kind"] == "abc-group" or "Anarchist" in hit["name"] for hit in hits[:10]), [
+        hit["name"] for hit in hits[:10]
+    ]
     assert sum(hit["kind"] == "abc-group" for hit in hits) >= 20
 
 
@@ -316,3 +317,250 @@ def test_the_home_page_starts_with_the_situations_people_are_in(client):
     inside = text_of(client.get(by_title["I am inside, or writing for someone inside"]).text)
     assert "Groups you can write to" in inside and "Ask someone outside" not in inside
     assert client.get(by_title["I am part of a group"]).status_code == 200
+
+
+# A search that found nothing: links onward, and the helplines -----------------------------
+
+
+def link_to(html: str, text: str) -> str:
+    """The address of the link whose text starts with `text`, as a browser would follow it."""
+    found = re.search(r'<a href="([^"]+)"[^>]*>' + re.escape(text), html)
+    assert found, f"no link {text!r}"
+    return unescape(found.group(1))
+
+
+def no_results_part(html: str) -> str:
+    return html[html.index('<div class="no-results">') : html.index('<aside class="facets"')]
+
+
+def test_no_results_page_links_each_way_to_search_again(client):
+    params = {"q": "zzzqqqxxx", "near": "Glasgow", "kind": "abc-group", "focus": "vegan"}
+    html = client.get("/search", params=params).text
+    page = text_of(html)
+    assert "No groups found for “zzzqqqxxx” within 50 km of Glasgow" in page
+
+    def followed(text: str) -> dict:
+        return client.get("/api" + link_to(html, text)).json()["query"]
+
+    assert followed("search without “near Glasgow”") == {
+        "q": "zzzqqqxxx",
+        "kind": ["abc-group"],
+        "focus": ["vegan"],
+    }
+    assert "near" not in followed("search without “near Glasgow”")
+    without_kind = followed("Search without “Anarchist Black Cross group”")
+    assert without_kind["focus"] == ["vegan"] and "kind" not in without_kind
+    assert without_kind["near"]["place"] == "Glasgow, United Kingdom"
+    without_focus = followed("Search without “Vegans”")
+    assert without_focus["kind"] == ["abc-group"] and "focus" not in without_focus
+    assert followed("Search again without any of the filters") == {
+        "q": "zzzqqqxxx",
+        "near": without_kind["near"],
+    }
+    for word in ("books", "letters", "families", "legal"):
+        assert link_to(html, word) == f"/search?q={word}"
+    assert client.get("/api" + link_to(html, "families")).json()["total"] > 0
+
+
+def test_no_results_page_offers_the_situations_of_the_home_page(client):
+    home = client.get("/").text
+    html = no_results_part(client.get("/search", params={"q": "zzzqqqxxx"}).text)
+    for situation in (
+        "Someone I love is in prison",
+        "I want to send books",
+        "I am part of a group",
+    ):
+        assert link_to(html, situation) == link_to(home, situation)
+
+
+def test_a_search_that_found_something_has_no_helplines_or_situations(client):
+    page = client.get("/search", params={"q": "books"}).text
+    assert "no-results" not in page and "0800 254 0088" not in page
+
+
+def test_no_results_page_gives_the_national_helplines_for_families(client):
+    html = no_results_part(client.get("/search", params={"q": "zzzqqqxxx"}).text)
+    page = unescape(text_of(html))
+    assert "Helplines for prisoners' families" in page
+    assert (
+        "Families Outside , for Scotland: 0800 254 0088 · Free Monday to Friday, 9am to 5pm" in page
+    )
+    assert (
+        "Prisoners' Families Helpline , for England and Wales: 0808 808 3444 · Free "
+        "Monday to Friday, 10am to 5pm"
+    ) in page
+    assert 'href="tel:+448002540088"' in html and 'href="tel:+448088083444"' in html
+    assert link_to(html, "Families Outside") == "/organisations/families-outside"
+    assert page.count("0808 808 3444") == 1  # Pact's listing gives the same number
+    assert "Pennsylvania" not in page and "0800 024 6205" not in page  # a state; not for families
+
+
+@pytest.mark.parametrize(
+    ("params", "first"),
+    [
+        ({"near": "Glasgow"}, "Families Outside"),
+        ({"near": "London"}, "Prisoners' Families Helpline"),
+        ({"near": "Cardiff"}, "Prisoners' Families Helpline"),
+        ({"country": "IE"}, "Irish Families Line"),
+        ({"near": "Dublin"}, "Irish Families Line"),
+    ],
+)
+def test_the_helplines_of_the_place_searched_for_come_first(client, seeded, params, first):
+    factories.store(
+        seeded,
+        slug="irish-families-line",
+        name="Irish Families Line",
+        focus=["families"],
+        country="IE",
+        areas_served=["IE"],
+        phones=[{"number": "+353 1 555 0100", "kind": "helpline"}],
+    )
+    html = no_results_part(client.get("/search", params={"q": "zzzqqqxxx", **params}).text)
+    shown = re.findall(r'<li><a href="/organisations/[^"]+">([^<]+)</a>, for', html)
+    assert len(shown) == 3 and unescape(shown[0]) == first, shown
+
+
+# A listing opened from search results leads back to them -----------------------------------
+
+
+def result_links(html: str) -> list[str]:
+    return [unescape(url) for url in re.findall(r'<h3><a href="(/organisations/[^"]+)"', html)]
+
+
+def back_link(html: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)">Back to your results</a>', html)
+    return unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "books", "country": "US", "service": "books", "per_page": "5", "page": "2"},
+        {"q": "prisoner support", "near": "Leeds", "radius_km": "250", "focus": "families"},
+        {"kind": ["abc-group", "special-interest"], "page": "3"},
+        {},  # everything: the back link is to the search of everything
+        {"q": "Poznań & “solidarność”"},
+    ],
+)
+def test_a_listing_opened_from_results_links_back_to_the_same_results(client, params):
+    search = client.get("/search", params=params)
+    links = result_links(search.text)
+    assert links and all("?from=" in link for link in links)
+    listing = client.get(links[-1])
+    assert listing.status_code == 200
+    back = back_link(listing.text)
+    assert back is not None and back.startswith("/search")
+    again = client.get(back)
+    assert no_hits_region(again.text) == no_hits_region(search.text)
+    assert (
+        client.get("/api" + back).json()["query"]
+        == client.get("/api/search", params=params).json()["query"]
+    )
+
+
+def no_hits_region(html: str) -> str:
+    return html[html.index('<div id="hits">') : html.index('<aside class="facets"')]
+
+
+def test_the_results_part_links_back_to_the_page_not_the_part(client):
+    part = client.get("/search", params={"q": "books", "part": "results"}).text
+    back = back_link(client.get(result_links(part)[0]).text)
+    assert back == "/search?q=books"
+
+
+def test_a_listing_opened_any_other_way_has_no_back_link(client):
+    html = client.get("/organisations/families-outside").text
+    assert back_link(html) is None and "Back to your results" not in html
+
+
+@pytest.mark.parametrize(
+    "came_from",
+    [
+        "https://evil.example/search?q=books",
+        "//evil.example/search?q=books",
+        "/search?q=books",  # a path, not a query string: every address is refused alike
+        "javascript:alert(1)",
+        "javascript:alert(1)//&q=books",
+        "q=books&next=https://evil.example/",  # a parameter the search does not take
+        "q=books&part=results",
+        "q=" + "x" * 3000,
+        "q=books&page=abc",  # a value the search refuses
+        "kind=not-a-kind",
+        "q=books&q=vegan",
+        "",
+    ],
+)
+def test_a_from_that_is_not_one_of_our_searches_gives_no_back_link(client, came_from):
+    response = client.get("/organisations/families-outside", params={"from": came_from})
+    assert response.status_code == 200
+    assert back_link(response.text) is None
+    assert "evil.example" not in response.text and "javascript:" not in response.text
+
+
+def test_from_given_twice_gives_no_back_link(client):
+    html = client.get("/organisations/families-outside?from=q%3Dbooks&from=q%3Dvegan").text
+    assert back_link(html) is None
+
+
+def test_the_search_named_by_from_is_made_afresh_and_escaped(client):
+    came_from = 'q=<script>alert("x")</script>&near=" onmouseover="alert(1)'
+    html = client.get("/organisations/families-outside", params={"from": came_from}).text
+    assert "<script>alert" not in html and 'onmouseover="' not in html
+    back = back_link(html)
+    assert back == (
+        "/search?q=%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E"
+        "&near=%22+onmouseover%3D%22alert%281%29"
+    )
+    assert (
+        client.get("/api" + back).json()["fields"]["near"].startswith("We could not find a place")
+    )
+
+
+def test_a_listing_with_a_back_link_names_the_plain_listing_as_its_page(client):
+    plain = client.get("/organisations/families-outside").text
+    books = client.get("/organisations/families-outside", params={"from": "q=books"}).text
+    vegan = client.get("/organisations/families-outside", params={"from": "q=vegan"}).text
+    canonical = '<link rel="canonical" href="/organisations/families-outside">'
+    assert canonical in plain and canonical in books and canonical in vegan
+    # Each address its own page, asked in any order: never someone else's back link.
+    assert back_link(books) == "/search?q=books" and back_link(vegan) == "/search?q=vegan"
+    assert back_link(client.get("/organisations/families-outside").text) is None
+    assert back_link(client.get("/organisations/families-outside?from=q%3Dbooks").text) == (
+        "/search?q=books"
+    )
+
+
+# Problems with a search's parameters, in words ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "name", "message"),
+    [
+        (
+            {"radius_km": "0", "near": "Leeds"},
+            "radius_km",
+            "The distance must be a whole number of kilometres from 1 to 1000.",
+        ),
+        ({"page": "many"}, "page", "Page must be a whole number from 1 to 1000."),
+        (
+            {"per_page": "0"},
+            "per_page",
+            "The number of results per page must be a whole number from 1 to 100.",
+        ),
+        ({"kind": "nonsense"}, "kind", "Unknown kind of group ignored: nonsense."),
+        ({"country": "XX"}, "country", "Unknown country ignored: XX."),
+        ({"focus": "nonsense"}, "focus", "Unknown choice of who they support ignored: nonsense."),
+        (
+            {"service": "nonsense"},
+            "service",
+            "Unknown choice of what they offer ignored: nonsense.",
+        ),
+        ({"near": ["Leeds", "York"]}, "near", "Only one place can be used at a time, not 2."),
+    ],
+)
+def test_problems_with_a_search_are_said_in_words(client, params, name, message):
+    page = text_of(client.get("/search", params=params).text)
+    assert message in page
+    assert name not in page.split("Skip to main content")[1].split("Search the directory")[0]
+    api = client.get("/api/search", params=params)
+    assert api.status_code == 400 and api.json()["fields"] == {name: message}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from types import SimpleNamespace
 
@@ -14,6 +15,7 @@ from directory.search.service import SearchService
 from directory.web.middleware.remembered import Finished, KeptPages, Remembered, search_parameters
 from directory.web.middleware.security import STRICT_TRANSPORT_SECURITY
 from directory.web.state import STATE_KEY
+from tests import factories
 from tests.factories import document, listing_form
 from tests.web import approve, post_form, review_url, state_of, text_of
 
@@ -299,12 +301,12 @@ def test_addresses_that_differ_only_in_unknown_parameters_are_one_page(client):
 
 
 def test_a_page_that_reports_a_problem_with_its_address_says_what_was_asked(client):
-    # Unknown values are echoed back ("Unknown kind ignored: ..."): such pages are not kept
+    # Unknown values are echoed back ("Unknown kind of group ignored: ..."): such pages are not kept
     # under the address they share with every other unknown value.
     for value in ("nonsense", "rubbish"):
         page = client.get(f"/search?q=books&kind={value}")
         assert page.status_code == 200
-        assert f"Unknown kind ignored: {value}" in text_of(page.text)
+        assert f"Unknown kind of group ignored: {value}" in text_of(page.text)
 
 
 def test_the_search_page_and_its_results_part_are_kept_apart(client):
@@ -321,3 +323,37 @@ def test_the_search_page_and_its_results_part_are_kept_apart(client):
         assert same.status_code == 304 and same.headers["etag"] == response.headers["etag"]
         crossed = client.get(path, headers={"If-None-Match": other.headers["etag"]})
         assert crossed.status_code == 200 and crossed.content == response.content
+
+
+def test_a_kept_page_that_found_nothing_shows_a_helpline_added_since(client, seeded):
+    """The helplines of a search that found nothing come from the database, not the index:
+    the page is still kept under the index's state, which every change to the catalogue
+    moves on (the relay writes it to the index)."""
+    path = "/search?q=zzzqqqxxx"
+    before = client.get(path)
+    assert client.get(path).headers["etag"] == before.headers["etag"]  # kept
+    assert "Irish Families Line" not in before.text
+    factories.store(
+        seeded,
+        slug="irish-families-line",
+        name="Irish Families Line",
+        focus=["families"],
+        country="IE",
+        areas_served=["IE"],
+        phones=[{"number": "+353 1 555 0100", "kind": "helpline"}],
+    )
+    state_of(client).search_sync.wake()  # as after an approval, or the relay's next round
+    after = client.get(path, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert "Irish Families Line" in after.text and 'href="tel:+35315550100"' in after.text
+
+
+def test_result_links_name_the_search_they_came_from_as_it_is_kept(client):
+    # Kept under the search's normalised parameters, the page's links carry that same
+    # search, whatever else the address held.
+    for path in ("/search?q=books", "/search?q=+books+&page=1&n=2", "/search?q=books&pad=xx"):
+        html = client.get(path).text
+        assert 'href="/organisations/' in html
+        assert all(
+            link.endswith("?from=q%3Dbooks") for link in re.findall(r'<h3><a href="([^"]+)"', html)
+        )

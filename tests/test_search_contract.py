@@ -389,7 +389,7 @@ def test_near_combines_with_words_and_facets(build_index):
 
 # -- Where help is wanted, and how sure we are a group still works (issue 15) -------------
 
-GLASGOW = Where(
+GLASGOW_WHERE = Where(
     "Glasgow", "town", point=(55.8642, -4.2518), radius_km=50, area="GB-SCT", country="GB"
 )
 GEOGRAPHY = [
@@ -424,7 +424,7 @@ def search_where(index: SearchBackend, q: str, where: Where, **kwargs) -> list[t
 
 def test_a_place_gives_local_groups_then_those_serving_its_region_and_country(build_index):
     index = build_index(GEOGRAPHY)
-    assert search_where(index, "letters", GLASGOW) == [
+    assert search_where(index, "letters", GLASGOW_WHERE) == [
         ("near-far", "near"),  # 0.3 km
         ("near-close", "near"),  # 11 km
         ("scotland", "region"),  # all of Scotland before a group tied to one prison

@@ -12,7 +12,8 @@ from directory.search import DEFAULT_PER_PAGE, MAX_PER_PAGE, SearchQuery
 from directory.search.text import MAX_QUERY_CHARS
 
 MAX_PAGE = 1000
-# How a filter value that is only spaces is quoted back ("Unknown kind ignored: (blank).").
+# How a filter value that is only spaces is quoted back ("Unknown kind of group ignored:
+# (blank).").
 BLANK = "(blank)"
 _VOCABULARIES = {"kind": vocab.KINDS, "focus": vocab.FOCUS, "service": vocab.SERVICES}
 
@@ -25,6 +26,34 @@ MAX_PLACE_CHARS = 100
 # place of the one shown.
 PART = "part"
 RESULTS_PART = "results"
+# A listing opened from search results carries that search's query string in `from`, so that
+# its page can link back to the same results.
+FROM = "from"
+MAX_FROM_CHARS = 2000
+SEARCH_PARAMETERS = frozenset({"q", *vocab.FACET_FIELDS, "near", "radius_km", "page", "per_page"})
+
+# Problems are keyed by parameter name (the API's "fields"), and said in words a person
+# understands: what each parameter is, as the page or the API's documentation says it.
+_FILTER_NAMES = {
+    "kind": "kind of group",
+    "country": "country",
+    "focus": "choice of who they support",
+    "service": "choice of what they offer",
+}
+_ONE_VALUE_NAMES = {
+    "q": "search",
+    "near": "place",
+    "radius_km": "distance",
+    "page": "page number",
+    "per_page": "number of results per page",
+    "modified_after": "date to list changes after",
+}
+_NUMBER_NAMES = {
+    "page": "Page",
+    "per_page": "The number of results per page",
+    "radius_km": "The distance",
+}
+_NUMBER_UNITS = {"radius_km": " of kilometres"}
 
 
 @dataclass
@@ -47,7 +76,7 @@ def parse_search(params: QueryParams) -> ParsedSearch:
     for name in vocab.FACET_FIELDS:
         values, unknown = _filter_values(name, params.getlist(name))
         if unknown:
-            problems[name] = f"Unknown {name} ignored: {', '.join(unknown)}."
+            problems[name] = f"Unknown {_FILTER_NAMES[name]} ignored: {', '.join(unknown)}."
         if values:
             filters[name] = values
     page = _whole_number(params, "page", 1, 1, MAX_PAGE, problems)
@@ -56,6 +85,21 @@ def parse_search(params: QueryParams) -> ParsedSearch:
     radius = _whole_number(params, "radius_km", DEFAULT_RADIUS_KM, 1, MAX_RADIUS_KM, problems)
     query = SearchQuery(q=q, filters=filters, page=page, per_page=per_page)
     return ParsedSearch(query, problems, near, radius)
+
+
+def came_from(params: QueryParams) -> ParsedSearch | None:
+    """The search a listing page was opened from: its `from` parameter, that search's query
+    string. None when there is none, or it is not a search's: given twice, too long, holding
+    any other parameter (an address, "javascript:...") or a value the search would refuse.
+    Only the parsed search is used, so nothing of what was sent is echoed back as it came."""
+    values = params.getlist(FROM)
+    if len(values) != 1 or not 0 < len(values[0]) <= MAX_FROM_CHARS:
+        return None
+    searched = QueryParams(values[0])
+    if not searched or not set(searched.keys()) <= SEARCH_PARAMETERS:
+        return None
+    parsed = parse_search(searched)
+    return None if parsed.problems else parsed
 
 
 def results_only(params: QueryParams) -> bool:
@@ -88,7 +132,9 @@ def _one(params: QueryParams, name: str, problems: dict[str, str]) -> str:
     refused rather than one of them picked."""
     values = params.getlist(name)
     if len(values) > 1:
-        problems[name] = f"Give {name} once, not {len(values)} times."
+        problems[name] = (
+            f"Only one {_ONE_VALUE_NAMES[name]} can be used at a time, not {len(values)}."
+        )
         return ""
     return values[0] if values else ""
 
@@ -100,7 +146,10 @@ def _whole_number(
     if not raw:  # an empty value is the default, as an empty form field sends
         return default
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        problems[name] = f"{name} must be a whole number from {low} to {high}."
+        problems[name] = (
+            f"{_NUMBER_NAMES[name]} must be a whole number{_NUMBER_UNITS.get(name, '')} "
+            f"from {low} to {high}."
+        )
         return default
     return int(raw)
 
@@ -133,11 +182,13 @@ def parse_listing(params: QueryParams) -> ParsedListing:
         except ValueError:
             modified_after = None
             problems["modified_after"] = (
-                "modified_after must be an ISO 8601 date or time, such as 2026-01-31 or "
-                "2026-01-31T12:00:00Z."
+                "The date to list changes after must be an ISO 8601 date or time, such as "
+                "2026-01-31 or 2026-01-31T12:00:00Z."
             )
         except OverflowError:
             modified_after = None
-            problems["modified_after"] = "modified_after must be in the years 1 to 9999, in UTC."
+            problems["modified_after"] = (
+                "The date to list changes after must be in the years 1 to 9999, in UTC."
+            )
     query = search.query
     return ParsedListing(dict(query.filters), modified_after, query.page, query.per_page, problems)

@@ -57,9 +57,15 @@ PAGES: dict[str, Opener] = {
     "search with filters": visit("/search?q=prison&country=GB&kind=abc-group"),
     "search as you type": typed_search,
     "search with no results": visit("/search?q=zzzzqqq"),
+    "search with no results near a place, filtered": visit(
+        "/search?q=zzzzqqq&near=Glasgow&kind=abc-group&focus=lgbtq"
+    ),
     "search near a place": visit("/search?near=Glasgow"),
     "search near an unknown place": visit("/search?near=Nowhereville"),
     "organisation": visit(f"/organisations/{SAMPLE_SLUG}"),
+    "organisation opened from results": visit(
+        f"/organisations/{SAMPLE_SLUG}?from=q%3Dbooks%26country%3DGB%26page%3D2"
+    ),
     "404": visit("/organisations/no-such-group"),
     "prisons": visit("/prisons"),
     "prison search": visit("/prisons?q=leeds"),

@@ -32,6 +32,35 @@ def test_search_filter_and_open_a_listing(make_page, javascript: bool) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     expect(page.get_by_role("heading", name="How to reach them")).to_be_visible()
 
+    page.get_by_role("link", name="Back to your results").click()
+    expect(page).to_have_url(re.compile(r"/search\?q=books&kind=books-to-prisoners$"))
+    expect(page.locator(".result h3 a").first).to_have_text(name)
+
+
+def test_a_listing_found_by_typing_leads_back_to_that_search(make_page) -> None:
+    page: Page = make_page(javascript=True)
+    page.goto("/search?country=GB")
+    page.get_by_label("Search for a group").fill("families")
+    expect(page.locator("#results-heading")).to_contain_text("for “families”")
+    page.locator(".result h3 a").first.click()
+    page.get_by_role("link", name="Back to your results").click()
+    expect(page).to_have_url(re.compile(r"/search\?q=families&country=GB$"))
+    expect(page.get_by_label("Search for a group")).to_have_value("families")
+
+
+def test_a_search_that_found_nothing_offers_a_helpline_to_call(make_page, javascript: bool) -> None:
+    page: Page = make_page(javascript=javascript)
+    page.goto("/search?near=Glasgow")
+    page.get_by_label("Search for a group").fill("zzzzqqq")
+    page.get_by_role("button", name="Search").click()
+    helplines = page.get_by_role("region", name="Helplines for prisoners' families")
+    expect(helplines.get_by_role("link", name="0800 254 0088")).to_have_attribute(
+        "href", "tel:+448002540088"
+    )
+    expect(helplines.locator("li").first).to_contain_text("Families Outside, for Scotland")
+    page.get_by_role("link", name="Someone I love is in prison").click()
+    expect(page).to_have_url(re.compile(r"/search\?focus=families$"))
+
 
 def test_a_new_search_keeps_the_chosen_filters(make_page, javascript: bool) -> None:
     page: Page = make_page(javascript=javascript)

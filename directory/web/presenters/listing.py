@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from directory import vocab
+from directory.helplines import Helpline
 from directory.models import Organisation
 from directory.opendata import ourjson
 from directory.reach import has_way_to_reach
@@ -36,7 +39,7 @@ def organisation_page(organisation: Organisation) -> dict[str, Any]:
         "area_names": [
             vocab.area_name(code, organisation.country) for code in organisation.areas_served
         ],
-        "phone_lines": [_phone(phone) for phone in organisation.phones],
+        "phone_lines": [phone_shown(phone) for phone in organisation.phones],
         "cited": {
             name: _source(citation.get("url"), citation.get("date"))
             for name, citation in organisation.citations.items()
@@ -48,7 +51,8 @@ def organisation_page(organisation: Organisation) -> dict[str, Any]:
     }
 
 
-def _phone(phone: dict[str, Any]) -> dict[str, Any]:
+def phone_shown(phone: dict[str, Any]) -> dict[str, Any]:
+    """A stored phone as pages show it: the number as written locally, its tel: target."""
     number = str(phone.get("number") or "")
     free = phone.get("free")
     return {
@@ -68,3 +72,30 @@ def _source(url: Any, dated: Any) -> dict[str, Any] | None:
         return None
     host = urlsplit(str(url)).hostname or str(url)
     return {"url": url, "host": host.removeprefix("www."), "date": dated}
+
+
+@dataclass(frozen=True, slots=True)
+class HelplineCard:
+    """A national helpline as a search that found nothing shows it."""
+
+    slug: str
+    name: str
+    area: str  # "England and Wales"
+    phones: list[dict[str, Any]]  # as phone_shown gives them
+
+
+def helpline_cards(helplines: Sequence[Helpline]) -> list[HelplineCard]:
+    return [
+        HelplineCard(
+            slug=helpline.slug,
+            name=helpline.name,
+            area=_in_words([vocab.area_name(code) for code in helpline.areas]),
+            phones=[phone_shown(phone) for phone in helpline.phones],
+        )
+        for helpline in helplines
+    ]
+
+
+def _in_words(names: list[str]) -> str:
+    """ "England", "England and Wales", "England, Wales and Scotland"."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)

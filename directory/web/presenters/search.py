@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 from urllib.parse import urlencode
 
+from starlette.datastructures import QueryParams
+
 from directory import vocab
 from directory.places import Place
 from directory.search import DEFAULT_PER_PAGE, SearchQuery, SearchResults
 from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
 from directory.search.understanding import Where
 from directory.web.formatting import distance
-from directory.web.params import DEFAULT_RADIUS_KM
+from directory.web.params import DEFAULT_RADIUS_KM, FROM, came_from
 from directory.web.presenters import geography
 
 FACET_TITLES = {
@@ -159,9 +161,14 @@ class HitCard:
     focus_labels: list[str]
     # Why a group is offered for the place searched ("Works across Scotland"), if one was.
     serves: str | None = None
+    # Added to the listing's link, so that its page links back to these results: "?from=...".
+    from_query: str = ""
 
 
-def hit_card(hit: Hit, where: Where | None = None) -> HitCard:
+def hit_card(hit: Hit, came_from: str = "", where: Where | None = None) -> HitCard:
+    """A hit as its card shows it; with `came_from` (the search's query string, as
+    results_address gives it), its link lets the listing's page lead back to the results;
+    with `where` (a place searched), why the group is offered for it."""
     return HitCard(
         slug=hit.slug,
         highlight=hit.highlight,
@@ -172,7 +179,24 @@ def hit_card(hit: Hit, where: Where | None = None) -> HitCard:
         status_label=vocab.STATUSES.get(hit.status, hit.status),
         focus_labels=[vocab.FOCUS.get(tag, tag) for tag in hit.focus],
         serves=geography.served_label(hit, where),
+        from_query="?" + urlencode({FROM: came_from}) if came_from else "",
     )
+
+
+def results_address(links: SearchLinks) -> str:
+    """This search's query string, its page included: what result links carry in `from`.
+    The search of everything has none, so it says its page."""
+    return links.url(page=links.query.page).partition("?")[2] or f"page={links.query.page}"
+
+
+def back_to_results(params: QueryParams, search_path: str = "/search") -> str | None:
+    """The address of the results a listing was opened from, made afresh from the search
+    its `from` parameter names (never the text sent); None if it names none."""
+    parsed = came_from(params)
+    if parsed is None:
+        return None
+    links = SearchLinks(parsed.query, parsed.near, parsed.radius_km, search_path)
+    return links.url(page=parsed.query.page)
 
 
 def place(city: str | None, region: str | None, country: str) -> str:
@@ -297,4 +321,21 @@ def ways_in(search_path: str, print_path: str, submit_path: str) -> list[WayIn]:
             "Add your group to the directory, or correct its listing.",
             submit_path,
         ),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    label: str
+    url: str
+
+
+# What a search that found nothing suggests typing instead of a name.
+NEEDS = ("books", "letters", "families", "legal")
+
+
+def needs(search_path: str = "/search") -> list[Suggestion]:
+    """Searches for what people need, for a search that found nothing to suggest."""
+    return [
+        Suggestion(word, SearchLinks(SearchQuery(q=word), path=search_path).url()) for word in NEEDS
     ]

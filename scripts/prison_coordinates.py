@@ -50,7 +50,7 @@ def main() -> None:
             town_found = found[0]
             line = f"latitude = {town_found['latitude']:.4f}\n"
             line += f"longitude = {town_found['longitude']:.4f}\n"
-            text, count = pattern.subn(lambda m, line=line: m.group(1) + line, text, count=1)
+            text, count = pattern.subn(lambda m: m.group(1) + line, text, count=1)  # noqa: B023
             placed += count
         path.write_text(text, encoding="utf-8")
         print(f"{path.name}: {placed} prisons placed")

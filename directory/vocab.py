@@ -174,6 +174,16 @@ NEED_FACETS: dict[str, tuple[tuple[str, str], ...]] = {
 # groups for anyone in prison come before groups for one of these among equal matches.
 POPULATION_FOCUS = frozenset(FOCUS) - {"all-prisoners", "families", "abolition", "reform"}
 
+# Who a prison holds, in the register's words ("Low security, female"), and the need that
+# makes: a search for a women's prison also puts groups for women in prison first.
+PRISON_POPULATION_NEEDS: dict[str, str] = {
+    "female": "women",
+    "women": "women",
+    "young": "young",
+    "youth": "young",
+    "juvenile": "young",
+}
+
 # Ways of saying one thing in several words, read as the one word the directory matches.
 PHRASES: dict[str, str] = {
     "pen pal": "penpal",

@@ -106,6 +106,17 @@ TOWNS = {
     "OW": "Wolverhampton",  # "Featherstone|West Midlands": Brinsford's and Featherstone's town
 }
 
+# Prisons the register's files place nowhere, with the town a later public source gives and
+# that source (its date in the note). Only the town: not an address for letters.
+TOWN_SOURCES = {
+    "BW": (
+        "Wrexham",
+        "https://govdiff.njk.onl/update/2025-08-21T13:56:00+01:00/www.gov.uk/guidance/berwyn-prison",
+        "Its town is from the prison's visiting guidance on gov.uk (21 August 2025): on Wrexham "
+        "Industrial Estate, postcode LL13 9QE. The register's files give no postal address.",
+    ),
+}
+
 # Coordinates. The app's gazetteer (towns of 15,000 people or more) gives most prisons theirs
 # when the register loads. Where it does not know the town, the record carries the
 # coordinates of the one place of that name in England (or Wales) among GeoNames' places of
@@ -293,6 +304,8 @@ def with_towns(prisons: dict[str, Prison]) -> None:
         if len(lines) == 1 and "," in lines[0]:  # "HMP Hewell Grange, Redditch, Worcestershire"
             lines = [part.strip() for part in lines[0].split(",")]
         prison.town = TOWNS.get(prison.code) or post_town(lines)
+        if not prison.town and prison.code in TOWN_SOURCES:
+            prison.town = TOWN_SOURCES[prison.code][0]
 
 
 def toml_string(text: str) -> str:
@@ -327,13 +340,16 @@ def record(prison: Prison, places: Places) -> list[str]:
     lines.append(f"status = {toml_string('closed' if prison.closed else 'open')}")
     if prison.closed:
         lines.append(f"closed = {toml_string(prison.closed)}")
-    if not prison.closed and not prison.postcode:
+    if prison.code in TOWN_SOURCES:
+        prison.notes = TOWN_SOURCES[prison.code][2]
+    elif not prison.closed and not prison.postcode:
         prison.notes = "The register's files give no postal address for this prison."
     elif not prison.closed and not prison.address_lines:
         prison.notes = "The prison finder's list gives only the postcode of this prison."
     if prison.notes:
         lines.append(f"notes = {toml_string(prison.notes)}")
-    lines.append(f"sources = {toml_list([SOURCE])}")
+    extra = [TOWN_SOURCES[prison.code][1]] if prison.code in TOWN_SOURCES else []
+    lines.append(f"sources = {toml_list([SOURCE, *extra])}")
     return lines
 
 

@@ -51,7 +51,8 @@ def main() -> int:
     failures = [outcome for outcome in outcomes if not outcome.passed]
     print(f"{summary(outcomes)} on the {args.backend} backend")
     for outcome in failures:
-        print(f"\nFAIL {outcome.report()}")
+        known = outcome.case.known_failure
+        print(f"\nFAIL {outcome.report()}" + (f"\n  known failure: {known}" if known else ""))
     return 1 if args.strict and failures else 0
 
 

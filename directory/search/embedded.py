@@ -24,7 +24,7 @@ import secrets
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +150,8 @@ class _Plan:
     unmatched: tuple[str, ...] = ()
     corrected: str | None = None
     stems: set[str] = field(default_factory=set)
+    # Whether only needs say what is wanted (every word to match is in nearly every listing).
+    needs_only: bool = False
 
 
 @dataclass
@@ -305,7 +307,7 @@ class EmbeddedSearch:
         levels = _need_levels(snapshot, understood)
         # Only a need said ("pen pal"), nobody named: groups for anyone before groups for
         # particular people, among equal matches.
-        general_first = bool(understood.needs) and not understood.words
+        general_first = plan.needs_only and bool(understood.needs)
         general_first = general_first and not _names_people(understood)
         buckets = _buckets(snapshot, plan.tiers, geography, levels, general_first)
         placed = _page(snapshot, buckets, filtered, query.offset, query.per_page, distances)
@@ -330,12 +332,12 @@ class EmbeddedSearch:
         allowed: BitMap,
     ) -> _Plan:
         words = list(understood.words)
-        needs = [self._match(snapshot, word, prefix=False) for word in understood.need_words]
+        needs = self._need_matches(snapshot, understood.need_words)
         marked = {w for m in needs for w in _words_of(m.word)}
         named = self._ids_named(raw_query)
         if not words:
             levels = _score_levels(needs, snapshot.universe)
-            return _Plan(snapshot.universe, [named, *levels], marked, None)
+            return _Plan(snapshot.universe, [named, *levels], marked, None, needs_only=True)
         may_be_typing = understood.last_word_typed_last and text.ends_mid_word(raw_query)
         matches = [
             self._match(snapshot, word, prefix=may_be_typing and i == len(words) - 1)
@@ -346,7 +348,14 @@ class EmbeddedSearch:
         kept, unmatched = _drop_words(matches, allowed, keep_one=not (needs or understood.where))
         if not kept:
             levels = _score_levels(needs, snapshot.universe)
-            return _Plan(snapshot.universe, [BitMap(), *levels], marked, None, tuple(unmatched))
+            return _Plan(
+                snapshot.universe,
+                [BitMap(), *levels],
+                marked,
+                None,
+                tuple(unmatched),
+                needs_only=True,
+            )
         prefix = words[-1] if may_be_typing and kept and kept[-1] is matches[-1] else None
         for match in kept:
             marked.update([*_words_of(match.word), *match.variants])
@@ -364,11 +373,20 @@ class EmbeddedSearch:
         tiers = [named, *(level & matched for level in levels)]
         stems = {text.stem(match.word) for match in kept}
         corrected = _corrected(kept, allowed)
-        return _Plan(matched, tiers, marked, prefix, tuple(unmatched), corrected, stems)
+        return _Plan(
+            matched, tiers, marked, prefix, tuple(unmatched), corrected, stems, not telling
+        )
 
-    def _match(self, snapshot: _Snapshot, word: str, prefix: bool) -> _WordMatch:
+    def _match(
+        self,
+        snapshot: _Snapshot,
+        word: str,
+        prefix: bool,
+        alternatives: list[list[str]] | None = None,
+    ) -> _WordMatch:
         variants = _typo_variants(snapshot, word)
-        alternatives = synonyms.alternatives(word)
+        if alternatives is None:
+            alternatives = synonyms.alternatives(word)
         # Its stem, and those of its one-word alternatives ("penfriends" for "penpal").
         stems = {text.stem(word), *(text.stem(p[0]) for p in alternatives if len(p) == 1)}
         exact: dict[str, BitMap] = {}
@@ -397,6 +415,17 @@ class EmbeddedSearch:
             if group == "all":
                 typed = found | stemmed
         return _WordMatch(word, exact, loose, variants, typed)
+
+    def _need_matches(self, snapshot: _Snapshot, words: Sequence[str]) -> list[_WordMatch]:
+        """The words that say a need, each with the alternatives no earlier one brought:
+        "kids with a parent" counts families once, not once for each."""
+        seen: list[list[str]] = []
+        matches = []
+        for word in words:
+            fresh = [p for p in synonyms.alternatives(word) if p not in seen]
+            seen += fresh
+            matches.append(self._match(snapshot, word, prefix=False, alternatives=fresh))
+        return matches
 
     def vocabulary(self, words: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Of these words, those the index holds as typed, and those it holds only by their
@@ -856,7 +885,8 @@ def _buckets(
 ) -> Iterator[_Bucket]:
     """The ranking, best first, as buckets each ordered alphabetically (or by distance).
 
-    A name equal to the query first. Then, when the query says a need, groups tagged for it
+    A name equal to the query first; groups naming the prison searched for. Then, when the
+    query says a need, groups tagged for it
     before the rest; within that, the geography tiers; in a region or country, groups that
     serve it all before those tied to particular prisons in it; then the text tiers; then
     groups for anyone before groups for particular people (unless the query names who);
@@ -871,10 +901,13 @@ def _buckets(
     strong = ranked_tiers[-2] if len(ranked_tiers) > 1 else ranked_tiers[0]
     for served_as, members in tiers:  # a name equal to the query, wherever it is
         yield (members - inactive) & named, served_as, False
-    # With a need, groups tagged for it come first wherever they are (local, then across
-    # the region...), then the rest in the same order; without one, one level.
-    for level in levels:
-        for served_as, members in tiers:
+    # The groups that name the prison searched for, however tagged; then, with a need,
+    # groups tagged for it wherever they are (local, then across the region...), then the
+    # rest in the same order; without one, one level.
+    prison = [(s, m) for s, m in tiers if s == "prison"]
+    around = [(s, m) for s, m in tiers if s != "prison"]
+    for level, level_tiers in [(snapshot.universe, prison)] + [(lv, around) for lv in levels]:
+        for served_as, members in level_tiers:
             within = (members - inactive) & level
             if served_as == "near":  # local groups by distance, better matches first
                 yield within & strong, served_as, True

@@ -153,8 +153,11 @@ class Plan:
             parts = [_OPEN_FILTER, named] + ([f"({place})"] if place else [])
             buckets.append(Bucket(None, " AND ".join(parts), False))
         unnamed = [f"NOT {named}"] if named else []
-        for level in self.need_levels():
-            for served_as, parts in tiers:
+        # Groups naming the prison first, however tagged; then the need levels.
+        prison = [(s, p) for s, p in tiers if s == "prison"]
+        around = [(s, p) for s, p in tiers if s != "prison"]
+        for level, level_tiers in [("", prison)] + [(lv, around) for lv in self.need_levels()]:
+            for served_as, parts in level_tiers:
                 base = [_OPEN_FILTER, *unnamed, *([level] if level else []), *parts]
                 spreads = (
                     ["prisons IS EMPTY", "prisons IS NOT EMPTY"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Protocol
@@ -169,7 +169,20 @@ class Understanding:
             rest = [i for i in rest if folded[i] not in vocab.PRISON_WORDS]
         meaningful = [i for i in rest if folded[i] not in STOP_WORDS]
         place_words = tuple(raw[i] for i in sorted(taken))
-        return _with_needs(folded, meaningful, where, place_words)
+        understood = _with_needs(folded, meaningful, where, place_words)
+        if where.kind == "prison" and not understood.needs:
+            understood = replace(understood, needs=self._prison_needs(where))
+        return understood
+
+    def _prison_needs(self, where: Where) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """What a search for a prison alone is most likely for: a relative's (its family
+        services), and for a prison of women or young people, groups for them too."""
+        loaded = self._prison_names()
+        prison = loaded[0].get(where.prison) if loaded and where.prison else None
+        held = fold(getattr(prison, "population", None) or "")
+        targets = ["families"]
+        targets += [t for word, t in vocab.PRISON_POPULATION_NEEDS.items() if word in held]
+        return tuple(dict.fromkeys(vocab.NEED_FACETS[t] for t in targets))
 
     def _places(self, raw: Sequence[str], folded: Sequence[str]) -> list[_Span]:
         """Every run of words that names a place, longest first, none overlapping."""

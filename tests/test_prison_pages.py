@@ -254,3 +254,18 @@ def test_the_sitemap_lists_the_prison_pages(client):
     sitemap = client.get("/sitemap.xml").text
     assert "<loc>http://127.0.0.1:8000/prisons</loc>" in sitemap
     assert "<loc>http://127.0.0.1:8000/prisons/hmp-leeds</loc>" in sitemap
+
+
+def test_a_search_naming_a_prison_shows_it_first_then_the_groups_that_serve_it(client):
+    html = client.get("/search", params={"q": "HMP Barlinnie"}).text
+    page = text_of(html)
+    assert "To write to someone held here" in page
+    assert "81 Lee Avenue" in page and "G33 2QX" in page
+    assert "Visitors’ centre or family service: The Croft" in page
+    assert 'href="/prisons/hmp-barlinnie"' in html
+    # Then the groups: the Croft (it names the prison) before the rest.
+    assert page.index("81 Lee Avenue") < page.index("Works with HMP Barlinnie")
+    api = client.get("/api/search", params={"q": "barlinnie"}).json()
+    assert api["understood"]["place"]["prison"] == "hmp-barlinnie"
+    assert api["hits"][0]["served_as"] == "prison"
+    assert "the-croft-barlinnie" in [hit["slug"] for hit in api["hits"][:2]]

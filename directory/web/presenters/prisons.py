@@ -124,6 +124,22 @@ def _first_source(prison: Prison, files: Iterable[RegisterFile]) -> dict[str, An
     return source(url, partial_date(dated))
 
 
+def search_box(prison: Prison, files: Iterable[RegisterFile]) -> dict[str, Any]:
+    """A prison named in a search, shown before the groups: how to write to someone there."""
+    files = tuple(files)
+    return {
+        "slug": prison.slug,
+        "name": prison.name,
+        "is_open": prison.is_open,
+        "closed": partial_date(prison.closed),
+        "town": prison.town,
+        "address": prison.address,
+        "letter_instructions": prison.letter_instructions,
+        "letter_source": _cited(prison, "address", files),
+        "visitors_centre": prison.visitors_centre,
+    }
+
+
 def prison_page(
     prison: Prison, files: Iterable[RegisterFile], groups: PrisonGroups | None
 ) -> dict[str, Any]:

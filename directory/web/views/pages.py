@@ -12,6 +12,7 @@ from starlette.responses import Response
 from directory import catalogue, helplines
 from directory.database import read_one
 from directory.search import SearchQuery
+from directory.search.understanding import Where
 from directory.web import auth
 from directory.web.middleware.remembered import (
     no_parameters,
@@ -20,9 +21,11 @@ from directory.web.middleware.remembered import (
 )
 from directory.web.params import RADIUS_CHOICES_KM, results_only
 from directory.web.presenters import geography, listing
+from directory.web.presenters import prisons as prison_presenters
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
+from directory.web.views import prisons as prison_views
 from directory.web.views import searching
 from directory.web.views.endpoints import NO_STORE
 
@@ -76,6 +79,17 @@ def _for_place(
     return ordered[:HELPLINES_SHOWN]
 
 
+def _prison_named(request: Request, where: Where | None) -> dict[str, Any] | None:
+    """The prison a search names, to show first: how to write to someone there."""
+    if where is None or where.prison is None:
+        return None
+    register = prison_views.register(request)
+    prison = register.get(where.prison)
+    if prison is None:
+        return None
+    return prison_presenters.search_box(prison, register.files_for(prison))
+
+
 def _search_page(request: Request, searched: searching.Searched) -> dict[str, Any]:
     parsed, results = searched.parsed, searched.results
     query = parsed.query
@@ -94,6 +108,7 @@ def _search_page(request: Request, searched: searching.Searched) -> dict[str, An
         "hits": [presenters.hit_card(hit, came_from, results.where) for hit in results.hits],
         "where_sentence": geography.where_sentence(results.where),
         "word_notes": geography.word_notes(results, query.q),
+        "prison": _prison_named(request, results.where),
         "facets": presenters.facet_groups(links, results),
         "active_filters": presenters.active_filters(links),
         "pagination": presenters.pagination(links, results),

@@ -230,5 +230,9 @@ def test_a_last_word_no_group_at_the_place_holds_is_left_out():
     ]
     assert results.unmatched == ("legal",)
     assert {request["q"] for request in server.asked[1]} == {""}
+    # Tagged for the need first (every tag of a need first within that), in each tier.
     first_level = server.asked[1][1]["filter"][0]
-    assert first_level.startswith('status != "inactive" AND ((service = "advice"))')
+    assert first_level == (
+        'status != "inactive" AND (service = "advice") AND ((service = "advice")) '
+        'AND ((serves = "GB-SCT" OR located = "GB-SCT")) AND prisons IS EMPTY'
+    )

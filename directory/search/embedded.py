@@ -843,11 +843,17 @@ def _general_first(snapshot: _Snapshot, members: BitMap, wanted: bool) -> list[B
     return [members - snapshot.specific, members & snapshot.specific]
 
 
-def _need_levels(snapshot: _Snapshot, understood: understanding.Understood) -> list[BitMap]:
-    """Documents by how well they are tagged for the needs a query says: every tag of a need,
-    then any, then the rest. One level (every document) when it says none."""
+# How a need orders groups: an outer level (tagged for it, then not), and within it, in each
+# geography tier, the documents in turn (every tag of a need before only some).
+_Levels = list[tuple[BitMap, list[BitMap]]]
+
+
+def _need_levels(snapshot: _Snapshot, understood: understanding.Understood) -> _Levels:
+    """Documents by how well they are tagged for the needs a query says: those with any of
+    its tags (each geography tier giving first those with every tag of a need), then the
+    rest. One level (every document) when it says none."""
     if not understood.needs:
-        return [snapshot.universe]
+        return [(snapshot.universe, [snapshot.universe])]
     facets = snapshot.facets
 
     def tagged(field: str, value: str) -> BitMap:
@@ -858,7 +864,7 @@ def _need_levels(snapshot: _Snapshot, understood: understanding.Understood) -> l
         *(BitMap.intersection(*(tagged(f, v) for f, v in need)) for need in understood.needs),
     )
     related = BitMap.union(BitMap(), *(tagged(f, v) for need in understood.needs for f, v in need))
-    return [central, related, snapshot.universe]
+    return [(related, [central, related]), (snapshot.universe, [snapshot.universe])]
 
 
 def _words_judged_in(geography: _Geography | None, allowed: BitMap) -> BitMap:
@@ -880,7 +886,7 @@ def _buckets(
     snapshot: _Snapshot,
     text_tiers: list[BitMap],
     geography: _Geography | None,
-    levels: list[BitMap],
+    levels: _Levels,
     general_first: bool,
 ) -> Iterator[_Bucket]:
     """The ranking, best first, as buckets each ordered alphabetically (or by distance).
@@ -906,27 +912,47 @@ def _buckets(
     # rest in the same order; without one, one level.
     prison = [(s, m) for s, m in tiers if s == "prison"]
     around = [(s, m) for s, m in tiers if s != "prison"]
-    for level, level_tiers in [(snapshot.universe, prison)] + [(lv, around) for lv in levels]:
+    plan = [((snapshot.universe, [snapshot.universe]), prison)] + [(lv, around) for lv in levels]
+    for (level, inner), level_tiers in plan:
         for served_as, members in level_tiers:
-            within = (members - inactive) & level
-            if served_as == "near":  # local groups by distance, better matches first
-                yield within & strong, served_as, True
-                yield within - strong, served_as, True
-                continue
-            spread = (
-                [within - snapshot.tied, within & snapshot.tied]
-                if served_as in ("region", "country")
-                else [within]
-            )
-            for group in spread:
-                for tier in ranked_tiers:
-                    for ranked in _general_first(snapshot, group & tier, general_first):
-                        yield ranked & active, served_as, False
-                        yield ranked - active, served_as, False
+            for split in inner:
+                within = (members - inactive) & level & split
+                yield from _tier_buckets(
+                    snapshot, served_as, within, ranked_tiers, strong, active, general_first
+                )
     for served_as, members in tiers:
         closed = members & inactive
         for tier in text_tiers:
             yield closed & tier, served_as, served_as == "near"
+
+
+def _tier_buckets(
+    snapshot: _Snapshot,
+    served_as: str | None,
+    within: BitMap,
+    ranked_tiers: list[BitMap],
+    strong: BitMap,
+    active: BitMap,
+    general_first: bool,
+) -> Iterator[_Bucket]:
+    """One geography tier's groups of one level, in rank order: near a place by distance
+    (better matches first); in a region or country, groups serving all of it before those
+    tied to prisons in it; then the text tiers, groups for anyone first where wanted, and
+    active groups before unconfirmed ones."""
+    if served_as == "near":
+        yield within & strong, served_as, True
+        yield within - strong, served_as, True
+        return
+    spread = (
+        [within - snapshot.tied, within & snapshot.tied]
+        if served_as in ("region", "country")
+        else [within]
+    )
+    for group in spread:
+        for tier in ranked_tiers:
+            for ranked in _general_first(snapshot, group & tier, general_first):
+                yield ranked & active, served_as, False
+                yield ranked - active, served_as, False
 
 
 def _page(

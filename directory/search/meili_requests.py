@@ -118,20 +118,20 @@ class Plan:
             return []
         return [name, *(" ".join(phrase) for phrase in synonyms.alternatives(name))]
 
-    def need_levels(self) -> list[str]:
-        """Conditions, in order, for groups tagged with every tag of a need, with any, and
-        the rest (as the embedded index's levels); one empty condition without a need."""
+    def need_levels(self) -> list[tuple[str, list[str]]]:
+        """As the embedded index's levels: groups with any tag of the needs (in each tier,
+        those with every tag of a need first), then the rest; one empty level without a
+        need. Each an (outer condition, inner conditions) pair."""
         needs = self.understood.needs
         if not needs:
-            return [""]
+            return [("", [""])]
         central = " OR ".join(
             "(" + " AND ".join(f"{f} = {quote(v)}" for f, v in need) + ")" for need in needs
         )
         related = " OR ".join(f"{f} = {quote(v)}" for need in needs for f, v in need)
         return [
-            f"({central})",
-            f"({related}) AND NOT ({central})",
-            f"NOT ({related})",
+            (f"({related})", [f"({central})", f"NOT ({central})"]),
+            (f"NOT ({related})", [""]),
         ]
 
     def buckets(self, raw_query: str = "") -> list[Bucket]:
@@ -156,17 +156,19 @@ class Plan:
         # Groups naming the prison first, however tagged; then the need levels.
         prison = [(s, p) for s, p in tiers if s == "prison"]
         around = [(s, p) for s, p in tiers if s != "prison"]
-        for level, level_tiers in [("", prison)] + [(lv, around) for lv in self.need_levels()]:
+        plan = [(("", [""]), prison)] + [(lv, around) for lv in self.need_levels()]
+        for (level, inner), level_tiers in plan:
             for served_as, parts in level_tiers:
-                base = [_OPEN_FILTER, *unnamed, *([level] if level else []), *parts]
-                spreads = (
-                    ["prisons IS EMPTY", "prisons IS NOT EMPTY"]
-                    if served_as in ("region", "country")
-                    else [""]
-                )
-                for spread in spreads:
-                    condition = " AND ".join(base + ([spread] if spread else []))
-                    buckets.append(Bucket(served_as, condition, served_as == "near"))
+                for split in inner:
+                    base = [_OPEN_FILTER, *unnamed, *(c for c in (level, split) if c), *parts]
+                    spreads = (
+                        ["prisons IS EMPTY", "prisons IS NOT EMPTY"]
+                        if served_as in ("region", "country")
+                        else [""]
+                    )
+                    for spread in spreads:
+                        condition = " AND ".join(base + ([spread] if spread else []))
+                        buckets.append(Bucket(served_as, condition, served_as == "near"))
         for served_as, parts in tiers:
             condition = " AND ".join([_CLOSED_FILTER, *parts])
             buckets.append(Bucket(served_as, condition, served_as == "near"))

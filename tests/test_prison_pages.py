@@ -230,8 +230,12 @@ def test_api_prisons_pages_and_filters_by_jurisdiction(client):
     ("params", "field", "message"),
     [
         ({"jurisdiction": "XX"}, "jurisdiction", "Unknown jurisdiction ignored: XX."),
-        ({"page": "0"}, "page", "page must be a whole number from 1 to 1000."),
-        ({"per_page": "many"}, "per_page", "per_page must be a whole number from 1 to 100."),
+        ({"page": "0"}, "page", "Page must be a whole number from 1 to 1000."),
+        (
+            {"per_page": "many"},
+            "per_page",
+            "The number of results per page must be a whole number from 1 to 100.",
+        ),
         ({"q": "x" * 101}, "q", "A search for a prison is at most 100 characters."),
     ],
 )

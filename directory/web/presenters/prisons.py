@@ -136,6 +136,7 @@ def search_box(prison: Prison, files: Iterable[RegisterFile]) -> dict[str, Any]:
         "address": prison.address,
         "letter_instructions": prison.letter_instructions,
         "letter_source": _cited(prison, "address", files),
+        "instructions_source": _cited(prison, "letter_instructions", files),
         "visitors_centre": prison.visitors_centre,
     }
 
@@ -156,6 +157,7 @@ def prison_page(
         "address": prison.address,
         "letter_instructions": prison.letter_instructions,
         "letter_source": _cited(prison, "address", files),
+        "instructions_source": _cited(prison, "letter_instructions", files),
         "visitors_centre": prison.visitors_centre,
         "visitors_source": _cited(prison, "visitors_centre", files)
         if prison.visitors_centre

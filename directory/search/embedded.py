@@ -169,8 +169,8 @@ class _WordMatch:
     """Where one word of a query is found, by column group."""
 
     word: str
-    exact: dict[str, BitMap]  # as typed, a synonym, or (the last word) a prefix of one
-    loose: dict[str, BitMap]  # also by its stem or as a typo
+    # As typed, a synonym or (the last word) a prefix of one; by its stem; or as a typo.
+    loose: dict[str, BitMap]
     variants: list[str]  # the index's words it may be a typo of, nearest first
     typed: BitMap  # anywhere, as typed, a synonym, a prefix or by its stem: not as a typo
 
@@ -389,7 +389,6 @@ class EmbeddedSearch:
             alternatives = synonyms.alternatives(word)
         # Its stem, and those of its one-word alternatives ("penfriends" for "penpal").
         stems = {text.stem(word), *(text.stem(p[0]) for p in alternatives if len(p) == 1)}
-        exact: dict[str, BitMap] = {}
         loose: dict[str, BitMap] = {}
         typed = BitMap()
         for group in _GROUPS:
@@ -399,7 +398,6 @@ class EmbeddedSearch:
             )
             if prefix:
                 found = found | self._prefix_posting(snapshot, group, word)
-            exact[group] = found
             stemmed = BitMap.union(
                 BitMap(),
                 *(
@@ -414,7 +412,7 @@ class EmbeddedSearch:
             )
             if group == "all":
                 typed = found | stemmed
-        return _WordMatch(word, exact, loose, variants, typed)
+        return _WordMatch(word, loose, variants, typed)
 
     def _need_matches(self, snapshot: _Snapshot, words: Sequence[str]) -> list[_WordMatch]:
         """The words that say a need, each with the alternatives no earlier one brought:

@@ -44,13 +44,6 @@ def normalised(text: str) -> str:
     return " ".join(tokens(text))
 
 
-def words(query: str) -> list[str]:
-    """The words of a query that are worth matching, at most MAX_WORDS of them."""
-    tokens = WORD.findall(fold(query[:MAX_QUERY_CHARS]))
-    meaningful = [token for token in tokens if token not in STOP_WORDS]
-    return (meaningful or tokens)[:MAX_WORDS]
-
-
 _ENGLISH = snowballstemmer.stemmer("english")
 
 

@@ -135,8 +135,9 @@ class _Snapshot:
     tied: BitMap = field(default_factory=BitMap)
     # Documents for particular people only (women, LGBTQ+...), not for anyone in prison.
     specific: BitMap = field(default_factory=BitMap)
-    # Every document's folded name and id, loaded when a query might be a mistyped name.
-    names: tuple[list[str], list[int]] | None = None
+    # Every document's folded name and id by the name's length, loaded when a query might
+    # be a mistyped name.
+    names: dict[int, tuple[list[str], list[int]]] | None = None
 
 
 @dataclass
@@ -466,13 +467,21 @@ class EmbeddedSearch:
         if budget < 2:
             return BitMap()
         if snapshot.names is None:
-            rows = self._reader().execute("SELECT sort_name, id FROM docs").fetchall()
-            snapshot.names = ([row[0] for row in rows], [row[1] for row in rows])
-        names, ids = snapshot.names
-        found = process.extract(
-            name, names, scorer=Levenshtein.distance, score_cutoff=budget, limit=None
-        )
-        return BitMap(ids[index] for _, _, index in found)
+            by_length: dict[int, tuple[list[str], list[int]]] = {}
+            for sort_name, doc_id in self._reader().execute("SELECT sort_name, id FROM docs"):
+                names, ids = by_length.setdefault(len(sort_name), ([], []))
+                names.append(sort_name)
+                ids.append(doc_id)
+            snapshot.names = by_length
+        found = BitMap()
+        # Only names within the typo budget in length can be within it in edits.
+        for length in range(len(name) - budget, len(name) + budget + 1):
+            names, ids = snapshot.names.get(length, ([], []))
+            near = process.extract(
+                name, names, scorer=Levenshtein.distance, score_cutoff=budget, limit=None
+            )
+            found.update(ids[index] for _, _, index in near)
+        return found
 
     def _ids_named(self, raw_query: str) -> BitMap:
         """Documents whose name is the query, or another way of saying it ("abc" is the

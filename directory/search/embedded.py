@@ -89,6 +89,9 @@ _STEM_GROUPS = {
     "name": "{stems_name} : ",
     "primary": "{stems_name} : ",
 }
+# A query with a word no listing holds may be a mistyped name: checked against at most this
+# many names holding the other words.
+_NAME_CANDIDATES = 500
 # A word found in more than this share of listings is matched but does not rank.
 _COMMON_FRACTION = 0.4
 # Ranking counts at most this many words: two points for each in a name, one in a tag.
@@ -135,9 +138,6 @@ class _Snapshot:
     tied: BitMap = field(default_factory=BitMap)
     # Documents for particular people only (women, LGBTQ+...), not for anyone in prison.
     specific: BitMap = field(default_factory=BitMap)
-    # Every document's folded name and id by the name's length, loaded when a query might
-    # be a mistyped name.
-    names: dict[int, tuple[list[str], list[int]]] | None = None
 
 
 @dataclass
@@ -370,7 +370,8 @@ class EmbeddedSearch:
             telling = kept
         levels = _score_levels([*telling, *needs], snapshot.universe)
         if unmatched:  # perhaps a group's name, mistyped: "anarchist blak cross"
-            named = self._ids_nearly_named(snapshot, raw_query)
+            in_names = BitMap.intersection(*(m.loose["primary"] for m in kept))
+            named = self._ids_nearly_named(raw_query, in_names)
         tiers = [named, *(level & matched for level in levels)]
         stems = {text.stem(match.word) for match in kept}
         corrected = _corrected(kept, allowed)
@@ -459,28 +460,23 @@ class EmbeddedSearch:
             snapshot.postings.put(key, found)
         return found
 
-    def _ids_nearly_named(self, snapshot: _Snapshot, raw_query: str) -> BitMap:
-        """Documents whose name is the query but for a typo or two (names of 9 letters or
-        more, as for a word's typos)."""
+    def _ids_nearly_named(self, raw_query: str, candidates: BitMap) -> BitMap:
+        """Of the candidates (whose own name holds every word matched), those whose name is
+        the query but for a typo or two (queries of 9 letters or more, as for a word)."""
         name = text.normalised(raw_query)
         budget = text.typo_budget(name.replace(" ", ""))
-        if budget < 2:
+        if budget < 2 or not candidates or len(candidates) > _NAME_CANDIDATES:
             return BitMap()
-        if snapshot.names is None:
-            by_length: dict[int, tuple[list[str], list[int]]] = {}
-            for sort_name, doc_id in self._reader().execute("SELECT sort_name, id FROM docs"):
-                names, ids = by_length.setdefault(len(sort_name), ([], []))
-                names.append(sort_name)
-                ids.append(doc_id)
-            snapshot.names = by_length
+        ids = list(candidates)
+        marks = ",".join("?" * len(ids))
+        rows = self._reader().execute(
+            f"SELECT id, sort_name FROM docs WHERE id IN ({marks})",  # noqa: S608
+            ids,
+        )
         found = BitMap()
-        # Only names within the typo budget in length can be within it in edits.
-        for length in range(len(name) - budget, len(name) + budget + 1):
-            names, ids = snapshot.names.get(length, ([], []))
-            near = process.extract(
-                name, names, scorer=Levenshtein.distance, score_cutoff=budget, limit=None
-            )
-            found.update(ids[index] for _, _, index in near)
+        for doc_id, sort_name in rows:
+            if Levenshtein.distance(name, sort_name, score_cutoff=budget) <= budget:
+                found.add(doc_id)
         return found
 
     def _ids_named(self, raw_query: str) -> BitMap:

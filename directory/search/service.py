@@ -108,6 +108,7 @@ class SearchService:
         """Load the embedded index now, so the first visitor's search does not wait for it;
         one that is missing or unreadable is rebuilt first (unless another process is at it)."""
         self.embedded.warm()
+        self.understanding.warm()
         if self.repair is not None and self.embedded.problem() is not None:
             self.repair.run()
 

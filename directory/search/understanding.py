@@ -144,6 +144,12 @@ class Understanding:
                 self._memo.popitem(last=False)
         return found
 
+    def warm(self) -> None:
+        """Read the register and open the gazetteer now, not at the first visitor's search."""
+        self._prison_names()
+        self.understand("glasgow")
+        self.forget()
+
     def forget(self) -> None:
         """Forget every query read (for measuring how long reading one takes)."""
         with self._lock:

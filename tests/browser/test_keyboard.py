@@ -59,7 +59,7 @@ def test_near_a_place_opens_with_space(page: Page) -> None:
     expect(page.get_by_label("Town or city")).to_be_focused()
     page.keyboard.type("Glasgow")
     page.keyboard.press("Enter")
-    expect(page.locator("#results-heading")).to_contain_text("km of Glasgow")
+    expect(page.locator("#results-heading")).to_contain_text("near Glasgow")
 
 
 def test_the_submit_form_by_keyboard_with_an_error_fixed_on_the_way(page: Page) -> None:

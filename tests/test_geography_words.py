@@ -71,3 +71,12 @@ def test_a_printed_list_names_its_sections_and_its_scope():
     assert geography.list_scope(TEXAS) == (
         "groups working across Texas or the whole of the United States"
     )
+
+
+def test_a_need_said_in_other_words_is_said_back():
+    from directory.search.interface import SearchResults
+
+    results = SearchResults([], 0, {}, 1, 20, need_words=("son", "write"))
+    assert geography.word_notes(results, "my son write") == [
+        "Groups for families and writing to people in prison first."
+    ]

@@ -564,3 +564,12 @@ def test_problems_with_a_search_are_said_in_words(client, params, name, message)
     assert name not in page.split("Skip to main content")[1].split("Search the directory")[0]
     api = client.get("/api/search", params=params)
     assert api.status_code == 400 and api.json()["fields"] == {name: message}
+
+
+def test_a_need_said_in_other_words_puts_its_groups_first_and_says_so(client):
+    page = text_of(client.get("/search", params={"q": "my son is in prison"}).text)
+    assert "Groups for families first." in page
+    hits = client.get("/api/search", params={"q": "my son is in prison", "per_page": 5}).json()
+    assert all(
+        "families" in hit["focus"] or hit["kind"] == "family-support" for hit in hits["hits"]
+    )

@@ -323,6 +323,7 @@ class EmbeddedSearch:
             unmatched=plan.unmatched,
             corrected=plan.corrected,
             where=where,
+            need_words=understood.need_words,
         )
 
     def _plan(

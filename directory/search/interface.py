@@ -106,6 +106,8 @@ class SearchResults:
     corrected: str | None = None
     # Where help was looked for: a place or prison typed or chosen.
     where: Where | None = None
+    # The words that said a need ("son"), whose groups came first.
+    need_words: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:

@@ -342,6 +342,7 @@ def run_search(index_uid: str, query: SearchQuery, send: Send) -> SearchResults:
         query.per_page,
         unmatched=tuple(unmatched),
         where=plan.where,
+        need_words=plan.understood.need_words,
     )
 
 

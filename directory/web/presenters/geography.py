@@ -8,6 +8,22 @@ from directory import vocab
 from directory.search.interface import Hit, SearchResults
 from directory.search.understanding import Where
 
+# A need in the words of "Groups for ... first".
+_NEED_WORDS = {
+    "families": "families",
+    "letter writing": "writing to people in prison",
+    "pen pals": "writing to people in prison",
+    "legal": "legal help",
+    "advice": "advice",
+    "visiting": "visiting",
+    "lgbtq": "LGBTQ+ people",
+    "trans": "LGBTQ+ people",
+    "women": "women",
+    "prisoner funds": "money for people inside",
+    "resettlement": "life after release",
+    "books": "books",
+}
+
 # Countries whose everyday English name takes "the".
 _WITH_THE = frozenset(["GB", "US", "NL", "CZ", "PH", "AE", "DO", "CF", "BS", "GM"])
 
@@ -87,6 +103,10 @@ def word_notes(results: SearchResults, q: str) -> list[str]:
         )
     if results.corrected:
         notes.append(f"Showing results for “{results.corrected}”.")
+    needs = [t for w in results.need_words for t in vocab.NEEDS.get(w, ()) if t in _NEED_WORDS]
+    if needs:
+        said = " and ".join(dict.fromkeys(_NEED_WORDS[t] for t in needs))
+        notes.append(f"Groups for {said} first.")
     return notes
 
 

@@ -236,3 +236,14 @@ def test_a_last_word_no_group_at_the_place_holds_is_left_out():
         'status != "inactive" AND (service = "advice") AND ((service = "advice")) '
         'AND ((serves = "GB-SCT" OR located = "GB-SCT")) AND prisons IS EMPTY'
     )
+
+
+def test_bare_coordinates_are_local_groups_only_as_in_the_embedded_index():
+    # Read words and coordinates without a place: near them, and nothing else is known.
+    understood = Understood(("books",), last_word_typed_last=False)
+    server = Server(EMPTY, EMPTY)
+    query = SearchQuery(q="books ", understood=understood, near=(55.86, -4.25, 10))
+    run_search("orgs", query, server)
+    local_count, whole = server.asked[0][0], server.asked[1][0]
+    assert local_count["filter"] == ["(_geoRadius(55.860000, -4.250000, 10000))"]
+    assert whole["filter"] == ["(_geoRadius(55.860000, -4.250000, 10000))"]

@@ -294,10 +294,7 @@ class EmbeddedSearch:
 
     def _search(self, snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         understood = query.understood or understanding.plain(query.q)
-        where = query.where or understood.where
-        if where is None and query.near is not None:
-            latitude, longitude, radius = query.near
-            where = understanding.Where("", "town", (latitude, longitude), radius)
+        where = understanding.where_asked(query.where, understood, query.near)
         geography = _geography(snapshot, where)
         allowed = geography.allowed if geography is not None else snapshot.universe
         plan = self._plan(snapshot, understood, query.q, _words_judged_in(geography, allowed))

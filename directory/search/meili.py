@@ -41,7 +41,7 @@ from directory.search.meili_requests import (
     filter_expression,
     quote,
 )
-from directory.search.understanding import Where
+from directory.search.understanding import plain, where_asked
 
 log = logging.getLogger(__name__)
 
@@ -298,11 +298,8 @@ Send = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 def run_search(index_uid: str, query: SearchQuery, send: Send) -> SearchResults:
     """The query as rounds of multi-search requests (see meili_requests), `send` asking the
     server one round and returning its results in order."""
-    where = query.where
-    if where is None and query.near is not None and query.understood is None:
-        latitude, longitude, radius = query.near
-        where = Where("", "town", (latitude, longitude), radius)
-    plan = Plan.of(query.q, query.understood, where)
+    understood = query.understood or plain(query.q)
+    plan = Plan.of(query.q, understood, where_asked(query.where, understood, query.near))
     kept, unmatched = _words_to_match(index_uid, plan, query, send)
     q = plan.q(kept)
     place = plan.place_filter()

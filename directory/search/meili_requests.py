@@ -23,7 +23,7 @@ from typing import Any
 
 from directory import vocab
 from directory.search import synonyms, text
-from directory.search.understanding import Understood, Where, plain
+from directory.search.understanding import Understood, Where, plain, where_asked
 
 # Fields read back to make hits (with `_geo` so that the server computes `_geoDistance`).
 _OPEN_FILTER = 'status != "inactive"'
@@ -54,7 +54,7 @@ class Plan:
     @classmethod
     def of(cls, q: str, understood: Understood | None, where: Where | None) -> Plan:
         understood = understood or plain(q)
-        where = where or understood.where
+        where = where_asked(where, understood, None)
         prefix_ok = understood.last_word_typed_last and text.ends_mid_word(q)
         return cls(understood.words, where, understood, prefix_ok)
 

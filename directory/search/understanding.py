@@ -145,10 +145,9 @@ class Understanding:
         return found
 
     def warm(self) -> None:
-        """Read the register and open the gazetteer now, not at the first visitor's search."""
+        """Read the register now, not at the first visitor's search. (The gazetteer's
+        connections are per thread: each search thread opens its own when it first reads.)"""
         self._prison_names()
-        self.understand("glasgow")
-        self.forget()
 
     def forget(self) -> None:
         """Forget every query read (for measuring how long reading one takes)."""
@@ -321,6 +320,18 @@ def _with_needs(
         place_words=place_words,
         last_word_typed_last=last_typed,
     )
+
+
+def where_asked(
+    chosen: Where | None, understood: Understood, near: tuple[float, float, float] | None
+) -> Where | None:
+    """Where help is wanted, for every backend alike: the place chosen ("near"), else the one
+    read from the words, else bare coordinates given without a place (local groups only)."""
+    where = chosen or understood.where
+    if where is None and near is not None:
+        latitude, longitude, radius_km = near
+        where = Where("", "town", (latitude, longitude), radius_km)
+    return where
 
 
 def plain(query: str) -> Understood:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -44,6 +45,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         search.warm()  # loaded, or rebuilt from the database if missing or unreadable
         search_sync.wake()  # the embedded index catches up with what was committed meanwhile
         search_sync.start()  # and the rest, in the background, with retries
+        if search.primary is not None:
+            # Meilisearch's version and keys, checked without delaying the start.
+            threading.Thread(target=search.primary_health, name="search-check", daemon=True).start()
         # What exists now lives as long as the server (code, templates, the loaded index):
         # the collector's full passes, which stop everything else, skip it from here on.
         gc.freeze()

@@ -20,6 +20,7 @@ from directory.opendata import exporting, importing
 from directory.places import build as gazetteer_build
 from directory.places import current as gazetteer_current
 from directory.search import backends
+from directory.search import meili_keys as meili_key_set
 from directory.search.errors import SearchUnavailable
 from directory.search.indexing import reindex as rebuild_index
 from directory.settings import Settings
@@ -105,6 +106,33 @@ def reindex(settings: Settings, places: bool) -> None:
         click.echo(f"{gazetteer_build(gazetteer):,} place names ready.")
     if failed:
         sys.exit(1)
+
+
+@main.command("meili-keys")
+@click.option(
+    "--master-key-stdin", is_flag=True, help="Read the master key from standard input (scripts)."
+)
+@click.pass_obj
+def meili_keys(settings: Settings, master_key_stdin: bool) -> None:
+    """Make the two Meilisearch keys the directory uses (an admin key and a search key),
+    with the server's master key, which the directory itself should not be given."""
+    if not settings.meili_url:
+        raise click.UsageError("Set MEILI_URL to the Meilisearch server first.")
+    if master_key_stdin:
+        master_key = sys.stdin.readline().strip()
+    else:
+        master_key = click.prompt("Meilisearch master key", hide_input=True)
+    try:
+        admin, search = meili_key_set.create(settings.meili_url, master_key, settings.meili_index)
+    except meili_key_set.KeysNotMade as error:
+        click.echo(f"Meilisearch did not make the keys: {error}.", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Made two keys on {settings.meili_url} for the index {settings.meili_index!r}. "
+        f"Put these in the directory's environment (and the master key nowhere in it):"
+    )
+    click.echo(f"MEILI_API_KEY={admin}")
+    click.echo(f"MEILI_SEARCH_KEY={search}")
 
 
 @main.command()

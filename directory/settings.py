@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     search: Literal["embedded", "meilisearch", ""] = ""
     meili_url: str = Field("", validation_alias=AliasChoices("MEILI_URL", "meili_url"))
     meili_api_key: str = Field("", validation_alias=AliasChoices("MEILI_API_KEY", "meili_api_key"))
+    meili_search_key: str = Field(
+        "", validation_alias=AliasChoices("MEILI_SEARCH_KEY", "meili_search_key")
+    )
     gazetteer_path: Path | None = None
     # Where `directory seed` reads its *.toml listings: those shipped with the code unless set.
     seed_dir: Path = PACKAGED_SEED_DIR

@@ -4,8 +4,13 @@ Written from Meilisearch's documented behaviour (shared/reference/meilisearch.md
 reference), for the routes the backend uses to write: every write is a task, answered 202
 "enqueued" and run later, one at a time in the order enqueued; adding documents or settings
 to a missing index creates it; creating an index that exists, or deleting or swapping one
-that does not, fails the task; POST /swap-indexes exchanges the whole indexes (documents and
-settings) between the two names. Searching is not imitated: tests read `documents(uid)`.
+that does not, fails the task; POST /swap-indexes exchanges the whole indexes (documents,
+settings and `createdAt`, which the server keeps inside the index) between the two names.
+GET /version and GET /keys/{key} answer as for a server of `version` given a key that may not
+read keys (tests/meili_answers.py). With `swap_tasks_hidden`, as for a key limited to named
+indexes, a swap task is not found (404 `task_not_found`): such keys see only tasks of their
+indexes, and a swap task belongs to none. Searching is not imitated: tests read
+`documents(uid)`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from urllib.parse import urlsplit
 
 import responses
 
+from tests import meili_answers
+
 Handler = Callable[[Any], tuple[int, dict[str, str], str]]
 _TIME = "2026-12-01T10:00:00.000000Z"
 
@@ -26,6 +33,7 @@ _TIME = "2026-12-01T10:00:00.000000Z"
 @dataclass
 class _Index:
     primary_key: str | None
+    created_at: str = _TIME
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
 
@@ -47,13 +55,24 @@ class TaskFailed(Exception):
 
 
 class FakeMeilisearch:
-    def __init__(self, mock: responses.RequestsMock, url: str) -> None:
+    def __init__(
+        self,
+        mock: responses.RequestsMock,
+        url: str,
+        version: str = "1.53.0",
+        swap_tasks_hidden: bool = False,
+    ) -> None:
         self.url = url
+        self.version = version
+        self.swap_tasks_hidden = swap_tasks_hidden
+        self._made = 0
         self.indexes: dict[str, _Index] = {}
         self.tasks: list[_Task] = []
         self.requests: list[tuple[str, str, Any]] = []  # method, path, JSON body
         routes: list[tuple[str, str, Handler]] = [
             ("GET", r"/health", lambda _: _json(200, {"status": "available"})),
+            ("GET", r"/version", lambda _: _json(200, meili_answers.version(self.version))),
+            ("GET", r"/keys/[^/]+", lambda _: _json(*meili_answers.KEY_MAY_NOT_READ_KEYS)),
             ("GET", r"/tasks/(\d+)", self._task),
             ("POST", r"/indexes", self._create),
             ("POST", r"/swap-indexes", self._swap),
@@ -90,6 +109,8 @@ class FakeMeilisearch:
             return _error(404, "task_not_found", f"Task `{uid}` not found.")
         self._run_up_to(uid + 1)  # tasks run in the order they were enqueued
         task = self.tasks[uid]
+        if task.kind == "indexSwap" and self.swap_tasks_hidden:
+            return _error(404, "task_not_found", f"Task `{uid}` not found.")
         return _json(
             200,
             {
@@ -110,7 +131,7 @@ class FakeMeilisearch:
         def run() -> None:
             if uid in self.indexes:
                 raise TaskFailed("index_already_exists", f"Index `{uid}` already exists.")
-            self.indexes[uid] = _Index(primary_key)
+            self.indexes[uid] = self._new_index(primary_key)
 
         return self._enqueue(uid, "indexCreation", run)
 
@@ -130,7 +151,12 @@ class FakeMeilisearch:
         index = self.indexes[uid]
         return _json(
             200,
-            {"uid": uid, "primaryKey": index.primary_key, "createdAt": _TIME, "updatedAt": _TIME},
+            {
+                "uid": uid,
+                "primaryKey": index.primary_key,
+                "createdAt": index.created_at,
+                "updatedAt": _TIME,
+            },
         )
 
     def _stats(self, request: Any) -> tuple[int, dict[str, str], str]:
@@ -231,7 +257,13 @@ class FakeMeilisearch:
         return self.indexes[uid]
 
     def _created(self, uid: str, primary_key: str | None) -> _Index:
-        return self.indexes.setdefault(uid, _Index(primary_key))
+        if uid not in self.indexes:
+            self.indexes[uid] = self._new_index(primary_key)
+        return self.indexes[uid]
+
+    def _new_index(self, primary_key: str | None) -> _Index:
+        self._made += 1
+        return _Index(primary_key, created_at=f"2026-12-01T10:00:{self._made:02d}.000000Z")
 
 
 def _groups(request: Any, pattern: str) -> tuple[str, ...]:

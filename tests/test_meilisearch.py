@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,13 @@ from responses import matchers
 from sqlmodel import Session
 
 from directory import catalogue
-from directory.search import SearchQuery, sync
+from directory.search import SearchQuery, backends, sync
+from directory.search.embedded import EmbeddedSearch
 from directory.search.errors import SearchUnavailable
 from directory.search.indexing import reindex
 from directory.search.meili import SETTINGS, MeilisearchSearch, meili_document
 from directory.search.sync import apply_pending
-from tests import factories
+from tests import factories, meili_answers
 from tests.fake_meilisearch import FakeMeilisearch
 
 URL = "http://meili.test:7700"
@@ -30,8 +32,19 @@ URL = "http://meili.test:7700"
 
 @pytest.fixture
 def meili():
+    """Meilisearch at URL, of a supported version, given a key that may not manage keys;
+    each test adds the answers it needs."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(f"{URL}/version", json=meili_answers.version("1.53.0"))
+        status, body = meili_answers.KEY_MAY_NOT_READ_KEYS
+        mock.get(re.compile(rf"{URL}/keys/.*"), json=body, status=status)
         yield mock
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory, gazetteer):
+    """Reads queries as the site does (the gazetteer and the prison register)."""
+    return backends.service(factories.site_settings(tmp_path_factory.mktemp("site"), gazetteer))
 
 
 @pytest.fixture
@@ -70,55 +83,42 @@ def error_body(code: str, message: str = "problem", kind: str = "invalid_request
     }
 
 
-SEARCH_RESPONSE = {
-    "results": [
-        {
-            "indexUid": "orgs",
-            "hits": [
-                {
-                    "slug": "bent-bars-project",
-                    "name": "Bent <Bars> Project",
-                    "kind": "special-interest",
-                    "country": "GB",
-                    "city": "London",
-                    "region": "England",
-                    "focus": ["lgbtq"],
-                    "service": ["pen-pals"],
-                    "url": "https://bentbarsproject.org",
-                    "status": "active",
-                    "description": "Pen pals for LGBTQ+ prisoners <script>.",
-                    "_formatted": {
-                        "name": "\x02Bent\x03 <Bars> Project",
-                        "description": "Pen pals for \x02LGBTQ\x03+ prisoners <script>.",
-                    },
-                }
-            ],
-            "query": "bent",
-            "processingTimeMs": 1,
-            "hitsPerPage": 20,
-            "page": 1,
-            "totalPages": 1,
-            "totalHits": 1,
-            "facetDistribution": {
-                "kind": {"special-interest": 1},
-                "country": {"GB": 1},
-                "focus": {"lgbtq": 1},
-                "service": {"pen-pals": 1},
-            },
-            "facetStats": {},
-        },
-        {
-            "indexUid": "orgs",
-            "hits": [],
-            "query": "bent",
-            "processingTimeMs": 0,
-            "limit": 0,
-            "offset": 0,
-            "estimatedTotalHits": 3,
-            "facetDistribution": {"country": {"GB": 1, "US": 2}},
-        },
-    ]
+STORED = {
+    "id": "bent-bars-project",
+    "slug": "bent-bars-project",
+    "name": "Bent <Bars> Project",
+    "kind": "special-interest",
+    "country": "GB",
+    "city": "London",
+    "region": "England",
+    "focus": ["lgbtq"],
+    "service": ["pen-pals"],
+    "url": "https://bentbarsproject.org",
+    "status": "active",
+    "description": "Bent Bars finds pen pals for LGBTQ+ prisoners <script>.",
+    "_geo": {"lat": 51.5072, "lng": -0.1276},
+    "stems_text": ["pen", "pal"],
+    "sort_name": "bent bars project",
 }
+
+
+def answering(totals: list[int], documents: list[dict], facets: dict | None = None):
+    """A multi-search route answering, in the documented shapes for the requests it gets,
+    the counts in `totals` (in order, round after round) and `documents` as each page."""
+    remaining = list(totals)
+
+    def respond(request) -> tuple[int, dict, str]:
+        queries = json.loads(request.body)["queries"]
+        results = []
+        for query in queries:
+            if query.get("page") == 0:
+                results.append(meili_answers.counted(query, remaining.pop(0), facets))
+            else:
+                window = documents[query["offset"] : query["offset"] + query["limit"]]
+                results.append(meili_answers.page(query, window, len(documents)))
+        return 200, {}, json.dumps({"results": results})
+
+    return respond
 
 
 def test_settings_are_what_the_directory_needs():
@@ -132,8 +132,6 @@ def test_settings_are_what_the_directory_needs():
         "description",
         "stems_text",
     ]
-    assert {"serves", "located", "prisons", "status"} <= set(SETTINGS["filterableAttributes"])
-    assert set(SETTINGS["filterableAttributes"]) >= {"kind", "country", "focus", "service", "_geo"}
     assert SETTINGS["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
     assert "anarchist black cross" in SETTINGS["synonyms"]["abc"]
     assert "abc" in SETTINGS["synonyms"]["anarchist black cross"]
@@ -143,41 +141,128 @@ def test_settings_are_what_the_directory_needs():
     assert SETTINGS["rankingRules"][-1] == "sort_name:asc"
 
 
+# The ranking rules the server knows (reference/api/settings/update-rankingrules: words,
+# typo, proximity, attributeRank, sort, wordPosition, exactness; `attribute` before 1.36),
+# and custom rules `field:asc` or `field:desc`.
+BUILT_IN_RULES = {
+    "words",
+    "typo",
+    "proximity",
+    "attributeRank",
+    "sort",
+    "wordPosition",
+    "exactness",
+}
+
+
+def test_the_ranking_rules_are_ones_the_server_knows():
+    for rule in SETTINGS["rankingRules"]:
+        assert rule in BUILT_IN_RULES or re.fullmatch(r"[a-z_]+:(asc|desc)", rule), rule
+
+
+QUERIES = [
+    SearchQuery(q="books"),
+    SearchQuery(q="help for families glasgow"),
+    SearchQuery(q="", near=(55.86, -4.25, 50)),
+    SearchQuery(q="hmp barlinnie"),
+    SearchQuery(q="lgbtq pen pals", filters={"country": ("GB", "US"), "kind": ("books",)}),
+    SearchQuery(q="", filters={"focus": ("women",), "service": ("legal",), "status": ("active",)}),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.q or "filters")
+def test_every_field_a_request_filters_or_sorts_on_is_declared(meili, backend, query, service):
+    # The server refuses a filter on an attribute not in filterableAttributes
+    # (invalid_search_filter) and a sort on one not in sortableAttributes (invalid_search_sort):
+    # reference/api/settings, filterable and sortable attributes.
+    meili.add_callback("POST", f"{URL}/multi-search", callback=answering([1] * 200, []))
+    backend.search(replace(query, understood=service.understanding.understand(query.q)))
+    sent = [
+        q
+        for call in meili.calls
+        if call.request.url.endswith("/multi-search")
+        for q in json.loads(call.request.body)["queries"]
+    ]
+    assert sent
+    filterable, sortable = (
+        set(SETTINGS["filterableAttributes"]),
+        set(SETTINGS["sortableAttributes"]),
+    )
+    for request in sent:
+        expression = json.dumps(request.get("filter", ""))
+        for field in re.findall(r"([A-Za-z_]+)(?:\s*(?:=|!=|IN|>=|<=|>|<)|\()", expression):
+            if field not in ("AND", "OR", "NOT", "IN"):
+                # _geoRadius(...) needs _geo filterable.
+                declared = "_geo" if field.startswith("_geo") else field
+                assert declared in filterable, (field, request["filter"])
+        for rule in request.get("sort", []):
+            field = rule.split("(")[0].split(":")[0]
+            assert ("_geo" if field == "_geoPoint" else field) in sortable, rule
+        assert request["matchingStrategy"] == "all"  # every word, as the embedded index
+
+
 def test_search_maps_hits_facets_and_safe_highlights(meili, backend):
     # Round one: the whole (facets), the country facet's own count, then each bucket's
-    # count; round two: the page of the one bucket that has hits.
-    whole, country_facet = SEARCH_RESPONSE["results"]
-    # The buckets: a name equal to the query, the open groups, the closed ones.
-    counts = [dict(whole, hits=[], page=0), country_facet, count(0), count(1), count(0)]
-    meili.post(f"{URL}/multi-search", json={"results": counts})
-    meili.post(f"{URL}/multi-search", json={"results": [whole]})
+    # count; round two: the page of the one bucket that has hits. The server gives no
+    # highlights (none are asked): the app marks the escaped text, description included.
+    facets = {
+        "kind": {"special-interest": 1},
+        "country": {"GB": 1},
+        "focus": {"lgbtq": 1},
+        "service": {"pen-pals": 1},
+    }
+    meili.add_callback(
+        "POST", f"{URL}/multi-search", callback=answering([1, 3, 0, 1, 0], [STORED], facets)
+    )
     results = backend.search(SearchQuery(q="bent", filters={"country": ("GB",)}))
     assert results.total == 1
     hit = results.hits[0]
     assert hit.highlight["name"] == "<mark>Bent</mark> &lt;Bars&gt; Project"
-    assert hit.highlight["description"] == "Pen pals for LGBTQ+ prisoners &lt;script&gt;."
+    assert (
+        hit.highlight["description"]
+        == "<mark>Bent</mark> Bars finds pen pals for LGBTQ+ prisoners &lt;script&gt;."
+    )
     assert hit.services == ["pen-pals"]
-    # Disjunctive facets: the filtered field's counts come from its own facet search.
-    assert results.facets["country"] == {"US": 2, "GB": 1}
     assert results.facets["kind"] == {"special-interest": 1}
-    sent = meili.calls[0].request
-    assert sent.headers["Authorization"] == "Bearer server-side-key"
-    assert len(json.loads(sent.body)["queries"]) == 5
-    assert len(json.loads(meili.calls[1].request.body)["queries"]) == 1
+    sent = [c.request for c in meili.calls if c.request.url.endswith("/multi-search")]
+    assert sent[0].headers["Authorization"] == "Bearer server-side-key"
+    assert len(json.loads(sent[-1].body)["queries"]) == 1
 
 
-def count(total: int) -> dict:
-    """A search answered with `page: 0`: no hits, the exhaustive count (as documented)."""
-    return {
-        "indexUid": "orgs",
-        "hits": [],
-        "query": "",
-        "processingTimeMs": 0,
-        "hitsPerPage": 1,
-        "page": 0,
-        "totalPages": total,
-        "totalHits": total,
-    }
+def test_distance_comes_back_because_geo_is_retrieved(meili, backend, service):
+    # Near a place the page is sorted by _geoPoint; the server adds _geoDistance only to a
+    # hit whose retrieved fields hold _geo.
+    meili.add_callback("POST", f"{URL}/multi-search", callback=answering([1] * 50, [STORED]))
+    query = SearchQuery(q="", near=(51.5072, -0.1, 50))
+    results = backend.search(replace(query, understood=service.understanding.understand("")))
+    assert results.hits and results.hits[0].distance_km == pytest.approx(1.9, abs=0.1)
+
+
+def test_stop_words_alone_are_searched_as_typed_on_both_backends(meili, backend, service):
+    # The embedded index finds "the" as a word (The Croft, Break the Chains). With stop words
+    # set, the server would drop every word of "the " and answer a placeholder search, every
+    # document (reference/api/settings/update-stopwords); so the index has none, and the app
+    # leaves them out of other queries itself.
+    assert SETTINGS["stopWords"] == []
+    meili.add_callback("POST", f"{URL}/multi-search", callback=answering([1] * 50, [STORED]))
+    query = SearchQuery(q="the ")
+    backend.search(replace(query, understood=service.understanding.understand(query.q)))
+    sent = json.loads(meili.calls[-1].request.body)["queries"]
+    assert {request["q"] for request in sent} == {"the "}
+    words = service.understanding.understand("help for the families of glasgow").words
+    assert "for" not in words and "the" not in words and "of" not in words
+
+
+def test_a_prefix_is_marked_as_the_whole_word_on_both_backends(meili, backend, service, tmp_path):
+    stored = dict(STORED, name="Prison Mindfulness Institute", description="Meditation by post.")
+    meili.add_callback("POST", f"{URL}/multi-search", callback=answering([1] * 50, [stored]))
+    query = SearchQuery(q="mindf")
+    understood = service.understanding.understand(query.q)
+    marked = backend.search(replace(query, understood=understood)).hits[0].highlight["name"]
+    embedded = EmbeddedSearch(tmp_path / "index.sqlite3")
+    embedded.rebuild([factories.document(slug="pmi", name="Prison Mindfulness Institute")])
+    alike = embedded.search(replace(query, understood=understood)).hits[0].highlight["name"]
+    assert marked == alike == "Prison <mark>Mindfulness</mark> Institute"
 
 
 @pytest.mark.parametrize(
@@ -189,7 +274,6 @@ def count(total: int) -> dict:
             error_body("invalid_api_key", "The provided API key is invalid.", "auth"),
             "invalid_api_key",
         ),
-        (401, error_body("missing_authorization_header", kind="auth"), "missing_authorization"),
         (
             503,
             error_body("too_many_search_requests", "Too many search requests.", "system"),
@@ -287,7 +371,9 @@ def test_missing_index_is_created_with_settings(meili, backend):
     )
     _accept_tasks(meili, {1: task(1), 2: task(2), 3: task(3)})
     backend.delete(["gone-group"])
-    assert [c.request.method for c in meili.calls][:2] == ["GET", "POST"]
+    asked = [(c.request.method, c.request.url.removeprefix(URL)) for c in meili.calls]
+    asked = [call for call in asked if not call[1].startswith(("/version", "/keys/"))]
+    assert asked[:2] == [("GET", "/indexes/orgs"), ("POST", "/indexes")]
 
 
 def test_rebuild_fills_a_new_index_and_swaps_it_in(meili, backend):
@@ -300,6 +386,7 @@ def test_rebuild_fills_a_new_index_and_swaps_it_in(meili, backend):
         match=[matchers.json_params_matcher(SETTINGS)],
     )
     meili.post(re.compile(rf"{URL}/indexes/orgs_new/documents.*"), json=enqueued(4), status=202)
+    meili.get(f"{URL}/indexes/orgs_new", json={"uid": "orgs_new", "primaryKey": "id"})
     _live_index_exists(meili)
     meili.patch(f"{URL}/indexes/orgs/settings", json=enqueued(5), status=202)
     meili.post(
@@ -341,7 +428,12 @@ def test_health(meili, backend):
         f"{URL}/indexes/orgs/stats",
         json={"numberOfDocuments": 66, "isIndexing": False, "fieldDistribution": {}},
     )
-    assert backend.health() == {"status": "ok", "documents": 66, "index": "orgs"}
+    assert backend.health() == {
+        "status": "ok",
+        "documents": 66,
+        "index": "orgs",
+        "version": "1.53.0",
+    }
 
 
 # Rebuilding while relays write: against a fake that keeps Meilisearch's documented state --

@@ -45,6 +45,9 @@ def build_index(request, tmp_path: Path) -> Iterator[Builder]:
                 os.environ.get("MEILI_API_KEY", ""),
                 index_uid=f"contract_{uuid.uuid4().hex[:12]}",
                 timeout=10,
+                search_key=os.environ.get("MEILI_SEARCH_KEY", ""),
+                # The suite makes and deletes indexes of its own: a key for every index.
+                master_key_allowed=True,
             )
             created.append(backend)
         backend.rebuild(list(docs))

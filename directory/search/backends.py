@@ -28,6 +28,8 @@ def meilisearch(settings: Settings) -> MeilisearchSearch | None:
         settings.meili_api_key,
         index_uid=settings.meili_index,
         timeout=settings.meili_timeout_seconds,
+        search_key=settings.meili_search_key,
+        master_key_allowed=settings.debug,
     )
 
 

@@ -10,12 +10,15 @@ Every call has a timeout; every failure becomes SearchUnavailable so callers can
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
 import meilisearch
+import requests
 from meilisearch.errors import (
     MeilisearchApiError,
     MeilisearchCommunicationError,
@@ -24,7 +27,7 @@ from meilisearch.errors import (
 )
 
 from directory import vocab
-from directory.search import highlight, synonyms, text
+from directory.search import highlight, meili_server, synonyms, text
 from directory.search.errors import SearchUnavailable
 from directory.search.interface import (
     STORED_HIT_FIELDS,
@@ -41,11 +44,16 @@ from directory.search.meili_requests import (
     filter_expression,
     quote,
 )
+from directory.search.meili_server import KeyProbe, Verdict
 from directory.search.understanding import plain, where_asked
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+# A server found unfit (too old, given the master key) is asked again after this long, in
+# case it was upgraded or the keys were changed.
+RECHECK_SECONDS = 60.0
+_SWAP_POLL_SECONDS = 0.2
 # Active groups before unconfirmed ones among equally good matches.
 _STATUS_RANK = {"active": 0, "unknown": 1, "inactive": 2}
 # Our document's fields the index keeps under another name: "service" is the facet's name.
@@ -99,7 +107,11 @@ SETTINGS: dict[str, Any] = {
     "faceting": {"maxValuesPerFacet": 300},
     "pagination": {"maxTotalHits": 100_000},
     "synonyms": synonyms.synonyms(),
-    "stopWords": sorted(text.STOP_WORDS),
+    # None: the app leaves stop words out of a query itself (understanding.py), except from
+    # one of nothing else, which is searched as typed, as the embedded index does ("the"
+    # finds The Croft); the server would make that a placeholder search, every listing.
+    # Sent empty, not left out, because a setting left out of an update is kept.
+    "stopWords": [],
 }
 
 
@@ -116,46 +128,135 @@ class MeilisearchSearch:
         index_uid: str = "organisations",
         timeout: float = 2.0,
         task_timeout: float = 120.0,
+        search_key: str = "",
+        master_key_allowed: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
         self.index_uid = index_uid
         self.task_timeout_ms = int(task_timeout * 1000)
         self.client = meilisearch.Client(url, api_key or None, timeout=timeout)  # type: ignore[arg-type]
+        # Queries go with the search-only key when there is one (README: the keys).
+        self.search_key = search_key
+        self.search_client = (
+            meilisearch.Client(url, search_key, timeout=timeout)  # type: ignore[arg-type]
+            if search_key
+            else self.client
+        )
+        self.api_key = api_key
+        self.master_key_allowed = master_key_allowed
+        self._clock = clock
         self._settings_applied = False
+        self._verdict: Verdict | None = None
+        self._checked_at = 0.0
+        self._check_lock = threading.Lock()
+
+    # -- whether the server may be used ----------------------------------------------------
+
+    def check(self) -> Verdict:
+        """The server's version and keys, judged (meili_server); asked once, and again a
+        minute after a refusal. Raises SearchUnavailable when the server cannot be asked."""
+        with self._check_lock:
+            verdict = self._verdict
+            if verdict is not None and (
+                verdict.refused is None or self._clock() - self._checked_at < RECHECK_SECONDS
+            ):
+                return verdict
+            verdict = self._judge()
+            self._verdict, self._checked_at = verdict, self._clock()
+        if verdict.refused is not None:
+            log.error("not using Meilisearch at %s: %s", self.url, verdict.refused)
+        for warning in verdict.warnings:
+            log.warning("Meilisearch at %s: %s", self.url, warning)
+        return verdict
+
+    def _usable(self) -> None:
+        refused = self.check().refused
+        if refused is not None:
+            raise SearchUnavailable(self.name, f"refused: {refused}")
+
+    def _judge(self) -> Verdict:
+        answer = self._call(self.client.get_version)
+        verdict = meili_server.judge_version(answer)
+        if verdict.refused is not None:
+            return verdict
+        warnings = list(verdict.warnings)
+        keys = [("MEILI_API_KEY", self.client, self.api_key)]
+        if self.search_key and self.search_key != self.api_key:
+            keys.append(("MEILI_SEARCH_KEY", self.search_client, self.search_key))
+        for setting, client, key in keys:
+            refused, warning = meili_server.judge_key(
+                setting, self._probe(client, key), master_key_allowed=self.master_key_allowed
+            )
+            if refused is not None:
+                return Verdict(verdict.version, refused=refused)
+            if warning is not None and warning not in warnings:
+                warnings.append(warning)
+        return Verdict(verdict.version, warnings=tuple(warnings))
+
+    def _probe(self, client: meilisearch.Client, key: str) -> KeyProbe:
+        """`GET /keys/{key}` asked with the key itself."""
+        try:
+            answer = self._raw(lambda: client.http.get(f"keys/{key or 'none'}"))
+        except MeilisearchApiError as error:
+            if error.code in ("api_key_not_found", "missing_master_key", "invalid_api_key"):
+                return KeyProbe(error.status_code, error.code)
+            raise SearchUnavailable(self.name, _api_reason(error)) from error
+        return KeyProbe(200, key=answer if isinstance(answer, dict) else None)
 
     # -- reading ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        def send(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            response = self._call(lambda: self.client.multi_search(requests))
-            return list(response["results"])
+        self._usable()
+
+        def send(queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            response = self._call(lambda: self.search_client.multi_search(queries))
+            results = response.get("results") if isinstance(response, dict) else None
+            if not isinstance(results, list) or len(results) != len(queries):
+                raise SearchUnavailable(self.name, "the server's answer is not a multi-search")
+            return results
 
         return run_search(self.index_uid, query, send)
 
     def health(self) -> dict[str, Any]:
         try:
             status = self._call(self.client.health)
+            verdict = self.check()
+            if verdict.refused is not None:
+                return {
+                    "status": "refused",
+                    "error": verdict.refused,
+                    "version": verdict.version,
+                    "version_floor": meili_server.floor_text(),
+                }
             stats = self._call(lambda: self.client.index(self.index_uid).get_stats())
         except SearchUnavailable as error:
             return {"status": "down", "error": error.reason}
-        return {
+        report: dict[str, Any] = {
             "status": "ok" if status.get("status") == "available" else "down",
             "documents": stats.number_of_documents,
             "index": self.index_uid,
+            "version": verdict.version,
         }
+        if verdict.warnings:
+            report["warnings"] = list(verdict.warnings)
+        return report
 
     # -- writing ---------------------------------------------------------------------------
 
     def upsert(self, documents: Iterable[Document]) -> None:
+        self._usable()
         self._ensure_index()
         self._add(self.index_uid, documents)
 
     def delete(self, slugs: Iterable[str]) -> None:
+        self._usable()
         self._ensure_index()
         self._delete(self.index_uid, slugs)
 
     def build(self, documents: Iterable[Document]) -> _NewMeilisearchIndex:
         """Fill a new index, `<uid>_new`, with the settings applied first."""
+        self._usable()
         building = f"{self.index_uid}_new"
         self._drop(building)
         self._wait(self._call(lambda: self.client.create_index(building, {"primaryKey": "id"})))
@@ -174,10 +275,37 @@ class MeilisearchSearch:
 
     def swap_in(self, building: str) -> None:
         self._ensure_index()  # the swap needs both indexes to exist
+        made = self._created_at(building)
         swap: list[Mapping[str, list[str] | bool]] = [{"indexes": [self.index_uid, building]}]
-        self._wait(self._call(lambda: self.client.swap_indexes(swap)))
+        task = self._call(lambda: self.client.swap_indexes(swap))
+        try:
+            self._wait(task)
+        except SearchUnavailable as error:
+            if "task_not_found" not in error.reason:
+                raise
+            # A key limited to named indexes cannot see swap tasks, which belong to no one
+            # index; the swap is seen instead in the live index being the one just filled.
+            self._wait_until_live(made)
         self._drop(building)  # now holds the old documents
         self._settings_applied = True
+
+    def _created_at(self, uid: str) -> str:
+        """When the index now called `uid` was made: it stays with the index through a swap."""
+        answer = self._call(lambda: self.client.http.get(f"indexes/{uid}"))
+        return str(answer.get("createdAt", "")) if isinstance(answer, dict) else ""
+
+    def _wait_until_live(self, made: str) -> None:
+        deadline = self._clock() + self.task_timeout_ms / 1000
+        while self._created_at(self.index_uid) != made:
+            if self._clock() > deadline:
+                raise SearchUnavailable(
+                    self.name, f"the swap into {self.index_uid} was not seen in time"
+                )
+            time.sleep(_SWAP_POLL_SECONDS)
+        log.warning(
+            "the Meilisearch key cannot see swap tasks (it is limited to named indexes); "
+            "the swap was confirmed from the index itself"
+        )
 
     def _add(self, uid: str, documents: Iterable[Document]) -> int:
         index, count = self.client.index(uid), 0
@@ -232,19 +360,35 @@ class MeilisearchSearch:
             )
 
     def _call(self, action: Callable[[], T]) -> T:
+        """Every call to the server: whatever goes wrong becomes SearchUnavailable."""
+        try:
+            return self._raw(action)
+        except MeilisearchApiError as error:
+            raise SearchUnavailable(self.name, _api_reason(error)) from error
+
+    def _raw(self, action: Callable[[], T]) -> T:
+        """A call whose API errors the caller reads; transport and decoding failures (a
+        proxy's page instead of JSON, a connection cut mid-answer) become SearchUnavailable."""
         try:
             return action()
-        except MeilisearchApiError as error:
-            raise SearchUnavailable(
-                self.name,
-                f"{error.code or 'api_error'} (HTTP {error.status_code}): {error.message}",
-            ) from error
+        except MeilisearchApiError:
+            raise
         except MeilisearchTimeoutError as error:
             raise SearchUnavailable(self.name, "timed out") from error
         except MeilisearchCommunicationError as error:
             raise SearchUnavailable(self.name, "cannot connect") from error
         except MeilisearchError as error:
             raise SearchUnavailable(self.name, str(error)) from error
+        except requests.exceptions.RequestException as error:  # JSON decoding errors too
+            raise SearchUnavailable(self.name, f"bad answer: {type(error).__name__}") from error
+        except ValueError as error:  # e.g. a model the answer does not fit
+            raise SearchUnavailable(self.name, f"bad answer: {type(error).__name__}") from error
+
+
+def _api_reason(error: MeilisearchApiError) -> str:
+    # Without a code the message is the body as sent (a proxy's error page): keep it short.
+    message = " ".join(str(error.message).split())[:200]
+    return f"{error.code or 'api_error'} (HTTP {error.status_code}): {message}"
 
 
 class _NewMeilisearchIndex:

@@ -115,14 +115,20 @@ class SearchService:
     def health(self) -> dict[str, dict[str, Any]]:
         report = {self.embedded.name: self._embedded_health()}
         if self.primary is not None:
-            state = self.primary.health()
-            if state["status"] == "ok":
-                self._recovered()
-            else:
-                # Found down: searches go to the fallback now rather than wait on a timeout.
-                self._failed(SearchUnavailable(self.primary.name, state.get("error", "down")))
-            report[self.primary.name] = state
+            report[self.primary.name] = self.primary_health()
         return report
+
+    def primary_health(self) -> dict[str, Any]:
+        """The primary's state, asked now (at start-up, that is when Meilisearch's version
+        and keys are checked); found down or refused, searches go to the fallback at once
+        rather than wait on a timeout."""
+        assert self.primary is not None
+        state = self.primary.health()
+        if state["status"] == "ok":
+            self._recovered()
+        else:
+            self._failed(SearchUnavailable(self.primary.name, state.get("error", "down")))
+        return state
 
     def _embedded_health(self) -> dict[str, Any]:
         state = self.embedded.health()

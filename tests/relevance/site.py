@@ -43,6 +43,9 @@ def seeded_client(
                 "meili_url": meili_url,
                 "meili_api_key": meili_api_key,
                 "meili_index": f"relevance_{uuid.uuid4().hex[:12]}",
+                # An index of its own, made and deleted: a key for every index (even the
+                # master key, as when developing).
+                "debug": True,
             }
         )
     elif backend != "embedded":

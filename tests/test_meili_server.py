@@ -290,6 +290,15 @@ def test_meili_keys_says_why_when_the_master_key_is_wrong(run):
     assert "Meilisearch did not make the keys: invalid_api_key (HTTP 403)." in result.output
 
 
+def test_meili_keys_says_when_the_server_cannot_be_reached(run, monkeypatch):
+    monkeypatch.setenv("MEILI_URL", "http://127.0.0.1:9")
+    result = run("meili-keys", "--master-key-stdin", stdin="the-master-key-16b\n")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Meilisearch did not make the keys: cannot connect to http://127.0.0.1:9."
+    )
+
+
 # A key limited to named indexes: the swap is seen in the index, not in its task ---------------
 
 

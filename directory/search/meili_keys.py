@@ -11,7 +11,12 @@ from typing import Any
 
 import meilisearch
 import requests
-from meilisearch.errors import MeilisearchApiError, MeilisearchError
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchError,
+    MeilisearchTimeoutError,
+)
 
 # Every call the backend makes with its admin key: GET /version, the index (get, create,
 # delete, swap), settings, documents added and deleted, tasks waited on, stats for /healthz,
@@ -62,8 +67,12 @@ def create(url: str, master_key: str, index_uid: str, timeout: int = 10) -> tupl
             made.append(str(client.http.post("keys", body)["key"]))
         except MeilisearchApiError as error:
             raise KeysNotMade(f"{error.code or 'error'} (HTTP {error.status_code})") from error
+        except MeilisearchTimeoutError as error:
+            raise KeysNotMade(f"{url} did not answer in time") from error
+        except MeilisearchCommunicationError as error:
+            raise KeysNotMade(f"cannot connect to {url}") from error
         except MeilisearchError as error:
-            raise KeysNotMade(str(error) or type(error).__name__) from error
+            raise KeysNotMade(type(error).__name__) from error
         except (requests.exceptions.RequestException, ValueError, KeyError, TypeError) as error:
             raise KeysNotMade(
                 f"an answer that is not Meilisearch's ({type(error).__name__})"

@@ -80,6 +80,8 @@ def restore(engine: Engine, database_url: str, source: Path) -> Made:
     started = time.monotonic()
     kind = _kind_of(source)
     backend = backend_of(database_url)
+    if kind == "unknown":
+        raise BackupError(f"{source} is not a backup made by `directory backup`.")
     if kind != backend:
         raise BackupError(
             f"{source} is a {_NAMES[kind]} backup, but this directory's database is "
@@ -123,7 +125,7 @@ def data_rows(engine: Engine) -> dict[str, int]:
     return held
 
 
-_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "unknown": "unrecognised"}
+_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def _describe(held: Mapping[str, int]) -> str:
@@ -232,7 +234,16 @@ def _run_tool(
 
 def _libpq_url(url: URL) -> str:
     """The database's address as libpq reads it, without the password or the driver name."""
-    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # Built afresh: URL.set(password=None) would leave the password in place.
+    bare = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
+    return bare.render_as_string(hide_password=False)
 
 
 def _drop_empty_tables(engine: Engine) -> None:

@@ -5,10 +5,12 @@ writes is a consistent snapshot; a database holding data is never restored over.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -122,15 +124,15 @@ def test_without_pg_dump_the_backup_says_what_to_install(tmp_path, monkeypatch):
 
 
 def test_pg_dump_gets_the_password_in_its_environment_never_its_command_line(tmp_path, monkeypatch):
-    seen = {}
+    seen: dict[str, Any] = {}
 
     def fake_run(command, env, **_):
         seen.update(command=command, env=env)
         Path(command[command.index("--file") + 1]).write_bytes(b"PGDMP")
         return subprocess.CompletedProcess(command, 0, "", "")
 
-    monkeypatch.setattr(backups.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(backups.subprocess, "run", fake_run)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(subprocess, "run", fake_run)
     backups.backup(POSTGRES, tmp_path / "x.backup")
     assert "s3cret" not in " ".join(seen["command"])
     assert seen["env"]["PGPASSWORD"] == "s3cret-Pass"

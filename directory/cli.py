@@ -12,7 +12,7 @@ from typing import TextIO
 import click
 from sqlalchemy.engine import Engine
 
-from directory import accounts, catalogue, linkcheck, serving
+from directory import accounts, backups, catalogue, linkcheck, retention, serving
 from directory import migrate as migrations
 from directory import seed as seeding
 from directory.database import let_waiting_writers_in, make_engine, session_scope
@@ -314,6 +314,84 @@ def check_links(settings: Settings, concurrency: int, timeout: float) -> None:
     click.echo(f"Checked {len(results)} websites: {answered} answered, {len(down)} may be down.")
     for result in down:
         click.echo(f"  {result.slug}: {result.url} ({result.error})")
+
+
+# Backups and retention ---------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup(settings: Settings, file: Path) -> None:
+    """Back the database up to FILE, safely while the site runs and writes.
+
+    SQLite: a copy made with SQLite's online backup API (itself a SQLite database).
+    PostgreSQL: `pg_dump --format=custom`. FILE holds contact details and password hashes:
+    keep it as private as the database.
+    """
+    try:
+        made = backups.backup(settings.database_url, file)
+    except backups.BackupError as error:
+        click.echo(f"Cannot back up: {error}", err=True)
+        sys.exit(1)
+    held = ""
+    if made.rows:
+        held = (
+            f" ({made.rows.get('organisation', 0)} listings, "
+            f"{made.rows.get('moderator', 0)} moderators, "
+            f"{made.rows.get('submission', 0)} submissions)"
+        )
+    click.echo(
+        f"Backed up the database{held} to {file}: {_size(made.size_bytes)} in {made.seconds:.2f} s."
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def restore(context: click.Context, file: Path) -> None:
+    """Restore a backup made by `directory backup` into an EMPTY database, bring its schema
+    up to date and rebuild the search indexes. A database that already holds listings,
+    moderators or submissions is refused and left as it was. Stop the site first."""
+    settings: Settings = context.obj
+    engine = _engine(settings)
+    try:
+        made = backups.restore(engine, settings.database_url, file)
+    except backups.BackupError as error:
+        click.echo(f"Cannot restore: {error}", err=True)
+        sys.exit(1)
+    migrations.upgrade(engine)
+    held = backups.data_rows(engine)
+    click.echo(
+        f"Restored {held.get('organisation', 0)} listings and {held.get('moderator', 0)} "
+        f"moderators from {file} "
+        f"in {made.seconds:.2f} s. Rebuilding the search index (as `directory reindex`)…"
+    )
+    context.invoke(reindex, places=False)
+
+
+def _size(size_bytes: int) -> str:
+    return (
+        f"{size_bytes / 1024:,.0f} KB"
+        if size_bytes < 1024**2
+        else f"{size_bytes / 1024**2:,.1f} MB"
+    )
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only say how many would be deleted.")
+@click.pass_obj
+def purge(settings: Settings, dry_run: bool) -> None:
+    """Delete submitters' contact details (contact, how they know the group, their note)
+    from submissions decided more than DIRECTORY_CONTACT_RETENTION_DAYS ago. Decisions and
+    the audit log stay. Submissions still waiting for a moderator are kept whole."""
+    days = settings.contact_retention_days
+    with session_scope(_engine(settings)) as session:
+        count = retention.due(session, days) if dry_run else retention.purge(session, days)
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(
+        f"{verb} the contact details of {count} submission(s) decided more than {days} days ago."
+    )
 
 
 if __name__ == "__main__":  # `python -m directory.cli`, as the benchmarks run it

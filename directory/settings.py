@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     meili_timeout_seconds: float = 2.0
     sqlite_busy_timeout_seconds: float = 5.0
     debug: bool = False
+    # Days after a submission is decided before `directory purge` deletes the submitter's
+    # contact details; the privacy page states the same number.
+    contact_retention_days: int = Field(180, ge=1)
     # How `directory serve` meets the network (README.md, "Serving"). Trusted proxies: the
     # addresses (IPs or CIDR ranges, comma-separated, or *) whose X-Forwarded-For and
     # X-Forwarded-Proto are believed; nobody's by default.

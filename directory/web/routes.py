@@ -22,6 +22,7 @@ from directory.web.views import (
     rechecks,
     submissions,
 )
+from directory.web.views.privacy import privacy
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -70,6 +71,8 @@ ROUTES: list[Route | Mount] = [
     _form("/moderate/moderators", moderation.moderators, name="moderate_moderators"),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
+# What the directory keeps about people (linked from every footer and the forms).
+ROUTES[-1:-1] = [Route("/privacy", privacy, name="privacy")]
 # Addresses whose pages may be kept finished (endpoints wrapped in `remembered`), with what
 # each is kept by.
 KEPT_PATHS = {

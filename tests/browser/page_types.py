@@ -75,6 +75,7 @@ PAGES: dict[str, Opener] = {
     "submit with errors": submit_with_errors,
     "edit": visit(f"/organisations/{SAMPLE_SLUG}/edit"),
     "report": visit(f"/organisations/{SAMPLE_SLUG}/report"),
+    "privacy": visit("/privacy"),
     "submission received": visit(lambda s: f"/submissions/{s.samples.pending_edit_token}?sent=1"),
     "changes requested": visit(lambda s: f"/submissions/{s.samples.changes_requested_token}"),
     "revise": visit(lambda s: f"/submissions/{s.samples.changes_requested_token}/revise"),

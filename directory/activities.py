@@ -372,6 +372,14 @@ def all_activities(session: Session) -> Sequence[Activity]:
     return session.exec(select(Activity).order_by(col(Activity.starts_at))).all()
 
 
+def by_listing(session: Session) -> dict[str, list[Activity]]:
+    """Every activity, by the slug of its listing, in order of first start."""
+    held: dict[str, list[Activity]] = {}
+    for activity in all_activities(session):
+        held.setdefault(activity.organisation_slug, []).append(activity)
+    return held
+
+
 def group_names(session: Session, slugs: set[str]) -> dict[str, str]:
     if not slugs:
         return {}

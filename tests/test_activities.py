@@ -3,20 +3,26 @@ file with the listings' latest signs of activity."""
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import jsonschema
 import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from directory import activities, catalogue, seed
 from directory.models import Activity, Organisation, OutboxEvent
+from directory.opendata import exporting, hsds, hsds_schema
 from directory.settings import PACKAGED_SEED_DIR
 from tests import factories
+from tests.reference import reference_file
+from tests.test_opendata import COMPILED_ORGANIZATION
 
 GROUP = "glasgow-prisoner-solidarity"
 OTHER = "prisoner-solidarity-network"
@@ -334,3 +340,46 @@ def test_an_approved_activity_moves_its_listings_latest_sign_of_activity(session
     assert "https://example.org/new" in listing.sources
     assert len(session.exec(select(OutboxEvent)).all()) == before + 1  # search follows
     assert activities.note_on_listing(session, made) is False  # not newer than itself
+
+
+# HSDS schedules ---------------------------------------------------------------------------
+
+
+def test_the_hsds_export_carries_activities_as_valid_schedules(client, held, seeded):
+    validator = compiled_validator()
+    organization = client.get(f"/api/hsds/organizations/{OTHER}").json()
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(organization)]
+    assert errors == []
+    assert hsds_schema.organization_problems(organization) == []
+    schedules = {
+        s["description"].split(".")[0]: s for s in organization["services"][0]["schedules"]
+    }
+    dinner = schedules["Fortnightly dinner"]
+    assert dinner["freq"] == "WEEKLY"
+    assert dinner["interval"] == 2
+    assert dinner["byday"] == "SU"
+    assert dinner["dtstart"] == "2025-03-02"
+    assert dinner["until"] == "2025-12-31"
+    assert dinner["timezone"] == -5
+    assert dinner["opens_at"] == "18:00-05:00" and dinner["closes_at"] == "21:00-05:00"
+    assert "Every other Sunday" in dinner["description"]
+    assert "Access stated: Food provided, Free." in dinner["notes"]
+    assert "check with the group before going" in dinner["notes"]
+    workshop = schedules["Cancelled workshop"]
+    assert workshop["valid_from"] == workshop["valid_to"] == "2022-03-11"
+    assert "freq" not in workshop
+    assert workshop["notes"].startswith("Cancelled.")
+    # The whole export, activities and all, still validates; and reads back as the listing.
+    with Session(seeded) as session:
+        out = io.StringIO()
+        exporting.export(session, "hsds", out)
+    exported = {o["name"]: o for o in json.loads(out.getvalue())}
+    for listing in exported.values():
+        assert list(validator.iter_errors(listing)) == [], listing["name"]
+    assert hsds.listing_values(exported["Prisoner Solidarity Network"])["opening_hours"] is None
+
+
+def compiled_validator():
+    schema = json.loads(reference_file(COMPILED_ORGANIZATION).read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)
+    return validator(schema, format_checker=validator.FORMAT_CHECKER)

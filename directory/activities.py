@@ -10,11 +10,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, func, select
 
 from directory import freshness, places, recurrence, vocab
@@ -24,6 +25,9 @@ from directory.recurrence import Occurrence, RuleError
 from directory.search.geo import distance_km
 
 PUBLIC_ID_LENGTH = 40
+# A repeating activity's dates are given for this long after its source stated them; after
+# that it is shown as not confirmed, not as on (see confirmed_until).
+CONFIRMED_FOR_MONTHS = 12
 DEFAULT_RADIUS_KM = 50
 # An activity lasts at most this long: a weekend gathering, not a season.
 LONGEST = timedelta(days=7)
@@ -421,14 +425,35 @@ def _exceptions_of(activity: Activity) -> list[datetime]:
     return [datetime.fromisoformat(moment) for moment in activity.exceptions]
 
 
-def each_occurrence(activity: Activity) -> Iterator[Occurrence]:
+def confirmed_until(activity: Activity) -> datetime | None:
+    """The last moment a repeating activity's dates are given for: CONFIRMED_FOR_MONTHS
+    after its source stated the rule (the end of that day, in its zone). A weekly session
+    announced in 2006 is not claimed to be on next Monday; None for a one-off."""
+    if not activity.recurrence:
+        return None
+    last_day = activity.stated_on + relativedelta(months=CONFIRMED_FOR_MONTHS)
+    return datetime.combine(last_day, time(23, 59, 59), recurrence.zone(activity.time_zone))
+
+
+def each_occurrence(activity: Activity, *, as_stated: bool = False) -> Iterator[Occurrence]:
+    """Its dates, up to confirmed_until; or, as_stated, every date its rule gives."""
     return recurrence.expand(
         activity.starts_at,
         activity.ends_at,
         activity.time_zone,
         activity.recurrence,
         _exceptions_of(activity),
+        None if as_stated else confirmed_until(activity),
     )
+
+
+def unconfirmed(activity: Activity, now: datetime) -> bool:
+    """Whether its rule goes on past confirmed_until, which is over: it may still run, but
+    no source we have says so."""
+    until = confirmed_until(activity)
+    if until is None or until > now:
+        return False
+    return recurrence.following(each_occurrence(activity, as_stated=True), until) is not None
 
 
 def occurrences(activity: Activity, start: datetime, end: datetime) -> list[Occurrence]:
@@ -497,6 +522,8 @@ class Dated:
     activity: Activity
     next: Occurrence | None
     last: Occurrence | None
+    # Its rule goes on, but no date after confirmed_until is given (see unconfirmed()).
+    unconfirmed: bool = False
 
     @property
     def upcoming(self) -> bool:
@@ -515,7 +542,9 @@ class Found:
 
 def dated(activity: Activity, now: datetime) -> Dated:
     upcoming = next_occurrence(activity, now)
-    return Dated(activity, upcoming, None if upcoming else last_occurrence(activity, now))
+    if upcoming is not None:
+        return Dated(activity, upcoming, None)
+    return Dated(activity, None, last_occurrence(activity, now), unconfirmed(activity, now))
 
 
 def arrange(activities: Sequence[Activity], now: datetime) -> Found:

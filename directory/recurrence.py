@@ -127,16 +127,20 @@ def expand(
     time_zone: str,
     rule: str | None,
     exceptions: Iterable[datetime],
+    not_after: datetime | None = None,
 ) -> Iterator[Occurrence]:
-    """Every occurrence in order, from the first. starts_at and ends_at are local wall
-    times (naive); exceptions are the local start times of occurrences that do not happen.
-    Endless for a rule with neither UNTIL nor COUNT: take what you need."""
+    """Every occurrence in order, from the first, none starting after `not_after` (aware).
+    starts_at and ends_at are local wall times (naive); exceptions are the local start
+    times of occurrences that do not happen. Endless for a rule with neither UNTIL nor
+    COUNT nor `not_after`: take what you need."""
     where = zone(time_zone)
     duration = ends_at - starts_at if ends_at is not None else None
     skipped = {moment.replace(second=0, microsecond=0) for moment in exceptions}
     first = starts_at.replace(tzinfo=where)
     starts: Iterable[datetime] = [first] if not rule else _rule(rule, time_zone, first)
     for start in starts:
+        if not_after is not None and start > not_after:
+            return
         if start.replace(tzinfo=None, second=0, microsecond=0) in skipped:
             continue
         # Aware arithmetic within one zone is wall-clock arithmetic: 16:00 + 1h30 = 17:30.

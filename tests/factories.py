@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,8 @@ def activity_values(**overrides: Any) -> dict[str, Any]:
         "access": ["step-free"],
         "cost": "Free",
         "source_url": "https://example.org/letters",
-        "stated_on": "2024-12-01",
+        # Lately: a repeating activity's dates are given for a year after they were stated.
+        "stated_on": (date.today() - timedelta(days=10)).isoformat(),
     }
     values.update(overrides)
     return values

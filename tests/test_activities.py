@@ -11,9 +11,11 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 from sqlmodel import Session, select
@@ -22,11 +24,13 @@ from directory import activities, catalogue, seed
 from directory.models import Activity, Organisation, OutboxEvent
 from directory.opendata import exporting, hsds, hsds_schema
 from directory.settings import PACKAGED_SEED_DIR
+from directory.web.formatting import long_date
 from tests import factories
 from tests.reference import reference_file
 from tests.test_opendata import COMPILED_ORGANIZATION
 
 GROUP = "glasgow-prisoner-solidarity"
+STATED = date.today() - timedelta(days=10)  # the factories' activities were stated lately
 OTHER = "prisoner-solidarity-network"
 
 
@@ -81,13 +85,17 @@ def test_the_calendar_parses_with_rules_not_copies(client, held):
     assert response.headers["content-type"].startswith("text/calendar")
     found = events(response)
     monthly = found["Monthly letters (Glasgow Prisoner Solidarity)"]
-    assert monthly["rrule"].to_ical() == b"FREQ=MONTHLY;BYDAY=1MO"
+    rule = monthly["rrule"]
+    assert (rule["FREQ"], rule["BYDAY"]) == (["MONTHLY"], ["1MO"])
+    # Its dates end a year after the source stated them: no claim beyond that.
+    (until,) = rule["UNTIL"]
+    assert until.astimezone(ZoneInfo("Europe/London")).date() == STATED + relativedelta(years=1)
     assert monthly["dtstart"].params["TZID"] == "Europe/London"
     assert monthly["dtstart"].dt == datetime(2025, 1, 6, 19, 0, tzinfo=monthly["dtstart"].dt.tzinfo)
     assert [d.dt.replace(tzinfo=None) for d in monthly["exdate"].dts] == [datetime(2025, 4, 7, 19)]
     assert monthly["status"] == "CONFIRMED"
     assert monthly["url"].endswith(f"/activities/{held['monthly']}")
-    assert "as stated on 1 December 2024: check with the group before going" in str(
+    assert f"as stated on {long_date(STATED)}: check with the group before going" in str(
         monthly["description"]
     )
     assert "https://example.org/letters" in str(monthly["description"])
@@ -187,7 +195,7 @@ def test_the_api_lists_activities_with_the_next_occurrence_and_its_offset(client
     assert monthly["recurrence"] == "FREQ=MONTHLY;BYDAY=1MO"
     assert monthly["recurrence_words"] == "First Monday of every month"
     assert monthly["access"] == ["step-free"]
-    assert monthly["stated_on"] == "2024-12-01"
+    assert monthly["stated_on"] == STATED.isoformat()
     upcoming = datetime.fromisoformat(monthly["next_occurrence"]["starts"])
     assert upcoming.utcoffset() in (timedelta(0), timedelta(hours=1))
     assert (upcoming.hour, upcoming.minute, upcoming.weekday()) == (19, 0, 0)

@@ -4,10 +4,12 @@ activities on a listing's page, and hostile parameters."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
 
+from directory.web.formatting import long_date
 from tests import factories, hostile
 
 GROUP = "glasgow-prisoner-solidarity"
@@ -147,7 +149,7 @@ def test_an_activity_page(client, held):
     assert "The Library" in text and "Glasgow, United Kingdom" in text
     assert "Step-free access" in text
     assert "Access: only what is listed here was stated; ask the group." in text
-    assert "As stated on 1 December 2024" in text
+    assert f"As stated on {long_date(date.today() - timedelta(days=10))}" in text
     assert "check with the group before going" in text
     assert 'href="https://example.org/letters"' in text
     assert "Next dates" in text
@@ -243,3 +245,27 @@ def test_the_printed_list_offers_activities_people_inside_can_join_by_post(clien
         "TAKE PART FROM PRISON, BY POST:"
         in client.get("/print.txt?q=Glasgow+Prisoner+Solidarity").text
     )
+
+
+def test_a_rule_stated_long_ago_is_not_claimed_to_be_on(client, seeded):
+    public_id = factories.store_activity(
+        seeded,
+        GROUP,
+        title="Old weekly session",
+        starts_at="2016-09-13T19:00",
+        ends_at="",
+        recurrence="FREQ=WEEKLY;BYDAY=TU",
+        stated_on="2016-09-10",
+    )
+    listed = client.get("/activities").text
+    past = listed[listed.index('id="past"') :]
+    upcoming = listed[listed.index('id="upcoming"') : listed.index('id="past"')]
+    assert "Old weekly session" in past and "Old weekly session" not in upcoming
+    assert "Not confirmed since 10 September 2016:</strong> no later source says it still runs" in (
+        past
+    )
+    assert "the last date we give is Tuesday 5 September 2017, 19:00" in past
+    page = client.get(f"/activities/{public_id}").text
+    assert "Not confirmed recently." in page
+    assert "we give no dates after 10 September 2017" in page
+    assert "Next dates" not in page

@@ -248,3 +248,25 @@ def test_somewhere_or_online_is_needed():
     )
     assert errors == {}
     assert cleaned["online"] is True
+
+
+def test_a_rules_dates_end_a_year_after_it_was_stated():
+    weekly = activity(
+        starts_at=datetime(2016, 9, 13, 19, 0),
+        ends_at=None,
+        recurrence="FREQ=WEEKLY;BYDAY=TU",
+        stated_on=date(2016, 9, 10),
+    )
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    assert activities.next_occurrence(weekly, now) is None
+    last = activities.last_occurrence(weekly, now)
+    assert last is not None and last.starts.date() == date(2017, 9, 5)
+    assert activities.unconfirmed(weekly, now) is True
+    assert activities.dated(weekly, now).unconfirmed is True
+    # A rule that ended by itself, before that, is simply over.
+    ended = activity(recurrence="FREQ=MONTHLY;BYDAY=1MO;UNTIL=20250301")
+    assert activities.unconfirmed(ended, now) is False
+    # Stated lately, it is on.
+    lately = activity(stated_on=date(2026, 11, 20))
+    upcoming = activities.next_occurrence(lately, now)
+    assert upcoming is not None and upcoming.starts.date() == date(2026, 12, 7)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from icalendar import Calendar, Event, vRecur
 
-from directory import recurrence, vocab
+from directory import activities, recurrence, vocab
 from directory.models import Activity
 
 PRODUCT = "-//Prisoner Support Directory//Activities//EN"
@@ -56,8 +56,7 @@ def event(entry: Entry) -> Event:
     if activity.ends_at is not None:
         happening.add("dtend", activity.ends_at.replace(tzinfo=zone))
     if activity.recurrence:
-        rule = recurrence.normalised(activity.recurrence, activity.time_zone)
-        happening.add("rrule", vRecur.from_ical(rule))
+        happening.add("rrule", vRecur.from_ical(rule(activity)))
     if activity.exceptions:
         skipped = [
             datetime.fromisoformat(when).replace(tzinfo=zone) for when in activity.exceptions
@@ -74,6 +73,20 @@ def event(entry: Entry) -> Event:
     happening.add("dtstamp", activity.updated_at)
     happening.add("last-modified", activity.updated_at)
     return happening
+
+
+def rule(activity: Activity) -> str:
+    """The activity's RRULE, ending (UNTIL, in UTC) where the dates it gives end: a year
+    after its source stated it (activities.confirmed_until), or at its own end if sooner."""
+    parts = recurrence.parts(recurrence.normalised(activity.recurrence or "", activity.time_zone))
+    horizon = activities.confirmed_until(activity)
+    if horizon is not None and "COUNT" not in parts:
+        stated_end = (
+            recurrence.until_utc(parts["UNTIL"], activity.time_zone) if "UNTIL" in parts else None
+        )
+        if stated_end is None or stated_end > horizon:
+            parts["UNTIL"] = horizon.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return ";".join(f"{name}={value}" for name, value in parts.items())
 
 
 def location(activity: Activity) -> str | None:
@@ -107,5 +120,11 @@ def description(entry: Entry) -> str:
         f"Source: {activity.source_url}, as stated on "
         f"{activity.stated_on.day} {activity.stated_on:%B %Y}: {CHECK_FIRST}."
     )
+    horizon = activities.confirmed_until(activity)
+    if horizon is not None:
+        lines.append(
+            f"Dates are given until {horizon.day} {horizon:%B %Y}, a year after the source "
+            "stated them: ask the group whether it still runs."
+        )
     lines.append(f"More: {entry.url}")
     return "\n".join(lines)

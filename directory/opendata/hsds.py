@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TextIO
 
-from directory import records, recurrence, vocab
+from directory import activities, records, recurrence, vocab
 from directory.listings import jsonable, slugify
 from directory.models import Activity
 from directory.opendata import Listing
@@ -354,8 +354,11 @@ def activity_schedule(slug: str, service_id: str, activity: Activity) -> dict[st
     offset = f"{offset[:3]}:{offset[3:]}"
     rule = recurrence.parts(activity.recurrence) if activity.recurrence else {}
     until = recurrence.ends_on(activity.recurrence, activity.time_zone)
-    # A one-off is valid on its day; a rule until its UNTIL, or with no end.
-    last = until if rule else activity.starts_at.date()
+    # A one-off is valid on its day; a rule until its UNTIL or, if sooner, the last day its
+    # dates are given for (a year after its source stated it).
+    horizon = activities.confirmed_until(activity)
+    last = min(d for d in (until, horizon.date() if horizon else None) if d) if rule else None
+    last = last or activity.starts_at.date()
     attributes = _Attributes(slug, "schedule", schedule_id, key=f"activity/{activity.public_id}")
     attributes.add(ACTIVITY_KINDS, activity.kind)
     for provision in activity.access:
@@ -560,9 +563,9 @@ def write(
 ) -> None:
     """A JSON array of HSDS organizations, one listing at a time so memory stays flat;
     `held` gives each listing's activities by slug."""
-    activities = held or {}
+    by_slug = held or {}
     _write_array(
-        (organization(listing, activities.get(listing.slug, ())) for listing in listings), out
+        (organization(listing, by_slug.get(listing.slug, ())) for listing in listings), out
     )
 
 

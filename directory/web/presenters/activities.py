@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from directory import recurrence, vocab
-from directory.activities import Dated, Found
+from directory.activities import Dated, Found, confirmed_until
 from directory.models import Activity
 from directory.recurrence import Occurrence
 from directory.web.formatting import long_date
@@ -108,6 +108,8 @@ class Card:
     next: str | None  # "Monday 2 March 2026, 19:00–21:00", when it is still on
     last: str | None  # when it is over: the latest time it happened
     upcoming: bool
+    # Over only because no source confirms its dates lately: it may still run.
+    unconfirmed: bool
     cancelled: bool
     where: str | None
     online: bool
@@ -128,6 +130,7 @@ def card(dated: Dated, group_names: Mapping[str, str]) -> Card:
         next=occurrence_words(dated.next) if dated.next else None,
         last=occurrence_words(dated.last) if dated.last else None,
         upcoming=dated.upcoming,
+        unconfirmed=dated.unconfirmed,
         cancelled=activity.status == "cancelled",
         where=place_words(activity),
         online=activity.online,
@@ -173,7 +176,13 @@ def activity_page(dated: Dated, group_name: str, coming: Sequence[Occurrence]) -
         "access_contact": activity.access_contact,
         "by_post": activity.by_post,
         "source": source_of(activity),
+        "confirmed_until": _confirmed_until(activity),
     }
+
+
+def _confirmed_until(activity: Activity) -> str | None:
+    until = confirmed_until(activity)
+    return long_date(until.date()) if until else None
 
 
 # JSON -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 
@@ -129,6 +129,8 @@ class Submission(SQLModel, table=True):
     contact: str | None = Field(default=None, max_length=200)
     relation: str | None = Field(default=None, max_length=40)
     note: str | None = Field(default=None, max_length=2000)
+    # An activity's edit or cancellation: the activity concerned (empty for a new one).
+    activity_public_id: str | None = Field(default=None, max_length=40)
     status: str = Field(default="pending", max_length=20, index=True)
     decision_reason: str | None = Field(default=None, max_length=2000)
     decided_by: str | None = Field(default=None, max_length=40)
@@ -195,3 +197,49 @@ class RateLimit(SQLModel, table=True):
 
     key: str = Field(max_length=64, primary_key=True)
     free_at: float = Field(index=True)  # seconds since the epoch
+
+
+def _wall_clock_column(nullable: bool) -> Column:  # type: ignore[type-arg]
+    # A local time in the activity's own zone, stored as read on a clock there: "the first
+    # Monday at 19:00" stays at 19:00 across a daylight-saving change, as UTC would not.
+    return Column(DateTime(timezone=False), nullable=nullable)
+
+
+class Activity(SQLModel, table=True):
+    """Something a listed group holds that people can attend or join: a letter-writing
+    night, a workshop, a meeting. Every fact is as its source stated it on `stated_on`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The URL key, made from the listing's slug and the title; never changes once made.
+    public_id: str = Field(max_length=40, unique=True, index=True)
+    organisation_slug: str = Field(max_length=80, index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(max_length=2000)
+    kind: str = Field(max_length=40)
+    starts_at: datetime = Field(sa_column=_wall_clock_column(nullable=False))
+    ends_at: datetime | None = Field(default=None, sa_column=_wall_clock_column(nullable=True))
+    time_zone: str = Field(max_length=64)  # IANA, as zoneinfo names it
+    # An RFC 5545 RRULE value without "RRULE:"; empty for a one-off.
+    recurrence: str | None = Field(default=None, max_length=300)
+    # Local start times ("2024-03-04T19:00:00") of occurrences that do not happen.
+    exceptions: list[str] = Field(default_factory=list, sa_column=_list_column())
+    online: bool = False
+    online_how: str | None = Field(default=None, max_length=500)
+    venue: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    city: str | None = Field(default=None, max_length=120)
+    country: str | None = Field(default=None, max_length=2)
+    latitude: float | None = None
+    longitude: float | None = None
+    cost: str | None = Field(default=None, max_length=200)
+    how_to_join: str | None = Field(default=None, max_length=500)
+    # vocab.ACCESS_PROVISIONS keys the source states; a provision not here was not stated.
+    access: list[str] = Field(default_factory=list, sa_column=_list_column())
+    access_notes: str | None = Field(default=None, max_length=1000)
+    access_contact: str | None = Field(default=None, max_length=200)
+    by_post: bool = False  # people inside can take part by post
+    status: str = Field(default="scheduled", max_length=20)
+    source_url: str = Field(max_length=500)
+    stated_on: date
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

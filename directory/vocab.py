@@ -73,6 +73,42 @@ PHONE_KINDS: dict[str, str] = {
     "text": "Text messages",
 }
 
+# Activities: what a group holds, whether it still happens, and what the source says it
+# offers so that people can come. A provision not listed on an activity was not stated.
+ACTIVITY_KINDS: dict[str, str] = {
+    "letter-writing": "Letter writing",
+    "workshop": "Workshop",
+    "meeting": "Meeting",
+    "packing-session": "Packing session",
+    "fundraiser": "Fundraiser",
+    "training": "Training",
+    "other": "Other",
+}
+
+ACCESS_PROVISIONS: dict[str, str] = {
+    "captions": "Live captions",
+    "bsl": "British Sign Language interpretation",
+    "asl": "American Sign Language interpretation",
+    "sign-other": "Other sign language interpretation",
+    "audio-description": "Audio description",
+    "step-free": "Step-free access",
+    "accessible-toilet": "Accessible toilet",
+    "hearing-loop": "Hearing loop",
+    "quiet-space": "Quiet space",
+    "large-print": "Large print or easy read",
+    "child-fund": "Childcare or child fund",
+    "carer-fund": "Carer or support worker fund",
+    "travel-fund": "Travel fund",
+    "data-fund": "Phone data fund",
+    "food": "Food provided",
+    "free": "Free",
+}
+
+ACTIVITY_STATUSES: dict[str, str] = {
+    "scheduled": "Scheduled",
+    "cancelled": "Cancelled",
+}
+
 # Areas a group serves beyond ISO 3166 codes: its whole country, or several countries.
 NATIONWIDE = "nationwide"
 AREA_MARKERS: dict[str, str] = {
@@ -362,6 +398,9 @@ def label(field: str, value: str) -> str:
         "service": SERVICES,
         "status": STATUSES,
         "phone_kind": PHONE_KINDS,
+        "activity_kind": ACTIVITY_KINDS,
+        "access": ACCESS_PROVISIONS,
+        "activity_status": ACTIVITY_STATUSES,
     }[field]
     return table.get(value, value)
 

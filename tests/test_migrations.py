@@ -68,6 +68,9 @@ def test_the_comparison_sees_a_missing_table(empty_engine):
         ("add_index", "ix_link_check_checked_at"),
         ("add_table", "rate_limit"),
         ("add_index", "ix_rate_limit_free_at"),
+        ("add_table", "activity"),
+        ("add_index", "ix_activity_public_id"),
+        ("add_index", "ix_activity_organisation_slug"),
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
-from directory import places, recurrence, vocab
+from directory import freshness, places, recurrence, vocab
 from directory.listings import slugify
-from directory.models import Activity, Organisation, storable, utcnow
+from directory.models import Activity, Organisation, OutboxEvent, storable, utcnow
 from directory.recurrence import Occurrence, RuleError
 from directory.search.geo import distance_km
 
@@ -345,7 +345,7 @@ def cancel(session: Session, activity: Activity) -> None:
 
 
 def free_public_id(session: Session, organisation_slug: str, title: str) -> str:
-    base = slugify(f"{organisation_slug} {title}")[:PUBLIC_ID_LENGTH].rstrip("-")
+    base = base_public_id(organisation_slug, title)
     candidate, number = base, 2
     while get(session, candidate) is not None:
         suffix = f"-{number}"
@@ -407,6 +407,17 @@ def occurrences(activity: Activity, start: datetime, end: datetime) -> list[Occu
 def next_occurrence(activity: Activity, now: datetime | None = None) -> Occurrence | None:
     """The next time it happens, or the one under way; None when all are over."""
     return recurrence.following(each_occurrence(activity), now or datetime.now(UTC))
+
+
+def upcoming_occurrences(activity: Activity, now: datetime, count: int) -> list[Occurrence]:
+    """The next `count` times it happens (fewer when its rule ends), from the one under way."""
+    found: list[Occurrence] = []
+    for occurrence in each_occurrence(activity):
+        if len(found) >= count:
+            break
+        if (occurrence.ends or occurrence.starts) > now:
+            found.append(occurrence)
+    return found
 
 
 def last_occurrence(activity: Activity, now: datetime | None = None) -> Occurrence | None:
@@ -509,3 +520,88 @@ def find(session: Session, filters: Filters, now: datetime | None = None) -> Fou
 def latest_stated(activities: Sequence[Activity]) -> Activity | None:
     """The activity stated most recently: the latest sign of a group's activity."""
     return max(activities, key=lambda activity: activity.stated_on, default=None)
+
+
+# Seeding, and what an activity says about its group ------------------------------------
+
+
+def base_public_id(organisation_slug: str, title: str) -> str:
+    """ "glasgow-prisoner-solidarity" and "Prisoner Solidarity in Practice" ->
+    "glasgow-prisoner-solidarity-prisoner": whole words, as many as fit."""
+    made = slugify(f"{organisation_slug} {title}")
+    if len(made) <= PUBLIC_ID_LENGTH:
+        return made
+    cut = made[: PUBLIC_ID_LENGTH + 1]
+    return cut[: cut.rfind("-")] if "-" in cut else cut[:PUBLIC_ID_LENGTH]
+
+
+def upsert(
+    session: Session,
+    organisation_slug: str,
+    values: Mapping[str, Any],
+    *,
+    gazetteer: Path | None = None,
+) -> str:
+    """Store a seeded activity, or bring the stored one up to date: the same listing and
+    title are the same activity. Returns "created", "updated" or "unchanged"."""
+    existing = session.exec(
+        select(Activity).where(
+            Activity.organisation_slug == organisation_slug, Activity.title == values["title"]
+        )
+    ).first()
+    if existing is None:
+        create(session, organisation_slug, values, gazetteer=gazetteer)
+        return "created"
+    return "updated" if update(session, existing, values) else "unchanged"
+
+
+def upsert_many(
+    session: Session,
+    seeded: Iterable[tuple[str, Mapping[str, Any]]],
+    *,
+    gazetteer: Path | None = None,
+) -> dict[str, int]:
+    """Store seeded activities, each (listing slug, values); how many were created,
+    updated and left unchanged."""
+    tally = {"created": 0, "updated": 0, "unchanged": 0}
+    for organisation_slug, values in seeded:
+        tally[upsert(session, organisation_slug, values, gazetteer=gazetteer)] += 1
+    return tally
+
+
+def newer_sign_of_activity(last_activity: str | None, activity_stated_on: date) -> str | None:
+    """The month ("YYYY-MM") an activity was stated, when that is later than a listing's
+    latest dated sign of activity ("YYYY" or "YYYY-MM"); otherwise None."""
+    month = f"{activity_stated_on:%Y-%m}"
+    if last_activity is None or freshness.month_index(month) > freshness.month_index(last_activity):
+        return month
+    return None
+
+
+def note_on_listing(session: Session, activity: Activity) -> bool:
+    """Move the listing's latest sign of activity (with its citation and source) forward to
+    this activity's, when the activity was stated later. Returns whether it moved."""
+    organisation = session.exec(
+        select(Organisation).where(Organisation.slug == activity.organisation_slug)
+    ).first()
+    if organisation is None:
+        return False
+    month = newer_sign_of_activity(organisation.last_activity, activity.stated_on)
+    if month is None:
+        return False
+    organisation.last_activity = month
+    organisation.citations = {
+        **organisation.citations,
+        "last_activity": {"url": activity.source_url, "date": activity.stated_on.isoformat()},
+    }
+    if activity.source_url not in organisation.sources:
+        organisation.sources = [*organisation.sources, activity.source_url]
+    if organisation.status != "inactive":
+        organisation.status = freshness.status_from_evidence(
+            month, organisation.verified_on, closed=False
+        )
+    organisation.updated_at = utcnow()
+    session.add(organisation)
+    session.add(OutboxEvent(slug=organisation.slug))
+    session.flush()
+    return True

@@ -12,7 +12,7 @@ from typing import TextIO
 import click
 from sqlalchemy.engine import Engine
 
-from directory import accounts, catalogue, linkcheck, serving
+from directory import accounts, activities, catalogue, linkcheck, serving
 from directory import migrate as migrations
 from directory import seed as seeding
 from directory.database import let_waiting_writers_in, make_engine, session_scope
@@ -67,9 +67,20 @@ def seed(settings: Settings, if_empty: bool) -> None:
             click.echo("The database already has organisations; not seeding.")
             return
         tally = catalogue.upsert_many(session, records)
+        seeded = seeding.load_activities(settings.seed_dir, records)
+        gazetteer = settings.gazetteer_path
+        held = activities.upsert_many(
+            session,
+            [(item.organisation, item.values) for item in seeded],
+            gazetteer=gazetteer if gazetteer is not None and gazetteer.exists() else None,
+        )
     click.echo(
         f"Seeded {len(records)} organisations: {tally['created']} created, "
         f"{tally['updated']} updated, {tally['unchanged']} unchanged."
+    )
+    click.echo(
+        f"Seeded {len(seeded)} activities: {held['created']} created, "
+        f"{held['updated']} updated, {held['unchanged']} unchanged."
     )
 
 

@@ -4,17 +4,57 @@ errors that say where to look."""
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from directory import freshness
-from directory.records import CITED_FIELDS, OrganisationRecord
+from directory import activities, freshness
+from directory.records import CITED_FIELDS, MAX_SOURCES, Citation, OrganisationRecord
 
 VERIFICATIONS = ("unverified", "sources-checked")
 FILE_KEYS = {"checked_on", "checked_by", "organisation"}
+# Activities are in a file of their own, beside the listings they belong to.
+ACTIVITIES_FILE = "activities.toml"
+ACTIVITY_FILE_KEYS = {"activity"}
+ACTIVITY_KEYS = {
+    "organisation",
+    "title",
+    "description",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "recurrence",
+    "exceptions",
+    "online",
+    "online_how",
+    "venue",
+    "address",
+    "city",
+    "country",
+    "latitude",
+    "longitude",
+    "cost",
+    "how_to_join",
+    "access",
+    "access_notes",
+    "access_contact",
+    "by_post",
+    "status",
+    "source",
+    "stated_on",
+}
+
+
+@dataclass(frozen=True)
+class SeedActivity:
+    """An activity of the seed data: its listing's slug and activities.validate's values."""
+
+    organisation: str
+    values: dict[str, Any]
 
 
 class SeedError(Exception):
@@ -26,11 +66,110 @@ class SeedError(Exception):
 
 
 def load(seed_dir: Path) -> list[OrganisationRecord]:
-    """Every record in the directory's seed files, or SeedError listing every problem found."""
-    files = sorted(seed_dir.glob("*.toml"))
+    """Every record in the directory's seed files, or SeedError listing every problem found.
+
+    A listing's latest sign of activity follows its latest activity in the seed's
+    activities file, when that was stated later (see with_activity_evidence).
+    """
+    files = sorted(path for path in seed_dir.glob("*.toml") if path.name != ACTIVITIES_FILE)
     if not files:
         raise SeedError([f"{seed_dir}: no .toml seed files found"])
-    return load_files(files)
+    records = load_files(files)
+    return with_activity_evidence(records, load_activities(seed_dir, records))
+
+
+def load_activities(seed_dir: Path, records: list[OrganisationRecord]) -> list[SeedActivity]:
+    """The activities of the seed (none without an activities file), each belonging to one
+    of these records; SeedError lists every problem found."""
+    path = seed_dir / ACTIVITIES_FILE
+    if not path.exists():
+        return []
+    problems: list[str] = []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SeedError([f"{path.name}: not valid TOML: {error}"]) from None
+    for key in sorted(set(data) - ACTIVITY_FILE_KEYS):
+        problems.append(f"{path.name}: unknown top-level key {key!r}")
+    slugs = {record.slug for record in records}
+    found = []
+    seen: dict[tuple[str, str], str] = {}
+    for number, raw in enumerate(data.get("activity", []), start=1):
+        where = f"{path.name}: activity #{number} ({raw.get('title') or 'no title'})"
+        activity = _activity(raw, slugs, where, problems)
+        if activity is None:
+            continue
+        same = (activity.organisation, str(activity.values["title"]))
+        if same in seen:
+            problems.append(f"{where}: field 'title': already used by {seen[same]}")
+            continue
+        seen[same] = where
+        found.append(activity)
+    if problems:
+        raise SeedError(problems)
+    return found
+
+
+def _activity(
+    raw: dict[str, Any], slugs: set[str], where: str, problems: list[str]
+) -> SeedActivity | None:
+    before = len(problems)
+    for key in sorted(set(raw) - ACTIVITY_KEYS):
+        problems.append(f"{where}: unknown field {key!r}")
+    organisation = raw.get("organisation")
+    if organisation not in slugs:
+        problems.append(f"{where}: field 'organisation': {organisation!r} is not a seed listing")
+    if not isinstance(raw.get("stated_on"), date):
+        problems.append(f"{where}: field 'stated_on': give the date the source stated it")
+    fields = {("source_url" if key == "source" else key): value for key, value in raw.items()}
+    values, errors = activities.validate(fields)
+    for field, message in errors.items():
+        problems.append(
+            f"{where}: field '{'source' if field == 'source_url' else field}': {message}"
+        )
+    if len(problems) > before:
+        return None
+    return SeedActivity(str(organisation), values)
+
+
+def with_activity_evidence(
+    records: list[OrganisationRecord], seeded: list[SeedActivity]
+) -> list[OrganisationRecord]:
+    """The records, each listing's latest dated sign of activity moved forward to its
+    latest activity's (cited, its source among the listing's) when that is later."""
+    latest: dict[str, SeedActivity] = {}
+    for activity in seeded:
+        known = latest.get(activity.organisation)
+        if known is None or activity.values["stated_on"] > known.values["stated_on"]:
+            latest[activity.organisation] = activity
+    updated = []
+    for record in records:
+        found = latest.get(record.slug)
+        if found is None:
+            updated.append(record)
+            continue
+        stated: date = found.values["stated_on"]
+        source = found.values["source_url"]
+        month = activities.newer_sign_of_activity(record.last_activity, stated)
+        full = source not in record.sources and len(record.sources) >= MAX_SOURCES
+        if month is None or full:
+            updated.append(record)
+            continue
+        sources = record.sources if source in record.sources else [*record.sources, source]
+        status = record.status
+        if status != "inactive":
+            status = freshness.status_from_evidence(month, record.verified_on, closed=False)
+        change = {
+            "last_activity": month,
+            "citations": {
+                **record.citations,
+                "last_activity": Citation(url=source, date=stated.isoformat()),
+            },
+            "sources": sources,
+            "status": status,
+        }
+        updated.append(record.model_copy(update=change))
+    return updated
 
 
 def load_files(files: list[Path]) -> list[OrganisationRecord]:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
-from directory import catalogue, seed
+from directory import activities, catalogue, seed
 from directory.app import create_app
 from directory.database import make_engine
 from directory.migrate import upgrade
@@ -131,9 +131,15 @@ def seeded(engine: Engine, settings: Settings, seed_records) -> Engine:
     """A database holding the real seed data, and an index built from it."""
     with Session(engine, expire_on_commit=False) as session:
         catalogue.upsert_many(session, seed_records)
+        activities.upsert_many(session, seed_activities(seed_records))
         session.commit()
         reindex(session, backends.embedded(settings))
     return engine
+
+
+def seed_activities(records) -> list[tuple[str, dict]]:
+    """The seed's activities as activities.upsert_many takes them."""
+    return [(item.organisation, item.values) for item in seed.load_activities(SEED_DIR, records)]
 
 
 @pytest.fixture

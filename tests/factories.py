@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from directory import catalogue, seed
+from directory import activities, catalogue, seed
 from directory.models import Organisation
 from directory.records import OrganisationRecord
 from directory.search import documents
@@ -115,3 +115,38 @@ def activity_form(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return {key: value for key, value in values.items() if value is not None}
+
+
+def activity_values(**overrides: Any) -> dict[str, Any]:
+    """An activity's fields as activities.validate takes them: valid but for the overrides."""
+    number = next(_serial)
+    values: dict[str, Any] = {
+        "title": f"Letter-writing night {number}",
+        "description": "We write letters and birthday cards to people in prison.",
+        "kind": "letter-writing",
+        "starts_at": "2025-01-06T19:00",
+        "ends_at": "2025-01-06T21:00",
+        "time_zone": "Europe/London",
+        "recurrence": "FREQ=MONTHLY;BYDAY=1MO",
+        "venue": "The Library",
+        "city": "Glasgow",
+        "country": "GB",
+        "latitude": 55.865,
+        "longitude": -4.258,
+        "access": ["step-free"],
+        "cost": "Free",
+        "source_url": "https://example.org/letters",
+        "stated_on": "2024-12-01",
+    }
+    values.update(overrides)
+    return values
+
+
+def store_activity(engine: Engine, organisation_slug: str, **overrides: Any) -> str:
+    """Saves one activity for the listing; returns its public id."""
+    cleaned, errors = activities.validate(activity_values(**overrides))
+    assert errors == {}, errors
+    with Session(engine) as session:
+        stored = activities.create(session, organisation_slug, cleaned)
+        session.commit()
+        return stored.public_id

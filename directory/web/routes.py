@@ -10,6 +10,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from directory.web.views import (
+    activities,
     api,
     discovery,
     health,
@@ -42,6 +43,17 @@ ROUTES: list[Route | Mount] = [
     Route("/prisons/{slug}", prisons.prison, name="prison"),
     Route("/api/prisons", prisons.api_prisons, name="api_prisons"),
     Route("/api/prisons/{slug}", prisons.api_prison, name="api_prison"),
+    Route("/activities", activities.activities_page, name="activities"),
+    Route("/activities.ics", activities.activities_ics, name="activities_ics"),
+    Route("/activities.atom", activities.activities_atom, name="activities_atom"),
+    Route("/activities/{public_id}", activities.activity_page, name="activity"),
+    Route(
+        "/organisations/{slug}/activities.ics",
+        activities.organisation_ics,
+        name="organisation_activities_ics",
+    ),
+    Route("/api/activities", activities.api_activities, name="api_activities"),
+    Route("/api/activities/{public_id}", activities.api_activity, name="api_activity"),
     Route("/print", printing.print_list, name="print"),
     Route("/print.txt", printing.print_text, name="print_text"),
     Route("/feed.atom", discovery.feed, name="feed"),

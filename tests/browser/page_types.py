@@ -13,6 +13,8 @@ from tests.browser import actions
 from tests.browser.site import SAMPLE_SLUG, Site
 
 Opener = Callable[[Page, Site], None]
+# The seed's founding activity: Glasgow Prisoner Solidarity's 2022 workshop.
+FOUNDING_WORKSHOP = "glasgow-prisoner-solidarity-prisoner"
 
 
 def visit(path: str | Callable[[Site], str]) -> Opener:
@@ -78,6 +80,10 @@ PAGES: dict[str, Opener] = {
     "submission received": visit(lambda s: f"/submissions/{s.samples.pending_edit_token}?sent=1"),
     "changes requested": visit(lambda s: f"/submissions/{s.samples.changes_requested_token}"),
     "revise": visit(lambda s: f"/submissions/{s.samples.changes_requested_token}/revise"),
+    "activities": visit("/activities"),
+    "activities filtered": visit("/activities?access=bsl&kind=workshop&near=Glasgow"),
+    "activity": visit(f"/activities/{FOUNDING_WORKSHOP}"),
+    "listing with activities": visit("/organisations/glasgow-prisoner-solidarity"),
     "print": visit("/print?q=books"),
     "api": visit("/api"),
     "moderator login": visit("/moderate/login"),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import httpx
 from sqlmodel import Session
 
-from directory import accounts, catalogue, moderation, seed
+from directory import accounts, activities, catalogue, moderation, seed
 from directory.database import make_engine, session_scope
 from directory.migrate import upgrade
 from directory.search import backends
@@ -71,7 +71,10 @@ def prepare(data_dir: Path, gazetteer: Path) -> tuple[Settings, Samples]:
     engine = make_engine(settings)
     upgrade(engine)
     with session_scope(engine) as session:
-        catalogue.upsert_many(session, seed.load(PACKAGED_SEED_DIR))
+        records = seed.load(PACKAGED_SEED_DIR)
+        catalogue.upsert_many(session, records)
+        held = seed.load_activities(PACKAGED_SEED_DIR, records)
+        activities.upsert_many(session, [(item.organisation, item.values) for item in held])
     with Session(engine) as session:
         reindex(session, backends.embedded(settings))
     with session_scope(engine) as session:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,8 +25,12 @@ def organisation_json(organisation: Organisation) -> dict[str, Any]:
     return {**ourjson.listing(organisation), "updated_at": organisation.updated_at.isoformat()}
 
 
-def organisation_page(organisation: Organisation) -> dict[str, Any]:
-    """The listing's public fields as its page shows them: codes with the words for them."""
+def organisation_page(
+    organisation: Organisation, activities: Mapping[str, Sequence[Any]] | None = None
+) -> dict[str, Any]:
+    """The listing's public fields as its page shows them: codes with the words for them;
+    with its activities (presenters.activities.cards), upcoming and past."""
+    held = activities or {}
     return {
         **organisation_json(organisation),
         "kind_label": vocab.KINDS.get(organisation.kind, organisation.kind),
@@ -48,6 +52,8 @@ def organisation_page(organisation: Organisation) -> dict[str, Any]:
         "verified_on": organisation.verified_on,
         "verified_by": organisation.verified_by,
         "updated_on": organisation.updated_at.date(),
+        "upcoming_activities": list(held.get("upcoming", [])),
+        "past_activities": list(held.get("past", [])),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -9,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from directory import catalogue, helplines
+from directory import activities, catalogue, helplines
 from directory.database import read_one
 from directory.search import SearchQuery
 from directory.search.understanding import Where
@@ -20,6 +21,7 @@ from directory.web.middleware.remembered import (
     search_page_parameters,
 )
 from directory.web.params import RADIUS_CHOICES_KM, results_only
+from directory.web.presenters import activities as activity_presenters
 from directory.web.presenters import geography, listing
 from directory.web.presenters import prisons as prison_presenters
 from directory.web.presenters import search as presenters
@@ -144,4 +146,5 @@ def _organisation_page(session: Session, slug: str) -> dict[str, Any]:
     found = catalogue.get(session, slug)
     if found is None:
         raise HTTPException(404)
-    return listing.organisation_page(found)
+    held = activities.arrange(activities.for_listing(session, slug), datetime.now(UTC))
+    return listing.organisation_page(found, activity_presenters.cards(held, {slug: found.name}))

@@ -27,6 +27,7 @@ def stored(engine, token: str) -> Submission:
 
 
 def count(engine, table) -> int:
+    """How many rows the table holds (the seed's activities among them)."""
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(table)).one()
 
@@ -159,12 +160,19 @@ def test_the_listing_page_links_to_proposing_an_activity(client):
     assert f'<a href="{NEW}">Propose an activity</a>' in html
 
 
+def test_an_activity_page_links_to_correcting_it_and_reporting_it_cancelled(client, activity):
+    html = client.get(f"/activities/{activity}").text
+    assert f'<a href="/activities/{activity}/edit">Suggest a correction</a>' in html
+    assert f'<a href="/activities/{activity}/cancel">Report it cancelled</a>' in html
+
+
 # Proposing -------------------------------------------------------------------------------
 
 
 def test_a_proposed_activity_waits_for_review_and_its_status_page_shows_it(
     client, public_client, seeded
 ):
+    before = count(seeded, Activity)
     sent = propose(public_client, note="From their newsletter.")
     token = token_of(sent)
     page = text_of(public_client.get(sent.headers["location"]).text)
@@ -182,7 +190,7 @@ def test_a_proposed_activity_waits_for_review_and_its_status_page_shows_it(
     assert row.proposed["recurrence"] == "FREQ=MONTHLY;BYDAY=1MO"
     assert row.proposed["starts_at"] == "2030-03-04T19:00"
     assert row.proposed["access"] == ["bsl", "step-free"]  # the vocabulary's order
-    assert count(seeded, Activity) == 0  # nothing public until approved
+    assert count(seeded, Activity) == before  # nothing public until approved
 
 
 @pytest.mark.parametrize(
@@ -476,7 +484,10 @@ def test_approving_a_new_activity_publishes_it_and_audits_it(moderator, public_c
     [event] = audit_of(seeded, row.id)
     assert (event.actor, event.action, event.organisation_slug) == ("alice", "approve", SLUG)
     assert event.before is None and event.after["public_id"] == made.public_id
-    assert "Approved" in text_of(public_client.get(f"/submissions/{token}").text)
+    status = text_of(public_client.get(f"/submissions/{token}").text)
+    assert "Approved" in status
+    page = text_of(public_client.get(f"/activities/{made.public_id}").text)
+    assert "Letter-writing night" in page and "British Sign Language interpretation" in page
 
 
 def test_a_moderator_can_correct_an_activity_before_approving_it(moderator, public_client, seeded):
@@ -490,12 +501,13 @@ def test_a_moderator_can_correct_an_activity_before_approving_it(moderator, publ
 
 
 def test_approving_with_a_mistake_shows_it_and_publishes_nothing(moderator, public_client, seeded):
+    before = count(seeded, Activity)
     token = token_of(propose(public_client))
     review = review_of(moderator, seeded, token)
     response = approve(moderator, review, title="", time_zone="Atlantis/Capital")
     explains(response, "title", "Give the activity a title")
     assert "We do not know a time zone called" in response.text
-    assert count(seeded, Activity) == 0
+    assert count(seeded, Activity) == before
     assert stored(seeded, token).status == "pending"
 
 
@@ -504,7 +516,9 @@ def test_approving_a_correction_updates_the_activity(moderator, public_client, s
     values = prefilled(public_client.get(edit).text)
     token = token_of(post_form(public_client, edit, {**values, "city": "Leeds", "cost": "Free"}))
     review = review_of(moderator, seeded, token)
-    page = text_of(moderator.get(review).text)
+    html = moderator.get(review).text
+    assert f'<a href="/activities/{activity}">Book packing Sunday</a> (Scheduled)' in html
+    page = text_of(html)
     assert "Proposed changes" in page and "Town or city London Leeds" in page
     decided = approve(moderator, review)
     assert decided.status_code == 303, text_of(decided.text)
@@ -557,6 +571,8 @@ def test_approving_a_cancellation_shows_the_activity_cancelled(
         {"decision": "approve", "cancel_source": "https://example.org/stopped", "version": ""},
     )
     assert decided.status_code == 303, text_of(decided.text)
+    page = text_of(public_client.get(f"/activities/{activity}").text)
+    assert "Cancelled." in page and "Report it cancelled" not in page
     cancelled = activity_row(seeded, activity)
     assert cancelled.status == "cancelled"
     assert cancelled.source_url == "https://example.org/stopped"
@@ -568,6 +584,7 @@ def test_approving_a_cancellation_shows_the_activity_cancelled(
 def test_rejecting_says_why_on_the_status_page_and_publishes_nothing(
     moderator, public_client, seeded
 ):
+    before = count(seeded, Activity)
     token = token_of(propose(public_client))
     review = review_of(moderator, seeded, token)
     missing = decide(moderator, review, "reject", "")
@@ -576,7 +593,7 @@ def test_rejecting_says_why_on_the_status_page_and_publishes_nothing(
     assert decided.status_code == 303
     page = text_of(public_client.get(f"/submissions/{token}").text)
     assert "Not accepted" in page and "This is not an activity of this group." in page
-    assert count(seeded, Activity) == 0
+    assert count(seeded, Activity) == before
     [event] = audit_of(seeded, stored(seeded, token).id)
     assert (event.action, event.after["reason"]) == (
         "reject",

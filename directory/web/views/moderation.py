@@ -14,7 +14,6 @@ from starlette.datastructures import FormData, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import NoMatchFound
 
 from directory import accounts, catalogue, linkcheck, moderation, rechecks, vocab
 from directory.database import Unavailable, session_scope
@@ -362,7 +361,7 @@ def _activity_review_page(
         shown = {
             "title": activity.title,
             "status": status_label,
-            "url": _activity_url(request, activity.public_id),
+            "url": route_path(request, "activity", public_id=activity.public_id),
         }
     context = {
         "submission": review,
@@ -391,14 +390,6 @@ def _activity_starting_form(session: Session, found: Submission) -> Form:
         return Form(values={"cancel_source": (found.proposed or {}).get("source_url") or ""})
     values = moderation.proposed_activity(session, found)
     return ActivityForm(values=activity_forms.activity_to_form(values))
-
-
-def _activity_url(request: Request, public_id: str) -> str | None:
-    """The activity's public page, where the directory has one."""
-    try:
-        return route_path(request, "activity", public_id=public_id)
-    except NoMatchFound:  # no page for activities in this version of the directory
-        return None
 
 
 def _starting_values(session: Session, found: Submission) -> dict[str, Any]:

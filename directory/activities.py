@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from directory import freshness, places, recurrence, vocab
 from directory.listings import slugify
@@ -370,6 +370,39 @@ def for_listing(session: Session, organisation_slug: str) -> Sequence[Activity]:
 
 def all_activities(session: Session) -> Sequence[Activity]:
     return session.exec(select(Activity).order_by(col(Activity.starts_at))).all()
+
+
+def by_listing(session: Session) -> dict[str, list[Activity]]:
+    """Every activity, by the slug of its listing, in order of first start."""
+    held: dict[str, list[Activity]] = {}
+    for activity in all_activities(session):
+        held.setdefault(activity.organisation_slug, []).append(activity)
+    return held
+
+
+def by_post_upcoming(
+    session: Session, slugs: Sequence[str], now: datetime | None = None
+) -> dict[str, list[Dated]]:
+    """The listings' activities people inside can take part in by post, still on and not
+    cancelled, soonest first: what a printed list mailed into prison offers."""
+    if not slugs:
+        return {}
+    query = select(Activity).where(
+        col(Activity.organisation_slug).in_(slugs), col(Activity.by_post).is_(True)
+    )
+    chosen = [a for a in session.exec(query).all() if a.status != "cancelled"]
+    held: dict[str, list[Dated]] = {}
+    for dated_activity in arrange(chosen, now or datetime.now(UTC)).upcoming:
+        held.setdefault(dated_activity.activity.organisation_slug, []).append(dated_activity)
+    return held
+
+
+def version(session: Session) -> tuple[int, str]:
+    """A value that changes whenever any activity does, for pages kept finished."""
+    count = select(func.count()).select_from(Activity).scalar_subquery()
+    newest = select(func.max(Activity.updated_at)).scalar_subquery()
+    found, last = session.exec(select(count, newest)).one()
+    return found, str(last)
 
 
 def group_names(session: Session, slugs: set[str]) -> dict[str, str]:

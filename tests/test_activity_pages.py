@@ -214,3 +214,32 @@ def test_hostile_text_in_an_activity_is_escaped(client, seeded):
         assert "<img src=x" not in page.text
         assert "<svg onload" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/activities").text
+
+
+def test_the_printed_list_offers_activities_people_inside_can_join_by_post(client, seeded):
+    factories.store_activity(
+        seeded,
+        GROUP,
+        title="Pen-pal letter circle",
+        by_post="1",
+        how_to_join="Write to the group's address asking to join the circle.",
+    )
+    factories.store_activity(seeded, GROUP, title="Drop-in at the library")
+    factories.store_activity(
+        seeded, GROUP, title="Cancelled circle", by_post="1", status="cancelled"
+    )
+    for path in (
+        "/print?q=Glasgow+Prisoner+Solidarity",
+        "/print.txt?q=Glasgow+Prisoner+Solidarity",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200
+        text = " ".join(unescape(page.text).split())  # the plain text is wrapped
+        assert "Pen-pal letter circle: First Monday of every month, 19:00–21:00 (UK time" in text
+        assert "How to take part: Write to the group's address asking to join the circle." in text
+        assert "Drop-in at the library" not in text  # not by post
+        assert "Cancelled circle" not in text
+    assert (
+        "TAKE PART FROM PRISON, BY POST:"
+        in client.get("/print.txt?q=Glasgow+Prisoner+Solidarity").text
+    )

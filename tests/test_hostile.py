@@ -39,7 +39,7 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.testclient import TestClient
 from starlette.types import Message
 
-from directory import accounts, catalogue, moderation
+from directory import accounts, activities, catalogue, moderation
 from directory.app import create_app
 from directory.database import make_engine
 from directory.migrate import upgrade
@@ -72,6 +72,7 @@ KEY_PARAMETERS = {
     "moderate_login": {"next"},
     # The search a listing was opened from, which its page links back to.
     "organisation": {"from"},
+    "activities": {"near", "kind", "access", "organisation"},
 }
 KEY_FIELDS = {
     "submit": {"name"},
@@ -229,19 +230,26 @@ def site(tmp_path_factory, gazetteer: Path, seed_records) -> Iterator[Site]:
         accounts._dummy_hash.cache_clear()
         with Session(engine) as session:
             catalogue.upsert_many(session, seed_records)
+            cleaned, _ = activities.validate(factories.activity_values(title="Letters"))
+            held = activities.create(session, slug, cleaned).public_id
             session.commit()
             reindex(session, backends.embedded(settings))
             accounts.create_moderator(session, "alice", PASSWORD, admin=True)
             accounts.create_moderator(session, "bob", PASSWORD)
             session.commit()
         with _browser(settings) as public, _browser(settings) as moderator:
-            yield _site(engine, public, moderator, slug, checked_slug)
+            yield _site(engine, public, moderator, slug, checked_slug, held)
     accounts._dummy_hash.cache_clear()
     engine.dispose()
 
 
 def _site(
-    engine: Engine, public: TestClient, moderator: TestClient, slug: str, checked_slug: str
+    engine: Engine,
+    public: TestClient,
+    moderator: TestClient,
+    slug: str,
+    checked_slug: str,
+    activity: str,
 ) -> Site:
     response = post_form(moderator, "/moderate/login", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 303
@@ -255,7 +263,7 @@ def _site(
         "prison": {"slug": "hmp-leeds"},
         "api_prison": {"slug": "hmp-leeds"},
     }
-    built = Site(engine, clients, {"slug": slug}, route_samples)
+    built = Site(engine, clients, {"slug": slug, "public_id": activity}, route_samples)
     built.new_open_submission()
     built.new_changes_requested()
     _discover(built)

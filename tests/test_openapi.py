@@ -6,6 +6,7 @@ import jsonschema
 from openapi_spec_validator import validate
 
 from directory.web.routes import ROUTES
+from tests import factories
 
 
 def api_paths() -> set[str]:
@@ -23,7 +24,9 @@ def test_document_covers_every_api_route_and_nothing_else(client):
     assert set(spec["paths"]) == api_paths()
 
 
-def test_responses_match_their_schemas(client):
+def test_responses_match_their_schemas(client, seeded):
+    factories.store_activity(seeded, "glasgow-prisoner-solidarity", exceptions=["2025-02-03T19:00"])
+    factories.store_activity(seeded, "bent-bars-project", online="1", recurrence="", venue="")
     spec = client.get("/api/openapi.json").json()
     schemas = spec["components"]["schemas"]
 
@@ -35,6 +38,16 @@ def test_responses_match_their_schemas(client):
     check(client.get("/api/organisations").json(), "OrganisationPage")
     check(client.get("/api/organisations/bent-bars-project").json(), "Organisation")
     check(client.get("/api/search", params={"per_page": 0}).json(), "Error")
+    activities = client.get("/api/activities").json()
+    check(activities, "ActivityList")
+    assert len(activities["activities"]) >= 2
+    check(
+        client.get(
+            activities["activities"][0]["url"].replace("/activities", "/api/activities", 1)
+        ).json(),
+        "Activity",
+    )
+    check(client.get("/api/activities", params={"access": "teleport"}).json(), "Error")
 
 
 def test_human_readable_api_page(client):

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from sqlmodel import Session
 
-from directory import catalogue
+from directory import activities, catalogue
 from directory.models import Organisation
 from directory.opendata import hsds, ourjson, tabular
 
@@ -35,5 +35,8 @@ def export(
             written += 1
             progress(1)
 
-    FORMATS[format_name](listings(), out)
+    if format_name == "hsds":  # activities travel as schedules of each listing's service
+        hsds.write(listings(), out, activities.by_listing(session))
+    else:
+        FORMATS[format_name](listings(), out)
     return written

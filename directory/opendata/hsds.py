@@ -18,12 +18,14 @@ import json
 import math
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TextIO
 
-from directory import records, vocab
+from directory import records, recurrence, vocab
 from directory.listings import jsonable, slugify
+from directory.models import Activity
 from directory.opendata import Listing
 from directory.reach import phone_line
 
@@ -181,7 +183,20 @@ FIELDS = Taxonomy(
         ),
     },
 )
-TAXONOMIES = (KIND, FOCUS, SERVICES, FIELDS)
+ACTIVITY_KINDS = Taxonomy(
+    "activity-kinds",
+    "Prisoner Support Directory: kinds of activity",
+    "What a group's activity is; a schedule with one of these is an activity, not opening hours.",
+    _labelled(vocab.ACTIVITY_KINDS),
+)
+ACCESS = Taxonomy(
+    "access",
+    "Prisoner Support Directory: access provisions",
+    "An access provision the activity's source states. One not given was not stated: it "
+    "may or may not be offered.",
+    _labelled(vocab.ACCESS_PROVISIONS),
+)
+TAXONOMIES = (KIND, FOCUS, SERVICES, FIELDS, ACTIVITY_KINDS, ACCESS)
 
 
 def _id(*parts: str) -> str:
@@ -226,8 +241,9 @@ class _Attributes:
         )
 
 
-def organization(listing: Listing) -> dict[str, Any]:
-    """The listing as an HSDS 3.0 organization, valid against compiled/organization.json."""
+def organization(listing: Listing, held: Sequence[Activity] = ()) -> dict[str, Any]:
+    """The listing as an HSDS 3.0 organization, valid against compiled/organization.json;
+    its activities (`held`) are schedules of its service."""
     slug = listing.slug
     org_id = organization_id(slug)
     attributes = _Attributes(slug, "organization", org_id)
@@ -261,13 +277,13 @@ def organization(listing: Listing) -> dict[str, Any]:
             "phones": _phones(listing, org_id),
             "contacts": _contacts(listing, org_id),
             "locations": _locations(listing, org_id),
-            "services": [_service(listing, org_id)],
+            "services": [_service(listing, org_id, held)],
             "attributes": attributes.items,
         }
     )
 
 
-def _service(listing: Listing, org_id: str) -> dict[str, Any]:
+def _service(listing: Listing, org_id: str, held: Sequence[Activity]) -> dict[str, Any]:
     slug = listing.slug
     service_id = _id("service", slug)
     attributes = _Attributes(slug, "service", service_id)
@@ -287,14 +303,19 @@ def _service(listing: Listing, org_id: str) -> dict[str, Any]:
             "alert": _alert(listing),
             "application_process": listing.how_to_ask,
             "schedules": [
-                {
-                    "id": _id("schedule", slug, "opening_hours"),
-                    "service_id": service_id,
-                    "description": listing.opening_hours,
-                }
-            ]
-            if listing.opening_hours
-            else [],
+                *(
+                    [
+                        {
+                            "id": _id("schedule", slug, "opening_hours"),
+                            "service_id": service_id,
+                            "description": listing.opening_hours,
+                        }
+                    ]
+                    if listing.opening_hours
+                    else []
+                ),
+                *(activity_schedule(slug, service_id, activity) for activity in held),
+            ],
             "languages": [
                 {
                     "id": _id("language", slug, code),
@@ -320,6 +341,85 @@ def _service(listing: Listing, org_id: str) -> dict[str, Any]:
             "attributes": attributes.items,
         }
     )
+
+
+def activity_schedule(slug: str, service_id: str, activity: Activity) -> dict[str, Any]:
+    """An activity as an HSDS schedule: its RRULE's parts where HSDS has them, the first
+    date and its times with that date's UTC offset, and in words what it is, how to attend,
+    the access stated and when all this was stated."""
+    schedule_id = _id("schedule", slug, "activity", activity.public_id)
+    zone = recurrence.zone(activity.time_zone)
+    first = activity.starts_at.replace(tzinfo=zone)
+    offset = first.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}"
+    rule = recurrence.parts(activity.recurrence) if activity.recurrence else {}
+    until = recurrence.ends_on(activity.recurrence, activity.time_zone)
+    # A one-off is valid on its day; a rule until its UNTIL, or with no end.
+    last = until if rule else activity.starts_at.date()
+    attributes = _Attributes(slug, "schedule", schedule_id, key=f"activity/{activity.public_id}")
+    attributes.add(ACTIVITY_KINDS, activity.kind)
+    for provision in activity.access:
+        attributes.add(ACCESS, provision)
+    words = recurrence.in_words(activity.recurrence, activity.starts_at, activity.time_zone)
+    return _compact(
+        {
+            "id": schedule_id,
+            "service_id": service_id,
+            "valid_from": activity.starts_at.date().isoformat(),
+            "valid_to": last.isoformat() if last else None,
+            "dtstart": activity.starts_at.date().isoformat(),
+            "timezone": (first.utcoffset() or timedelta()) / timedelta(hours=1),
+            "until": until.isoformat() if until else None,
+            "count": int(rule["COUNT"]) if "COUNT" in rule else None,
+            "wkst": rule.get("WKST"),
+            # HSDS knows weekly and monthly rules; others are said in the description.
+            "freq": rule.get("FREQ") if rule.get("FREQ") in ("WEEKLY", "MONTHLY") else None,
+            "interval": int(rule.get("INTERVAL", "1")) if rule else None,
+            "byday": rule.get("BYDAY"),
+            "bymonthday": rule.get("BYMONTHDAY"),
+            "opens_at": f"{activity.starts_at:%H:%M}{offset}",
+            "closes_at": f"{activity.ends_at:%H:%M}{offset}" if activity.ends_at else None,
+            "description": f"{activity.title}. {words} ({activity.time_zone} local time"
+            f"{'' if not rule else '; the offsets given are those of the first date'}). "
+            f"{activity.description}",
+            "schedule_link": activity.source_url,
+            "attending_type": _attending(activity),
+            "notes": _schedule_notes(activity),
+            "attributes": attributes.items,
+        }
+    )
+
+
+def _attending(activity: Activity) -> str:
+    place = ", ".join(part for part in (activity.venue, activity.city) if part)
+    said = []
+    if activity.online:
+        said.append("Online" + (f": {activity.online_how}" if activity.online_how else ""))
+    if place:
+        said.append(f"In person: {place}")
+    if activity.by_post:
+        said.append("People in prison can take part by post")
+    return ". ".join(said) or "Not stated"
+
+
+def _schedule_notes(activity: Activity) -> str:
+    notes = []
+    if activity.status == "cancelled":
+        notes.append("Cancelled.")
+    if activity.cost:
+        notes.append(f"Cost: {activity.cost}.")
+    if activity.how_to_join:
+        notes.append(f"How to join: {activity.how_to_join}")
+    if activity.access:
+        stated = ", ".join(vocab.ACCESS_PROVISIONS[key] for key in activity.access)
+        notes.append(f"Access stated: {stated}.")
+    if activity.access_notes:
+        notes.append(activity.access_notes)
+    notes.append(
+        f"As stated on {activity.stated_on.isoformat()} at {activity.source_url}: "
+        "check with the group before going."
+    )
+    return " ".join(notes)
 
 
 AREA_CODE_NOTE = "extent holds the area's ISO 3166 code (country or subdivision)."
@@ -453,9 +553,17 @@ def _compact(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None and value != []}
 
 
-def write(listings: Iterable[Listing], out: TextIO) -> None:
-    """A JSON array of HSDS organizations, one listing at a time so memory stays flat."""
-    _write_array((organization(listing) for listing in listings), out)
+def write(
+    listings: Iterable[Listing],
+    out: TextIO,
+    held: Mapping[str, Sequence[Activity]] | None = None,
+) -> None:
+    """A JSON array of HSDS organizations, one listing at a time so memory stays flat;
+    `held` gives each listing's activities by slug."""
+    activities = held or {}
+    _write_array(
+        (organization(listing, activities.get(listing.slug, ())) for listing in listings), out
+    )
 
 
 def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
@@ -558,7 +666,7 @@ def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
             (
                 schedule.get("description")
                 for schedule in _objects(first_service.get("schedules"))
-                if schedule.get("description")
+                if schedule.get("description") and not _is_activity(schedule)
             ),
             None,
         ),
@@ -582,6 +690,14 @@ def listing_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "status": status or "unknown",
         "verified_on": first_service.get("assured_date"),
     }
+
+
+def _is_activity(schedule: Mapping[str, Any]) -> bool:
+    """Whether a schedule is one of our activities (its kind is a term of ours)."""
+    return any(
+        _KNOWN_TERMS.get(str(attribute.get("taxonomy_term_id")), ("",))[0] == ACTIVITY_KINDS.code
+        for attribute in _objects(schedule.get("attributes"))
+    )
 
 
 def _phones_in(data: Mapping[str, Any]) -> list[Any]:

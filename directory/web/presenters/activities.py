@@ -227,3 +227,12 @@ def activity_json(dated: Dated, group_name: str, path: str, group_path: str) -> 
         "source_url": activity.source_url,
         "stated_on": activity.stated_on.isoformat(),
     }
+
+
+def by_post_line(dated: Dated) -> str:
+    """An activity as a printed list mailed into prison says it, on one line."""
+    activity = dated.activity
+    said = f"{activity.title}: {when_words(activity)}."
+    if activity.how_to_join:
+        said += f" How to take part: {' '.join(activity.how_to_join.split())}"
+    return f"{said} (As stated on {long_date(activity.stated_on)}.)"

@@ -12,6 +12,7 @@ from directory.records import FIELDS, PUBLIC_FIELDS
 from directory.search import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from directory.search.interface import HIT_FIELDS, OPTIONAL_HIT_FIELDS, Hit
 from directory.web.params import DEFAULT_RADIUS_KM, MAX_PAGE, MAX_RADIUS_KM
+from directory.web.presenters import openapi_activities
 
 # Every parameter may be sent empty, as a form's empty field is, and is then as if left out:
 # no filter, or the default. allowEmptyValue says so (OpenAPI 3.1, "Parameter Object").
@@ -305,6 +306,7 @@ def document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            **openapi_activities.PATHS,
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -318,7 +320,7 @@ def document(base_url: str) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **openapi_activities.SCHEMAS}},
     }
 
 

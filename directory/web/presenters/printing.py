@@ -4,7 +4,7 @@ ones someone outside must look up. No I/O here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
@@ -41,6 +41,8 @@ class WriteTo:
     email: str | None
     status: str | None  # None when active: only doubts are worth the ink
     verified_on: date | None
+    # Its activities people inside can take part in by post, each on one line.
+    by_post: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,12 +84,15 @@ def printed_list(
     only_write: bool,
     sections: Mapping[str, str] | None = None,
     home_country: str | None = None,
+    by_post: Mapping[str, Sequence[str]] | None = None,
 ) -> PrintedList:
     """The matches as a printed list: open groups only; those people inside can write to
     first, across every kind, then (unless only_write) the rest. By country; or, for a
     place searched, in the search's order under `sections` (slug -> heading: "Near
     Glasgow", "Across Scotland"). An envelope ends with its country when the list spans
-    several; for a place's list, only when outside `home_country`, the place's."""
+    several; for a place's list, only when outside `home_country`, the place's. `by_post`
+    gives, by slug, the lines of the activities people inside can join by post."""
+    joined = by_post or {}
     matches = list(organisations)
     open_groups = [o for o in matches if o.status != "inactive"]
     if sections is None:
@@ -102,7 +107,7 @@ def printed_list(
         countries = [
             Country(
                 name if several_countries else "",
-                [_write_to(o, several_countries) for o in group],
+                [_write_to(o, several_countries, joined) for o in group],
             )
             for (_, name), group in groupby(writable, key=_country_key)
         ]
@@ -110,7 +115,10 @@ def printed_list(
         countries = [
             Country(
                 heading,
-                [_write_to(o, several_countries and o.country != home_country) for o in group],
+                [
+                    _write_to(o, several_countries and o.country != home_country, joined)
+                    for o in group
+                ],
             )
             for heading, group in groupby(writable, key=lambda o: sections.get(o.slug, ""))
         ]
@@ -136,7 +144,9 @@ def summary(description: str, limit: int = SUMMARY_CHARS) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:-–— ") + "…"
 
 
-def _write_to(organisation: Organisation, several_countries: bool) -> WriteTo:
+def _write_to(
+    organisation: Organisation, several_countries: bool, by_post: Mapping[str, Sequence[str]]
+) -> WriteTo:
     lines = [line.strip() for line in (organisation.postal_address or "").splitlines()]
     envelope = [line for line in lines if line]
     if several_countries and vocab.is_country(organisation.country):
@@ -159,6 +169,7 @@ def _write_to(organisation: Organisation, several_countries: bool) -> WriteTo:
         email=organisation.email,
         status=_status(organisation),
         verified_on=organisation.verified_on,
+        by_post=list(by_post.get(organisation.slug, ())),
     )
 
 

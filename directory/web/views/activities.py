@@ -18,7 +18,7 @@ from directory import activities, catalogue, places, vocab
 from directory.activities import Filters, Found
 from directory.database import session_scope
 from directory.opendata import calendar
-from directory.web.params import MAX_PLACE_CHARS, MAX_RADIUS_KM, RADIUS_CHOICES_KM
+from directory.web.params import BLANK, MAX_PLACE_CHARS, MAX_RADIUS_KM, RADIUS_CHOICES_KM
 from directory.web.presenters import activities as presenters
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
@@ -80,17 +80,15 @@ def parse(params: QueryParams) -> ParsedActivities:
             problems["radius_km"] = (
                 f"The distance must be a whole number of kilometres from 1 to {MAX_RADIUS_KM}."
             )
-    if one["online"] not in ("", "1", "on", "true"):
+    if one["online"] not in ("", "1"):
         problems["online"] = "Online is a choice: online=1, or leave it out."
-    parsed.online = one["online"] in ("1", "on", "true")
-    kind = one["kind"].strip()
+    parsed.online = one["online"] == "1"
+    kind = one["kind"]
     if kind and kind not in vocab.ACTIVITY_KINDS:
         problems["kind"] = f"Unknown kind of activity ignored: {kind[:40]}."
     parsed.kind = kind if kind in vocab.ACTIVITY_KINDS else None
-    slug = one["organisation"].strip()
-    if len(slug) > MAX_SLUG_CHARS or not all(
-        c.isascii() and (c.isalnum() or c == "-") for c in slug
-    ):
+    slug = one["organisation"]
+    if len(slug) > MAX_SLUG_CHARS or not _SLUG.fullmatch(slug):
         problems["organisation"] = "A group is given by the last part of its page's address."
     elif slug:
         parsed.organisation = slug
@@ -107,8 +105,9 @@ def _one(params: QueryParams, name: str, problems: dict[str, str]) -> str:
 
 
 def _access(params: QueryParams, parsed: ParsedActivities) -> None:
-    wanted = [part.strip() for raw in params.getlist("access") for part in raw.split(",")]
-    unknown = [key[:40] for key in wanted if key and key not in vocab.ACCESS_PROVISIONS]
+    # Each provision is a value of its own, as a form's checkboxes send them.
+    wanted = params.getlist("access")
+    unknown = [key[:40] or BLANK for key in wanted if key and key not in vocab.ACCESS_PROVISIONS]
     if unknown:
         parsed.problems["access"] = f"Unknown access provision ignored: {', '.join(unknown)}."
     parsed.access = tuple(key for key in vocab.ACCESS_PROVISIONS if key in wanted)

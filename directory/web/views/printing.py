@@ -10,9 +10,10 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from directory import catalogue, vocab
+from directory import activities, catalogue, vocab
 from directory.database import read_one, session_scope
 from directory.web.middleware.remembered import search_parameters
+from directory.web.presenters import activities as activity_presenters
 from directory.web.presenters import geography, printing
 from directory.web.presenters import search as presenters
 from directory.web.state import app_state
@@ -54,8 +55,9 @@ async def _what_is_printed(request: Request) -> Hashable | None:
     if state is None or shown is None:
         return None
     version = await read_one(app_state(request).engine, catalogue.version)
+    held = await read_one(app_state(request).engine, activities.version)
     choices = PrintChoices.of(request.query_params)
-    return (request.url.path, state, version, shown, choices, date.today())
+    return (request.url.path, state, version, held, shown, choices, date.today())
 
 
 @heavy_page(by=_what_is_printed)
@@ -79,11 +81,16 @@ def _render(request: Request, template: str, media_type: str) -> Response:
     )
     with session_scope(app_state(request).engine) as session:
         organisations = catalogue.get_many(session, [hit.slug for hit in hits])
+        joined = activities.by_post_upcoming(session, [hit.slug for hit in hits])
         printed = printing.printed_list(
             organisations,
             only_write=choices.only_write,
             sections=sections,
             home_country=where.country if where is not None else None,
+            by_post={
+                slug: [activity_presenters.by_post_line(dated) for dated in held]
+                for slug, held in joined.items()
+            },
         )
     parsed = searched.parsed
     links = presenters.SearchLinks(parsed.query, parsed.near, parsed.radius_km)

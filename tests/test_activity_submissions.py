@@ -528,6 +528,9 @@ def test_approving_a_correction_updates_the_activity(moderator, public_client, s
     [event] = audit_of(seeded, stored(seeded, token).id)
     assert event.before["city"] == "London" and event.after["city"] == "Leeds"
     assert event.before["cost"] is None and event.after["cost"] == "Free"
+    # The listing's history says what changed on its activity, in the activity's words.
+    history = text_of(moderator.get(f"/moderate/organisations/{SLUG}/history").text)
+    assert "Town or city London Leeds" in history and "Cost (empty) Free" in history
 
 
 def test_a_correction_approved_over_a_newer_change_is_stopped(

@@ -194,3 +194,21 @@ def _kept(values: Mapping[str, Any]) -> str:
         return recurrence.in_words(str(values["current_recurrence"]), starts, str(zone_name))
     except (RuleError, ValueError, TypeError, KeyError):
         return str(values.get("current_recurrence"))
+
+
+def is_activity_snapshot(*snapshots: Mapping[str, Any] | None) -> bool:
+    """Whether an audit event's before or after is an activity (moderation keeps its id)."""
+    return any(snapshot and "public_id" in snapshot for snapshot in snapshots)
+
+
+def edits(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """An activity's changed fields in an audit event: (label, before, after)."""
+    return [
+        (
+            LABELS.get(name, name),
+            display(name, before.get(name), before),
+            display(name, after.get(name), after),
+        )
+        for name in dict.fromkeys([*before, *after])
+        if name != "public_id" and before.get(name) != after.get(name)
+    ]

@@ -488,8 +488,15 @@ def _audit_row(event: AuditEvent) -> AuditRow:
         action=vocab.AUDIT_ACTIONS.get(event.action, event.action),
         submission_id=event.submission_id,
         reason=(event.after or {}).get("reason") if decision else None,
-        changes=[] if decision else _field_changes(event.before, event.after),
+        changes=[] if decision else _changes_of(event),
     )
+
+
+def _changes_of(event: AuditEvent) -> list[FieldEdit]:
+    if activity_submissions.is_activity_snapshot(event.before, event.after):
+        edits = activity_submissions.edits(event.before or {}, event.after or {})
+        return [FieldEdit(label, before, after) for label, before, after in edits]
+    return _field_changes(event.before, event.after)
 
 
 def _field_changes(

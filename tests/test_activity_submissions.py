@@ -269,6 +269,7 @@ def test_an_online_activity_needs_no_venue(public_client, seeded):
             "We do not know a time zone called “Not/AZone”",
         ),
         ({"time_zone": "other"}, "time_zone", "Type the time zone"),
+        ({"time_zone": "a" * 10_000}, "time_zone", "64 characters or fewer"),
         (
             {"repeats": "monthly-nth", "start_date": "2030-03-29"},
             "repeats",

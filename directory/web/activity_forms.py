@@ -212,6 +212,7 @@ def _zone(raw: Mapping[str, Any], errors: dict[str, str]) -> str:
             )
     elif chosen:
         errors["time_zone"] = "Keep the time zone's name to 64 characters or fewer."
+        return ""  # never looked up: a name too long for a file name is an OSError there
     return chosen
 
 

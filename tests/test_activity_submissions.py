@@ -5,6 +5,7 @@ queue, every decision and its audit, and the activity rows they leave."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
@@ -708,7 +709,7 @@ def test_hostile_input_in_every_field_of_the_moderators_activity_form(moderator,
     assert accepted  # harmless text got through: the payloads reached past the first check
 
 
-def _pairs(values: dict, leave_out: str = "") -> list[tuple[str, str]]:
+def _pairs(values: dict, leave_out: str = "") -> list[tuple[str, Any]]:
     return [
         (key, item)
         for key, value in values.items()

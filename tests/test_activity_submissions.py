@@ -492,8 +492,9 @@ def test_approving_a_new_activity_publishes_it_and_audits_it(moderator, public_c
     [event] = audit_of(seeded, row.id)
     assert (event.actor, event.action, event.organisation_slug) == ("alice", "approve", SLUG)
     assert event.before is None and event.after["public_id"] == made.public_id
-    status = text_of(public_client.get(f"/submissions/{token}").text)
-    assert "Approved" in status
+    status = public_client.get(f"/submissions/{token}").text
+    assert "Approved" in text_of(status)
+    assert f'<a href="/activities/{made.public_id}">See the activity' in status
     page = text_of(public_client.get(f"/activities/{made.public_id}").text)
     assert "Letter-writing night" in page and "British Sign Language interpretation" in page
 

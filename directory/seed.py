@@ -24,8 +24,8 @@ ACTIVITY_KEYS = {
     "title",
     "description",
     "kind",
-    "starts_at",
-    "ends_at",
+    "starts",
+    "ends",
     "time_zone",
     "recurrence",
     "exceptions",
@@ -91,12 +91,12 @@ def load_activities(seed_dir: Path, records: list[OrganisationRecord]) -> list[S
         raise SeedError([f"{path.name}: not valid TOML: {error}"]) from None
     for key in sorted(set(data) - ACTIVITY_FILE_KEYS):
         problems.append(f"{path.name}: unknown top-level key {key!r}")
-    slugs = {record.slug for record in records}
+    by_slug = {record.slug: record for record in records}
     found = []
     seen: dict[tuple[str, str], str] = {}
     for number, raw in enumerate(data.get("activity", []), start=1):
         where = f"{path.name}: activity #{number} ({raw.get('title') or 'no title'})"
-        activity = _activity(raw, slugs, where, problems)
+        activity = _activity(raw, by_slug, where, problems)
         if activity is None:
             continue
         same = (activity.organisation, str(activity.values["title"]))
@@ -110,18 +110,34 @@ def load_activities(seed_dir: Path, records: list[OrganisationRecord]) -> list[S
     return found
 
 
+# The seed file's names for activity fields, where they differ from the table's.
+_SEED_NAMES = {"starts": "starts_at", "ends": "ends_at", "source": "source_url"}
+_FILE_NAMES = {column: key for key, column in _SEED_NAMES.items()}
+
+
+def _coordinates(fields: dict[str, Any], listing: OrganisationRecord) -> dict[str, Any]:
+    """City-level coordinates for an activity in its listing's own town: the listing's."""
+    city = str(fields.get("city") or "").casefold()
+    if city and city == (listing.city or "").casefold() and listing.latitude is not None:
+        return {"latitude": listing.latitude, "longitude": listing.longitude}
+    return {}
+
+
 def _activity(
-    raw: dict[str, Any], slugs: set[str], where: str, problems: list[str]
+    raw: dict[str, Any], records: dict[str, OrganisationRecord], where: str, problems: list[str]
 ) -> SeedActivity | None:
     before = len(problems)
     for key in sorted(set(raw) - ACTIVITY_KEYS):
         problems.append(f"{where}: unknown field {key!r}")
     organisation = raw.get("organisation")
-    if organisation not in slugs:
+    if organisation not in records:
         problems.append(f"{where}: field 'organisation': {organisation!r} is not a seed listing")
     if not isinstance(raw.get("stated_on"), date):
         problems.append(f"{where}: field 'stated_on': give the date the source stated it")
-    fields = {("source_url" if key == "source" else key): value for key, value in raw.items()}
+    fields = {_SEED_NAMES.get(key, key): value for key, value in raw.items()}
+    listing = records.get(str(organisation))
+    if listing is not None and fields.get("latitude") is None:
+        fields.update(_coordinates(fields, listing))
     values, errors = activities.validate(fields)
     for field, message in errors.items():
         problems.append(

@@ -131,7 +131,9 @@ def seeded(engine: Engine, settings: Settings, seed_records) -> Engine:
     """A database holding the real seed data, and an index built from it."""
     with Session(engine, expire_on_commit=False) as session:
         catalogue.upsert_many(session, seed_records)
-        activities.upsert_many(session, seed_activities(seed_records))
+        activities.upsert_many(
+            session, seed_activities(seed_records), gazetteer=settings.gazetteer_path
+        )
         session.commit()
         reindex(session, backends.embedded(settings))
     return engine

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
+from html import escape
 from typing import Any
 
 import jsonschema
@@ -90,9 +92,12 @@ def test_the_calendar_parses_with_rules_not_copies(client, held):
     )
     assert "https://example.org/letters" in str(monthly["description"])
     # One event per activity, whatever its number of dates.
-    assert len(found) == 3
+    mine = events(client.get(f"/activities.ics?organisation={OTHER}"))
+    assert len(mine) == 2
     zones = {str(zone["tzid"]) for zone in Calendar.from_ical(response.content).walk("VTIMEZONE")}
-    assert zones == {"Europe/London", "America/New_York"}
+    assert {"Europe/London", "America/New_York"} <= zones
+    used = {str(event["dtstart"].params["TZID"]) for event in found.values()}
+    assert used == zones  # a VTIMEZONE for each zone used, and no other
 
 
 def test_a_cancelled_activity_is_cancelled_in_the_calendar(client, held):
@@ -126,12 +131,12 @@ def test_the_calendar_imports_with_the_right_local_times_across_daylight_saving(
 
 
 def test_the_calendar_takes_the_page_filters(client, held):
-    assert set(events(client.get("/activities.ics?access=bsl"))) == {
-        "Cancelled workshop (Prisoner Solidarity Network)"
-    }
-    assert set(events(client.get("/activities.ics?near=New+York"))) == {
-        "Fortnightly dinner (Prisoner Solidarity Network)"
-    }
+    bsl = set(events(client.get("/activities.ics?access=bsl")))
+    assert "Cancelled workshop (Prisoner Solidarity Network)" in bsl
+    assert "Monthly letters (Glasgow Prisoner Solidarity)" not in bsl
+    new_york = set(events(client.get("/activities.ics?near=New+York")))
+    assert "Fortnightly dinner (Prisoner Solidarity Network)" in new_york
+    assert not any("Glasgow" in title for title in new_york)
     refused = client.get("/activities.ics?access=teleport")
     assert refused.status_code == 400
     assert "Unknown access provision ignored: teleport." in refused.text
@@ -167,7 +172,7 @@ def test_the_api_lists_activities_with_the_next_occurrence_and_its_offset(client
     response = client.get("/api/activities")
     assert response.status_code == 200
     body = response.json()
-    assert body["total"] == 3
+    assert body["total"] == len(body["activities"]) >= 3
     by_id = {item["id"]: item for item in body["activities"]}
     monthly = by_id[held["monthly"]]
     assert monthly["title"] == "Monthly letters"
@@ -191,14 +196,14 @@ def test_the_api_lists_activities_with_the_next_occurrence_and_its_offset(client
     assert past["next_occurrence"] is None
     assert past["last_occurrence"]["starts"] == "2022-03-11T16:00:00+00:00"
     assert past["status"] == "cancelled"
-    # Upcoming first.
-    assert body["activities"][-1]["id"] == held["cancelled"]
+    # Upcoming first, then past ones.
+    over = [item["next_occurrence"] is None for item in body["activities"]]
+    assert over == sorted(over) and over[-1]
 
 
 def test_the_api_filters_and_refuses_bad_parameters(client, held):
-    assert [a["id"] for a in client.get("/api/activities?access=bsl").json()["activities"]] == [
-        held["cancelled"]
-    ]
+    query = f"/api/activities?access=bsl&organisation={OTHER}"
+    assert [a["id"] for a in client.get(query).json()["activities"]] == [held["cancelled"]]
     refused = client.get("/api/activities?kind=rave&near=Nowhereville")
     assert refused.status_code == 400
     assert set(refused.json()["fields"]) == {"kind", "near"}
@@ -221,8 +226,8 @@ organisation = "glasgow-prisoner-solidarity"
 title = "Letters night"
 description = "Writing to people inside."
 kind = "letter-writing"
-starts_at = "2030-01-07T19:00"
-ends_at = "2030-01-07T21:00"
+starts = "2030-01-07T19:00"
+ends = "2030-01-07T21:00"
 time_zone = "Europe/London"
 recurrence = "FREQ=MONTHLY;BYDAY=1MO"
 exceptions = []
@@ -383,3 +388,82 @@ def compiled_validator():
     schema = json.loads(reference_file(COMPILED_ORGANIZATION).read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)
     return validator(schema, format_checker=validator.FORMAT_CHECKER)
+
+
+# The real seed ----------------------------------------------------------------------------
+
+FOUNDING = "Prisoner Solidarity in Practice"
+
+
+@pytest.fixture(scope="module")
+def seed_activities():
+    records = seed.load(PACKAGED_SEED_DIR)
+    return seed.load_activities(PACKAGED_SEED_DIR, records)
+
+
+def test_the_seed_has_the_founding_workshop_with_its_access_provisions(seed_activities):
+    (founding,) = [a for a in seed_activities if a.values["title"] == FOUNDING]
+    assert founding.organisation == GROUP
+    values = founding.values
+    assert values["starts_at"] == datetime(2022, 3, 11, 16, 0)
+    assert values["ends_at"] == datetime(2022, 3, 11, 17, 30)
+    assert values["time_zone"] == "Europe/London"
+    assert {"captions", "bsl", "audio-description", "child-fund", "carer-fund", "data-fund"} == set(
+        values["access"]
+    )
+    assert values["source_url"] == (
+        "https://arika.org.uk/programming/mutual-aid/programme/prisoner-solidarity-practice"
+    )
+
+
+def test_every_seed_activity_is_sourced_dated_and_belongs_to_a_listing(seed_activities):
+    assert len(seed_activities) >= 10
+    listed = {record.slug for record in seed.load(PACKAGED_SEED_DIR)}
+    for item in seed_activities:
+        assert item.organisation in listed
+        assert item.values["source_url"].startswith(("http://", "https://"))
+        assert isinstance(item.values["stated_on"], date)
+    recurring = [item for item in seed_activities if item.values["recurrence"]]
+    assert len(recurring) >= 7
+
+
+def test_activities_lists_the_seed_activities(client, seed_activities):
+    page = client.get("/activities")
+    assert page.status_code == 200
+    for item in seed_activities:
+        assert escape(item.values["title"]) in page.text
+
+
+def test_access_bsl_finds_the_founding_workshop_shown_as_past(client):
+    page = client.get("/activities?access=bsl")
+    assert page.status_code == 200
+    past = page.text[page.text.index('id="past"') :]
+    assert FOUNDING in past
+    assert "Past:</strong> last held Friday 11 March 2022, 16:00–17:30" in past
+    upcoming = page.text[page.text.index('id="upcoming"') : page.text.index('id="past"')]
+    assert FOUNDING not in upcoming
+    assert "Solidaritea" not in page.text  # states no BSL
+    found = client.get("/api/activities?access=bsl").json()["activities"]
+    assert [a["title"] for a in found] == [FOUNDING]
+    assert found[0]["next_occurrence"] is None
+
+
+def test_near_finds_seed_activities_by_their_town(client):
+    titles = [a["title"] for a in client.get("/api/activities?near=Dresden").json()["activities"]]
+    assert titles == ["Solidaritea letter-writing café"]
+    brooklyn = client.get("/api/activities?near=New+York&kind=letter-writing").json()
+    assert [a["title"] for a in brooklyn["activities"]] == [
+        "Political prisoner letter-writing dinner"
+    ]
+
+
+def test_the_founding_workshop_page(client):
+    listing = client.get(f"/organisations/{GROUP}")
+    assert "Past activities" in listing.text
+    path = re.search(r'href="(/activities/[^"]+)">Prisoner Solidarity in Practice', listing.text)
+    assert path is not None
+    page = client.get(path.group(1))
+    assert "Friday 11 March 2022, 16:00–17:30 (UK time, Europe/London)" in page.text
+    assert "British Sign Language interpretation" in page.text
+    assert "Phone data fund" in page.text
+    assert "As stated on 11 March 2022" in page.text

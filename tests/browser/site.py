@@ -77,7 +77,11 @@ def prepare(data_dir: Path, gazetteer: Path) -> tuple[Settings, Samples]:
         records = seed.load(PACKAGED_SEED_DIR)
         catalogue.upsert_many(session, records)
         held = seed.load_activities(PACKAGED_SEED_DIR, records)
-        activities.upsert_many(session, [(item.organisation, item.values) for item in held])
+        activities.upsert_many(
+            session,
+            [(item.organisation, item.values) for item in held],
+            gazetteer=settings.gazetteer_path,
+        )
     with Session(engine) as session:
         reindex(session, backends.embedded(settings))
     with session_scope(engine) as session:

@@ -175,7 +175,7 @@ def status(request: Request) -> Response:
 @form_endpoint
 def revise(request: Request, form: FormData | None) -> Response:
     """Answer "changes requested" with a corrected version of the same submission."""
-    parsed: Form | None = None
+    parsed: ListingForm | None = None
     context: dict[str, Any] = {"token": request.path_params["token"], "reason": None}
     try:
         with session_scope(app_state(request).engine) as session:
@@ -194,7 +194,6 @@ def revise(request: Request, form: FormData | None) -> Response:
                 return _revise_page(request, context, _only(parsed, EXPIRED), 403)
             if not parsed.ok:
                 return _revise_page(request, context, parsed, status=400)
-            assert isinstance(parsed, ListingForm)
             try:
                 moderation.revise(session, submission, parsed.listing, _submitter(parsed).note)
             except ModerationError as error:

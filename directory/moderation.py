@@ -9,14 +9,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from directory import accounts, audit, catalogue, places, vocab
+from directory import accounts, activities, audit, catalogue, places, vocab
 from directory.listings import (
     carried_sources,
     changed_fields,
@@ -26,7 +26,15 @@ from directory.listings import (
     slugify,
     snapshot,
 )
-from directory.models import MAX_ID, AuditEvent, Organisation, Submission, storable, utcnow
+from directory.models import (
+    MAX_ID,
+    Activity,
+    AuditEvent,
+    Organisation,
+    Submission,
+    storable,
+    utcnow,
+)
 from directory.records import EDITABLE_FIELDS, OrganisationRecord
 
 QUEUE_PAGE_SIZE = 50
@@ -66,6 +74,27 @@ class ListingGone(ModerationError):
 class NothingChanged(ModerationError):
     def __init__(self) -> None:
         super().__init__("Nothing was changed. Change at least one field, or add a note.")
+
+
+class ActivityGone(ModerationError):
+    def __init__(self) -> None:
+        super().__init__("The activity this is about is no longer in the directory.")
+
+
+class ActivityChanged(ModerationError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The activity changed while you were reviewing this. "
+            "Check the differences again before deciding."
+        )
+
+
+class ActivityInvalid(ModerationError):
+    """The values approved do not make an activity; `errors` says why, field by field."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("Check the activity's values: some cannot be published as they are.")
 
 
 class NotRevisable(ModerationError):
@@ -171,8 +200,10 @@ def revise(
     session: Session, submission: Submission, fields: Mapping[str, Any], note: str | None
 ) -> Submission:
     """The submitter answers "changes requested" with a corrected version; it waits again."""
-    if submission.type == "report":
+    if submission.type == "report" or submission.type == "activity-cancel":
         raise NotRevisable
+    if submission.type in vocab.ACTIVITY_SUBMISSION_TYPES:
+        return _revise_activity(session, submission, fields, note)
     old_proposed = submission.proposed
     if submission.type == "edit":
         organisation = _target(session, submission)
@@ -182,6 +213,18 @@ def revise(
             raise NothingChanged
     else:
         base, proposed = None, editable_only(fields)
+    return _reopen(session, submission, old_proposed, proposed, base, note)
+
+
+def _reopen(
+    session: Session,
+    submission: Submission,
+    old_proposed: dict[str, Any] | None,
+    proposed: dict[str, Any],
+    base: dict[str, Any] | None,
+    note: str | None,
+) -> Submission:
+    """A submission sent back for changes waits again, with what the submitter corrected."""
     claimed = session.execute(
         update(Submission)
         .where(col(Submission.id) == submission.id, col(Submission.status) == "changes_requested")
@@ -488,6 +531,8 @@ def request_changes(
 ) -> None:
     if submission.type == "report":
         raise ModerationError("A problem report cannot be sent back for changes.")
+    if submission.type == "activity-cancel":
+        raise ModerationError("A cancellation cannot be sent back for changes.")
     _decide(session, submission, "changes_requested", "request_changes", moderator, reason)
 
 
@@ -568,3 +613,242 @@ def _audit(
 
 def _has_value(value: Any) -> bool:
     return value not in (None, "", [], False)
+
+
+# Activities ------------------------------------------------------------------------------
+# Proposed like listings: a new activity for a listing, an edit of one (only the fields that
+# differ from the activity as it was), or its cancellation. Nothing is public until approved.
+
+ACTIVITY_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "recurrence",
+    "exceptions",
+    "online",
+    "online_how",
+    "venue",
+    "address",
+    "city",
+    "country",
+    "by_post",
+    "cost",
+    "how_to_join",
+    "access",
+    "access_notes",
+    "access_contact",
+    "source_url",
+    "stated_on",
+)
+
+
+def activity_values(activity: Activity) -> dict[str, Any]:
+    """An activity's fields a proposal may change, as a submission stores them (JSON)."""
+    return activity_json({name: getattr(activity, name) for name in ACTIVITY_FIELDS})
+
+
+def activity_json(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked activity values as JSON holds them: times as local "YYYY-MM-DDTHH:MM"."""
+    shown: dict[str, Any] = {}
+    for name in ACTIVITY_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if isinstance(value, datetime):
+            value = value.isoformat(timespec="minutes")
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, list):
+            value = list(value)
+        shown[name] = value
+    return shown
+
+
+def submit_activity_new(
+    session: Session,
+    organisation: Organisation,
+    values: Mapping[str, Any],
+    submitter: Submitter,
+    *,
+    spam: bool = False,
+) -> Submission:
+    """A proposed activity of the listing: `values` checked by activities.validate."""
+    return _receive(
+        session, "activity-new", organisation.slug, submitter, spam, proposed=activity_json(values)
+    )
+
+
+def submit_activity_edit(
+    session: Session,
+    activity: Activity,
+    values: Mapping[str, Any],
+    submitter: Submitter,
+    *,
+    spam: bool = False,
+) -> Submission:
+    """A change set against the activity as it is now; NothingChanged without one or a note."""
+    base = activity_values(activity)
+    proposed = _activity_changes(base, values)
+    if not proposed and not submitter.note and not spam:
+        raise NothingChanged
+    return _receive(
+        session,
+        "activity-edit",
+        activity.organisation_slug,
+        submitter,
+        spam,
+        proposed=proposed,
+        base=base,
+        activity_public_id=activity.public_id,
+    )
+
+
+def submit_activity_cancel(
+    session: Session,
+    activity: Activity,
+    reason: str,
+    source_url: str | None,
+    submitter: Submitter,
+    *,
+    spam: bool = False,
+) -> Submission:
+    """A report that the activity no longer happens, why, and where that is said if known."""
+    return _receive(
+        session,
+        "activity-cancel",
+        activity.organisation_slug,
+        submitter,
+        spam,
+        proposed={"status": "cancelled", "source_url": source_url},
+        base=activity_values(activity),
+        report_text=reason,
+        activity_public_id=activity.public_id,
+    )
+
+
+def _activity_changes(base: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    proposed = activity_json(values)
+    return {name: value for name, value in proposed.items() if base.get(name) != value}
+
+
+def _revise_activity(
+    session: Session, submission: Submission, values: Mapping[str, Any], note: str | None
+) -> Submission:
+    old_proposed = submission.proposed
+    if submission.type == "activity-edit":
+        base = activity_values(_activity_target(session, submission))
+        proposed = _activity_changes(base, values)
+        if not proposed and not note:
+            raise NothingChanged
+        return _reopen(session, submission, old_proposed, proposed, base, note)
+    return _reopen(session, submission, old_proposed, activity_json(values), None, note)
+
+
+def activity_of(session: Session, submission: Submission) -> Activity | None:
+    """The stored activity a submission is about (or, once approved, made), if any."""
+    return activities.get(session, submission.activity_public_id or "")
+
+
+def proposed_activity(session: Session, submission: Submission) -> dict[str, Any]:
+    """The whole activity a moderator starts from: the live one with the proposal applied."""
+    proposed = dict(submission.proposed or {})
+    if submission.type == "activity-new":
+        return proposed
+    live = activity_of(session, submission)
+    base = activity_values(live) if live else dict(submission.base or {})
+    if submission.type == "activity-cancel":
+        return base
+    return {**base, **proposed}
+
+
+def approve_activity(
+    session: Session,
+    submission: Submission,
+    values: Mapping[str, Any],
+    *,
+    moderator: str,
+    expected_version: str | None = None,
+    gazetteer: Path | None = None,
+) -> Activity:
+    """Publish the moderator's version, in the caller's transaction: a new activity of the
+    listing, the activity edited, or (for a cancellation) marked cancelled, with the page
+    that says so as its source when one is given.
+
+    `values` are the whole activity for a new one or an edit (checked again here; raises
+    ActivityInvalid), and for a cancellation optionally `source_url` and `stated_on`.
+    `expected_version` is the activity's `updated_at` the moderator saw.
+    """
+    if submission.type == "activity-new":
+        organisation = _target(session, submission)
+        checked = _checked_activity(values)
+        _claim(session, submission, "approved", moderator, reason=None)
+        made = activities.create(session, organisation.slug, checked, gazetteer=gazetteer)
+        session.execute(
+            update(Submission)
+            .where(col(Submission.id) == submission.id)
+            .values(activity_public_id=made.public_id)
+        )
+        _audit(session, moderator, "approve", submission, None, _activity_snapshot(made))
+        session.refresh(submission)
+        return made
+    activity = _activity_target(session, submission)
+    if expected_version is not None and activity.updated_at.isoformat() != expected_version:
+        raise ActivityChanged
+    before = _activity_snapshot(activity)
+    if submission.type == "activity-cancel":
+        changes = _cancellation(values)
+    else:
+        checked = _checked_activity(values)
+        changes = {name: checked[name] for name in ACTIVITY_FIELDS}
+        changes.update(_activity_place(gazetteer, activity, changes))
+    _claim(session, submission, "approved", moderator, reason=None)
+    activities.update(session, activity, changes)
+    _audit(session, moderator, "approve", submission, before, _activity_snapshot(activity))
+    session.refresh(submission)
+    return activity
+
+
+def _checked_activity(values: Mapping[str, Any]) -> dict[str, Any]:
+    checked, errors = activities.validate(activity_json(values))
+    if errors:
+        raise ActivityInvalid(errors)
+    checked.setdefault("stated_on", utcnow().date())
+    checked["status"] = "scheduled"
+    return checked
+
+
+def _cancellation(values: Mapping[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {"status": "cancelled"}
+    if values.get("source_url"):
+        changes["source_url"] = values["source_url"]
+        changes["stated_on"] = values.get("stated_on") or utcnow().date()
+    return changes
+
+
+def _activity_place(
+    gazetteer: Path | None, activity: Activity, changes: Mapping[str, Any]
+) -> dict[str, float | None]:
+    """New coordinates when the town or country changed (as a listing's, see _placed)."""
+    if all(getattr(activity, name) == changes.get(name) for name in ("city", "country")):
+        return {}
+    found = (
+        places.locate(gazetteer, changes.get("city"), changes.get("country") or "")
+        if gazetteer
+        else None
+    )
+    latitude, longitude = found if found else (None, None)
+    return {"latitude": latitude, "longitude": longitude}
+
+
+def _activity_target(session: Session, submission: Submission) -> Activity:
+    found = activity_of(session, submission)
+    if found is None:
+        raise ActivityGone
+    return found
+
+
+def _activity_snapshot(activity: Activity) -> dict[str, Any]:
+    return {"public_id": activity.public_id, "status": activity.status, **activity_values(activity)}

@@ -410,7 +410,12 @@ SUBMISSION_TYPES: dict[str, str] = {
     "new": "New listing",
     "edit": "Suggested edit",
     "report": "Problem report",
+    "activity-new": "New activity",
+    "activity-edit": "Activity correction",
+    "activity-cancel": "Activity cancellation",
 }
+# Submissions about an activity rather than a listing (the listing is the one it belongs to).
+ACTIVITY_SUBMISSION_TYPES: tuple[str, ...] = ("activity-new", "activity-edit", "activity-cancel")
 
 SUBMISSION_STATUSES: dict[str, str] = {
     "pending": "Waiting for review",

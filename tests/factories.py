@@ -90,6 +90,34 @@ def listing_form(**overrides: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def activity_form(**overrides: Any) -> dict[str, Any]:
+    """What a person fills in to propose a valid activity (the first Monday of every month,
+    from Monday 4 March 2030, 19:00-21:00 in London); any field overridable, None leaves
+    it out."""
+    values: dict[str, Any] = {
+        "title": "Letter-writing night",
+        "description": "We write letters and cards to people in prison; paper and stamps given.",
+        "kind": "letter-writing",
+        "start_date": "2030-03-04",
+        "start_time": "19:00",
+        "end_time": "21:00",
+        "time_zone": "Europe/London",
+        "repeats": "monthly-nth",
+        "venue": "The social centre",
+        "city": "Leeds",
+        "country": "GB",
+        "cost": "Free",
+        "how_to_join": "Just turn up.",
+        "access": ["step-free", "bsl"],
+        "source_url": "https://example.org/events/letters",
+        "stated_on": "2026-11-20",
+        "contact": "someone@example.net",
+        "homepage": "",
+    }
+    values.update(overrides)
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def activity_values(**overrides: Any) -> dict[str, Any]:
     """An activity's fields as activities.validate takes them: valid but for the overrides."""
     number = next(_serial)

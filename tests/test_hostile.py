@@ -79,6 +79,8 @@ KEY_FIELDS = {
     "report": {"details"},
     "moderate_login": {"username", "next"},
     "moderate_submission": {"decision_reason"},  # shown to the public on the status page
+    "activity_new": {"title", "access_notes"},
+    "activity_cancel": {"cancel_reason"},
 }
 # Valid answers for the fields a person types into, so that a payload in one field is the
 # only thing wrong with the form (and a harmless payload is accepted and shown back).
@@ -86,6 +88,10 @@ KEY_FIELDS = {
 VALID_ANSWERS: dict[str, Callable[[], dict[str, Any]]] = {
     "submit": factories.listing_form,
     "report": lambda: {"details": "The postal address has changed; letters come back."},
+    "activity_new": factories.activity_form,
+    # Prefilled from the activity: one change makes it a correction.
+    "activity_edit": lambda: {"cost": "A suggested donation of £2"},
+    "activity_cancel": lambda: {"cancel_reason": "Their last post says it has stopped."},
     "moderate_login": lambda: {"username": "alice", "password": "not the password at all"},
     "moderate_submission": lambda: {"decision_reason": "Please add a postal address."},
     "moderate_listing": lambda: {

@@ -68,6 +68,7 @@ REQUIRED = {
     "password": "Enter your password.",
     "checked_source": "Enter the web address of the page you checked, such as https://example.org/news.",
     "closed_source": "Enter the web address of the page that says the group has closed.",
+    "cancel_reason": "Say why you think it no longer happens, such as what the group said.",
 }
 _INVALID = {
     "kind": "Choose a kind of group from the list.",
@@ -87,7 +88,7 @@ _INVALID = {
     "phones": "Check the phone numbers: give the whole number, with its area code.",
     "activity": "Enter a year, or a year and a month, such as 2025 or 2025-03.",
     **dict.fromkeys(
-        ("checked_source", "activity_source", "closed_source"),
+        ("checked_source", "activity_source", "closed_source", "cancel_source"),
         "Enter a web address starting with http:// or https://, such as https://example.org/news.",
     ),
 }
@@ -143,6 +144,8 @@ FORM_ORDER: tuple[str, ...] = (
     "activity",
     "activity_source",
     "closed_source",
+    "cancel_reason",
+    "cancel_source",
 )
 
 
@@ -417,6 +420,21 @@ def closure_form(form: FormData) -> Form:
     """ "No longer active": the page that says the group has closed."""
     result = Form()
     _web_address(form, "closed_source", result, required=True)
+    return result
+
+
+def cancellation_form(form: FormData) -> Form:
+    """ "It no longer happens", said of an activity: why, and the page that says so if any."""
+    result = cancel_source_form(form)
+    _plain(form, "cancel_reason", NOTE_MAX, result, required=True, multiline=True)
+    submitter_fields(form, result, contact_required=False)
+    return result
+
+
+def cancel_source_form(form: FormData) -> Form:
+    """The page that says an activity is cancelled, if there is one (a moderator approving)."""
+    result = Form()
+    _web_address(form, "cancel_source", result, required=False)
     return result
 
 

@@ -53,6 +53,14 @@ def submit_with_errors(page: Page, _site: Site) -> None:
     expect(page.locator(".error-summary")).to_be_visible()
 
 
+def propose_activity_with_errors(page: Page, _site: Site) -> None:
+    page.goto(f"/organisations/{SAMPLE_SLUG}/activities/new")
+    page.get_by_label("Title").fill("Letters")
+    page.get_by_label("Start time").fill("19:00")
+    page.get_by_role("button", name="Send for review").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
 PAGES: dict[str, Opener] = {
     "home": visit("/"),
     "search with results": visit("/search?q=books"),
@@ -85,6 +93,16 @@ PAGES: dict[str, Opener] = {
     "activities filtered": visit("/activities?access=bsl&kind=workshop&near=Glasgow"),
     "activity": visit(f"/activities/{FOUNDING_WORKSHOP}"),
     "listing with activities": visit("/organisations/glasgow-prisoner-solidarity"),
+    "propose an activity": visit(f"/organisations/{SAMPLE_SLUG}/activities/new"),
+    "propose an activity with errors": propose_activity_with_errors,
+    "activity correction": visit(lambda s: f"/activities/{s.samples.activity_public_id}/edit"),
+    "activity cancellation": visit(lambda s: f"/activities/{s.samples.activity_public_id}/cancel"),
+    "activity correction review": signed_in(
+        lambda s: f"/moderate/submissions/{s.samples.activity_edit_id}"
+    ),
+    "activity cancellation review": signed_in(
+        lambda s: f"/moderate/submissions/{s.samples.activity_cancel_id}"
+    ),
     "print": visit("/print?q=books"),
     "api": visit("/api"),
     "moderator login": visit("/moderate/login"),

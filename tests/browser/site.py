@@ -56,6 +56,9 @@ class Samples:
     pending_edit_token: str  # its submitter's status page
     changes_requested_token: str  # a status page that offers "send a corrected version"
     closure_report_id: int  # a review page that offers "Mark as no longer active" at the top
+    activity_edit_id: int  # an activity's suggested correction: its diff and approve form
+    activity_cancel_id: int  # a report that an activity no longer happens
+    activity_public_id: str  # an activity to suggest a correction to, or report cancelled
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,36 @@ def _submissions(session: Session) -> Samples:
         session, organisation, "group-closed", "Their office has shut, says a neighbour.", someone
     )
     assert pending.id is not None and closed.id is not None
-    return Samples(pending.id, pending.token, returned.token, closed.id)
+    checked, errors = activities.validate(
+        {
+            "title": "Sample letter-writing evening",
+            "description": "Cards and letters to people in prison; paper and stamps provided.",
+            "kind": "letter-writing",
+            "starts_at": "2030-03-04T18:30",
+            "ends_at": "2030-03-04T20:30",
+            "time_zone": "Europe/London",
+            "recurrence": "FREQ=MONTHLY;BYDAY=1MO",
+            "city": "Nottingham",
+            "country": "GB",
+            "access": ["step-free"],
+            "source_url": "https://example.org/sample-letters",
+            "stated_on": "2026-11-01",
+        }
+    )
+    assert errors == {}, errors
+    held = activities.create(session, SAMPLE_SLUG, checked)
+    corrected = moderation.submit_activity_edit(
+        session,
+        held,
+        {**moderation.activity_values(held), "cost": "Free", "access": [*held.access, "food"]},
+        someone,
+    )
+    cancelled = moderation.submit_activity_cancel(
+        session, held, "Their last post says it has stopped.", None, someone
+    )
+    assert corrected.id is not None and cancelled.id is not None
+    ids = (corrected.id, cancelled.id)
+    return Samples(pending.id, pending.token, returned.token, closed.id, *ids, held.public_id)
 
 
 def free_port() -> int:

@@ -16,6 +16,8 @@ from directory.reach import phone_line
 from directory.records import EDITABLE_FIELDS, FIELDS, Value
 from directory.web.formatting import long_date, short_when, when
 from directory.web.forms import FIELD_LABELS, country_choices
+from directory.web.presenters import activity_submissions
+from directory.web.presenters.activity_submissions import ActivityRow
 
 EMPTY = "(empty)"
 _LABELLED = {name: f.vocabulary for name, f in FIELDS.items() if f.vocabulary is not None}
@@ -62,11 +64,14 @@ class StatusView:
     listing_name: str | None
     listing_slug: str | None
     received: str
-    rows: list[SentRow]
+    rows: list[SentRow] | list[ActivityRow]
     report_reason: str | None
     report_text: str | None
     note: str | None
     can_revise: bool
+    # A submission about an activity: its title, and its address once it is published.
+    activity_title: str | None = None
+    activity_public_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -320,12 +325,22 @@ def status_view(submission: Submission, live_name: str | None) -> StatusView:
         listing_name=live_name or (submission.proposed or {}).get("name"),
         listing_slug=submission.organisation_slug if live_name else None,
         received=long_date(submission.created_at.date()),
-        rows=sent_rows(submission),
+        rows=activity_submissions.rows(submission)
+        if activity_submissions.is_activity(submission)
+        else sent_rows(submission),
         report_reason=vocab.REPORT_REASONS.get(submission.report_reason or ""),
         report_text=submission.report_text,
         note=submission.note,
-        can_revise=status == "changes_requested" and submission.type != "report",
+        can_revise=status == "changes_requested" and revisable(submission),
+        activity_title=activity_submissions.title_of(submission)
+        if activity_submissions.is_activity(submission)
+        else None,
     )
+
+
+def revisable(submission: Submission) -> bool:
+    """Whether its kind of submission can be sent back for changes and corrected."""
+    return submission.type not in ("report", "activity-cancel")
 
 
 def review_view(submission: Submission, live_name: str | None) -> ReviewView:
@@ -349,7 +364,11 @@ def review_view(submission: Submission, live_name: str | None) -> ReviewView:
         note=submission.note,
         token=submission.token,
         is_open=is_open,
-        title=live_name if live_name is not None else proposed_name or "New listing",
+        title=activity_submissions.title_of(submission)
+        if activity_submissions.is_activity(submission)
+        else live_name
+        if live_name is not None
+        else proposed_name or "New listing",
         offers_closure=is_open
         and live_name is not None
         and submission.type == "report"
@@ -360,7 +379,9 @@ def review_view(submission: Submission, live_name: str | None) -> ReviewView:
 def submission_summary(submission: Submission) -> QueueLine:
     """One line of the moderation queue."""
     proposed = submission.proposed or {}
-    if submission.type == "edit":
+    if activity_submissions.is_activity(submission):
+        summary = activity_submissions.summary(submission)
+    elif submission.type == "edit":
         fields = [FIELD_LABELS[name] for name in EDITABLE_FIELDS if name in proposed]
         summary = "Changes: " + ", ".join(fields) if fields else "A note, no field changes"
     elif submission.type == "report":
@@ -467,8 +488,15 @@ def _audit_row(event: AuditEvent) -> AuditRow:
         action=vocab.AUDIT_ACTIONS.get(event.action, event.action),
         submission_id=event.submission_id,
         reason=(event.after or {}).get("reason") if decision else None,
-        changes=[] if decision else _field_changes(event.before, event.after),
+        changes=[] if decision else _changes_of(event),
     )
+
+
+def _changes_of(event: AuditEvent) -> list[FieldEdit]:
+    if activity_submissions.is_activity_snapshot(event.before, event.after):
+        edits = activity_submissions.edits(event.before or {}, event.after or {})
+        return [FieldEdit(label, before, after) for label, before, after in edits]
+    return _field_changes(event.before, event.after)
 
 
 def _field_changes(

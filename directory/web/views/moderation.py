@@ -18,14 +18,16 @@ from starlette.responses import RedirectResponse, Response
 from directory import accounts, catalogue, linkcheck, moderation, rechecks, vocab
 from directory.database import Unavailable, session_scope
 from directory.models import Submission
-from directory.moderation import AlreadyDecided, ModerationError
+from directory.moderation import ActivityInvalid, AlreadyDecided, ModerationError
 from directory.search import SearchQuery
 from directory.search.errors import SearchUnavailable
-from directory.web import auth, forms
+from directory.web import activity_forms, auth, forms
+from directory.web.activity_forms import ActivityForm
 from directory.web.auth import SignedIn, admin_required, moderator_required
 from directory.web.forms import Form, ListingForm
 from directory.web.guards import csrf, password_checks, ratelimit
 from directory.web.guards.ratelimit import client_key, limits_of, minutes
+from directory.web.presenters import activity_submissions as present_activity
 from directory.web.presenters import moderation as present
 from directory.web.state import app_state
 from directory.web.templating import render, route_path
@@ -153,6 +155,8 @@ def submission(request: Request, form: FormData | None, moderator: SignedIn) -> 
 def _approve(
     request: Request, session: Session, found: Submission, form: FormData, moderator: SignedIn
 ) -> Response | str:
+    if present_activity.is_activity(found):
+        return _approve_activity(request, session, found, form, moderator)
     parsed = forms.listing_form(form, sources_required=True)
     if not parsed.ok:
         return _review_page(request, session, found, moderator, listing=parsed, status=400)
@@ -177,6 +181,45 @@ def _approve(
             request, session, found, moderator, listing=kept, notice=str(error), status=409
         )
     return f"Approved. “{published.name}” is live."
+
+
+def _approve_activity(
+    request: Request, session: Session, found: Submission, form: FormData, moderator: SignedIn
+) -> Response | str:
+    """Publish a proposed activity or correction as the moderator corrected it, or mark the
+    activity cancelled, citing the page that says so when there is one."""
+    parsed: Form
+    if found.type == "activity-cancel":
+        parsed = forms.cancel_source_form(form)
+        values: dict[str, Any] = {"source_url": parsed.values["cancel_source"] or None}
+    else:
+        parsed = activity_forms.activity_form(form)
+        values = parsed.activity if isinstance(parsed, ActivityForm) else {}
+    if not parsed.ok:
+        return _review_page(request, session, found, moderator, listing=parsed, status=400)
+    try:
+        made = moderation.approve_activity(
+            session,
+            found,
+            values,
+            moderator=moderator.username,
+            expected_version=forms.text(form, "version") or None,
+            gazetteer=app_state(request).settings.gazetteer_path,
+        )
+    except ActivityInvalid as error:
+        session.rollback()
+        for name, message in error.errors.items():
+            parsed.errors.setdefault(activity_forms.form_field(name), message)
+        return _review_page(request, session, found, moderator, listing=parsed, status=400)
+    except ModerationError as error:
+        session.rollback()
+        kept = None if isinstance(error, AlreadyDecided) else parsed
+        return _review_page(
+            request, session, found, moderator, listing=kept, notice=str(error), status=409
+        )
+    if found.type == "activity-cancel":
+        return f"Approved. “{made.title}” is shown as cancelled."
+    return f"Approved. “{made.title}” is live."
 
 
 def _with_reason(status: str) -> Callable[..., Response | str]:
@@ -268,6 +311,10 @@ def _review_page(
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
+    if present_activity.is_activity(found):
+        return _activity_review_page(
+            request, session, found, moderator, listing, reason, notice, status
+        )
     live = catalogue.get(session, found.organisation_slug or "")
     review = present.review_view(found, live.name if live else None)
     if review.is_open and listing is None:
@@ -290,6 +337,59 @@ def _review_page(
         "history": present.audit_rows(moderation.submission_history(session, found.id or 0)),
     }
     return moderator_page(request, moderator, "moderate/submission.html", context, status)
+
+
+def _activity_review_page(
+    request: Request,
+    session: Session,
+    found: Submission,
+    moderator: SignedIn,
+    approve_form: Form | None,
+    reason: Form | None,
+    notice: str | None,
+    status: int,
+) -> Response:
+    """An activity's submission: what was sent or changed, and the decisions on it."""
+    live = catalogue.get(session, found.organisation_slug or "")
+    activity = moderation.activity_of(session, found)
+    review = present.review_view(found, live.name if live else None)
+    if review.is_open and approve_form is None:
+        approve_form = _activity_starting_form(session, found)
+    shown = None
+    if activity is not None:
+        status_label = vocab.ACTIVITY_STATUSES.get(activity.status, activity.status)
+        shown = {
+            "title": activity.title,
+            "status": status_label,
+            "url": route_path(request, "activity", public_id=activity.public_id),
+        }
+    context = {
+        "submission": review,
+        "organisation": {"slug": live.slug, "name": live.name} if live else None,
+        "activity": shown,
+        "changes": present_activity.changes(
+            found, moderation.activity_values(activity) if activity else None
+        )
+        if found.type == "activity-edit"
+        else [],
+        "sent": present_activity.rows(found) if found.type != "activity-edit" else [],
+        "approve_form": approve_form if live else None,
+        "reason_form": reason or Form(),
+        "version": activity.updated_at.isoformat() if activity else "",
+        "choices": present_activity.choices(
+            approve_form.values if approve_form else {}, forms.country_choices()
+        ),
+        "notice": notice,
+        "history": present.audit_rows(moderation.submission_history(session, found.id or 0)),
+    }
+    return moderator_page(request, moderator, "moderate/activity_submission.html", context, status)
+
+
+def _activity_starting_form(session: Session, found: Submission) -> Form:
+    if found.type == "activity-cancel":
+        return Form(values={"cancel_source": (found.proposed or {}).get("source_url") or ""})
+    values = moderation.proposed_activity(session, found)
+    return ActivityForm(values=activity_forms.activity_to_form(values))
 
 
 def _starting_values(session: Session, found: Submission) -> dict[str, Any]:

@@ -53,8 +53,10 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone of that name; RuleError when there is none."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
-        raise RuleError(f"{name!r} is not a time zone name such as Europe/London") from error
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as error:
+        # OSError: a name too long to be a file name (zoneinfo looks for the file).
+        shown = name if len(name) <= 64 else name[:64] + "…"
+        raise RuleError(f"{shown!r} is not a time zone name such as Europe/London") from error
 
 
 def parts(rule: str) -> dict[str, str]:

@@ -270,3 +270,17 @@ def test_a_rules_dates_end_a_year_after_it_was_stated():
     lately = activity(stated_on=date(2026, 11, 20))
     upcoming = activities.next_occurrence(lately, now)
     assert upcoming is not None and upcoming.starts.date() == date(2026, 12, 7)
+
+
+def test_a_zone_name_too_long_for_a_file_name_is_a_mistake_not_a_crash():
+    # zoneinfo looks the name up as a file: a 300-character name raised OSError (a 500).
+    values, errors = activities.validate(
+        {
+            "title": "Letter night",
+            "kind": "letter-writing",
+            "starts_at": "2026-01-05T19:00",
+            "time_zone": "Europe/" + "x" * 300,
+        }
+    )
+    assert "time_zone" in errors
+    assert len(errors["time_zone"]) < 200

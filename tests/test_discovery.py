@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 import xml.etree.ElementTree as ET
 
 import pytest
 from sqlmodel import Session
 
 from directory import catalogue, prisons
+from directory.settings import PACKAGED_SEED_DIR
 from tests import factories
 from tests.factories import SEED_COUNT
 
@@ -33,8 +35,16 @@ def test_sitemap_lists_every_organisation(client):
     root = ET.fromstring(client.get("/sitemap.xml").content)
     locations = [u.find(f"{SITEMAP}loc").text for u in root.findall(f"{SITEMAP}url")]
     assert "http://127.0.0.1:8000/organisations/bent-bars-project" in locations
-    # The home page, every listing, /prisons and every prison of the register.
-    assert len(locations) == SEED_COUNT + 1 + 1 + len(prisons.load(None).all())
+    assert "http://127.0.0.1:8000/activities" in locations
+    assert "http://127.0.0.1:8000/activities/glasgow-prisoner-solidarity-prisoner" in locations
+    # The home page, every listing, /activities and every activity, /prisons and every
+    # prison of the register.
+    seed_activities = len(
+        tomllib.loads((PACKAGED_SEED_DIR / "activities.toml").read_text())["activity"]
+    )
+    assert len(locations) == (
+        SEED_COUNT + 1 + 1 + seed_activities + 1 + len(prisons.load(None).all())
+    )
 
 
 def test_robots(client):

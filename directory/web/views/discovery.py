@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from directory import catalogue
+from directory import activities, catalogue
 from directory.database import read_one, session_scope
 from directory.web.presenters import listing
 from directory.web.presenters import search as presenters
@@ -54,8 +54,14 @@ async def _catalogue_version(request: Request) -> Hashable:
 def sitemap(request: Request) -> Response:
     # The prison register changes only with a release: its pages are listed as they are.
     prison_slugs = sorted(prison.slug for prison in prisons.register(request).all())
-    room = SITEMAP_LIMIT - 2 - len(prison_slugs)  # the home page and /prisons too
     with session_scope(app_state(request).engine) as session:
+        # Activities' pages too (past ones are kept as a record of a group's work), then
+        # as many listings as there is room for, with /activities, /prisons and the home page.
+        held = [
+            {"id": a.public_id, "updated": a.updated_at.date().isoformat()}
+            for a in sorted(activities.all_activities(session), key=lambda a: a.public_id)
+        ][: SITEMAP_LIMIT // 2]
+        room = SITEMAP_LIMIT - 3 - len(prison_slugs) - len(held)
         pages = [
             {"slug": o.slug, "updated": o.updated_at.date().isoformat()}
             for _, o in zip(range(room), catalogue.iter_all(session), strict=False)
@@ -63,7 +69,12 @@ def sitemap(request: Request) -> Response:
     return render(
         request,
         "sitemap.xml",
-        {"pages": pages, "prison_slugs": prison_slugs, "base_url": _base(request)},
+        {
+            "pages": pages,
+            "prison_slugs": prison_slugs,
+            "activities": held,
+            "base_url": _base(request),
+        },
         media_type="application/xml",
     )
 

@@ -17,8 +17,6 @@ from typing import Any
 # older server refuses the settings (`invalid_settings_ranking_rules`), so nothing would ever
 # be indexed. (The client's multi-search body holds `"federation": null`, refused before 1.10.)
 VERSION_FLOOR = (1, 36, 0)
-# The versions whose source and API reference the backend's requests were checked against.
-CHECKED_AGAINST = "1.50.0 (source) and 1.53 (API reference)"
 
 
 def floor_text() -> str:

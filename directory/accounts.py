@@ -9,6 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -179,6 +180,41 @@ def change_password(
     session.flush()
     audit.write(session, actor, "moderator_password_change", after=_public(moderator))
     return moderator
+
+
+def set_password(session: Session, moderator: Moderator, new: str, *, action: str) -> None:
+    """A new password without the old one (a reset link proved who they are); ends every
+    session they had. Raises AccountError if `new` will not do."""
+    if problem := check_password(new):
+        raise AccountError(problem)
+    moderator.password_hash = _hasher.hash(new)
+    end_sessions(moderator)
+    session.add(moderator)
+    session.flush()
+    audit.write(session, moderator.username, action, after=_public(moderator))
+
+
+def set_mail_preferences(
+    session: Session, moderator_id: int, email: str, *, queue_digest: bool
+) -> Moderator:
+    """Their private address (or none, with "") and whether the queue's digest goes to it.
+    Raises AccountError for an address that cannot receive mail."""
+    moderator = session.get(Moderator, moderator_id)
+    if moderator is None:
+        raise AccountError("There is no such moderator.")
+    moderator.email = checked_email(email) if email.strip() else None
+    moderator.queue_digest = queue_digest
+    session.add(moderator)
+    session.flush()
+    return moderator
+
+
+def checked_email(email: str) -> str:
+    """The address, normalised; AccountError says what is wrong with one that will not do."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise AccountError(f"That email address will not work: {error}") from error
 
 
 def set_display_name(session: Session, username: str, name: str, *, actor: str) -> Moderator:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,6 +15,9 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from directory.database import Unavailable, make_engine
+from directory.mail import smtp
+from directory.mail.compose import Composer
+from directory.mail.sender import Sender
 from directory.ratelimits import Limiter
 from directory.search import backends
 from directory.search.errors import SearchUnavailable
@@ -30,7 +34,7 @@ from directory.web.middleware.security import SecurityHeaders
 from directory.web.middleware.slashes import SlashRedirect
 from directory.web.routes import KEPT_PATHS, ROUTES
 from directory.web.state import STATE_KEY, AppState
-from directory.web.templating import make_templates
+from directory.web.templating import make_templates, path_finder
 from directory.web.views.heavy import HeavyPages
 
 
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         search.warm()  # loaded, or rebuilt from the database if missing or unreadable
         search_sync.wake()  # the embedded index catches up with what was committed meanwhile
         search_sync.start()  # and the rest, in the background, with retries
+        mail_sender = _mail_sender(settings, engine, started)
         if search.primary is not None:
             # Meilisearch's version and keys, checked without delaying the start.
             threading.Thread(target=search.primary_health, name="search-check", daemon=True).start()
@@ -69,6 +74,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             }
         finally:
             gc.unfreeze()
+            if mail_sender is not None:
+                mail_sender.stop()
             search_sync.stop()
             engine.dispose()
 
@@ -111,3 +118,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.router.redirect_slashes = False  # its redirect names the Host the request claimed
     app.router.default = SlashRedirect(app.router)
     return app
+
+
+def _mail_sender(settings: Settings, engine: Engine, app: Starlette) -> Sender | None:
+    """The background sender, when there is a mail server to send to; without one, mail
+    waits in the database, shown to administrators (/moderate/mail)."""
+    if not settings.smtp_url:
+        return None
+    composer = Composer(settings, path_finder(app.router))
+    sender = Sender(
+        engine,
+        smtp.Server.from_url(settings.smtp_url),
+        composer,
+        digest_queue_size=settings.digest_queue_size,
+        base_delay=settings.mail_retry_seconds,
+    )
+    sender.start()
+    return sender

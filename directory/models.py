@@ -129,6 +129,8 @@ class Submission(SQLModel, table=True):
     contact: str | None = Field(default=None, max_length=200)
     relation: str | None = Field(default=None, max_length=40)
     note: str | None = Field(default=None, max_length=2000)
+    # The submitter asked to be emailed, at `contact`, when it is received and decided.
+    notify_by_email: bool = False
     # An activity's edit or cancellation: the activity concerned (empty for a new one).
     activity_public_id: str | None = Field(default=None, max_length=40)
     status: str = Field(default="pending", max_length=20, index=True)
@@ -154,6 +156,9 @@ class Moderator(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=80)
     # Every session cookie carries the version it was made under; raising it ends them all.
     session_version: int = 1
+    # Private: where password resets and the queue's daily digest go. Never shown to others.
+    email: str | None = Field(default=None, max_length=254)
+    queue_digest: bool = True
 
 
 class AuditEvent(SQLModel, table=True):
@@ -243,3 +248,42 @@ class Activity(SQLModel, table=True):
     stated_on: date
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MailMessage(SQLModel, table=True):
+    """An email waiting to be sent, or sent: written in the same transaction as the event
+    that causes it, so that nothing is lost when the mail server is down (mail/sender.py).
+
+    `key` says what the mail is about ("submission-12-approved"): a second mail about the
+    same thing is never queued, and the Message-ID made from it lets a receiving server
+    recognise a message that a crash made us send again.
+    """
+
+    __tablename__ = "mail_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)
+    # Emptied by `directory purge` with the submitter's other details.
+    recipient: str | None = Field(default=None, max_length=254)
+    template: str = Field(max_length=40)
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=_json_column(False))
+    status: str = Field(default="waiting", max_length=20, index=True)  # vocab.MAIL_STATUSES
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    sent_at: datetime | None = None
+
+
+class PasswordReset(SQLModel, table=True):
+    """A moderator's request for a new password. Only a hash of the link's secret is kept;
+    the link works once, for an hour (accounts.RESET_MINUTES)."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    moderator_id: int = Field(foreign_key="moderator.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -26,6 +26,7 @@ from directory.listings import (
     slugify,
     snapshot,
 )
+from directory.mail import notices
 from directory.models import (
     MAX_ID,
     Activity,
@@ -109,6 +110,8 @@ class Submitter:
     contact: str | None = None
     relation: str | None = None
     note: str | None = None
+    # They asked to be emailed at `contact` when it is received and decided.
+    notify_by_email: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,12 +271,15 @@ def _receive(
         contact=submitter.contact,
         relation=submitter.relation,
         note=submitter.note,
+        notify_by_email=submitter.notify_by_email,
         status="spam" if spam else "pending",
         decision_reason=HONEYPOT_REASON if spam else None,
         **values,
     )
     session.add(submission)
     session.flush()
+    notices.submission_received(session, submission)
+    notices.listing_reported(session, submission)
     return submission
 
 
@@ -465,7 +471,7 @@ def approve(
     else:
         published, _ = catalogue.upsert(session, record)
     _audit(session, moderator, "approve", submission, before, snapshot(published))
-    session.refresh(submission)
+    _decided(session, submission)
     return published
 
 
@@ -503,7 +509,7 @@ def settle_report(session: Session, submission: Submission, *, moderator: str) -
     if submission.type != "report":
         raise ModerationError("Only a problem report can be settled this way.")
     _claim(session, submission, "approved", moderator, reason=None)
-    session.refresh(submission)
+    _decided(session, submission)
 
 
 def _placed(
@@ -551,7 +557,13 @@ def _decide(
     before = {"status": submission.status}
     _claim(session, submission, status, moderator, reason=reason)
     _audit(session, moderator, action, submission, before, {"status": status, "reason": reason})
+    _decided(session, submission)
+
+
+def _decided(session: Session, submission: Submission) -> None:
+    """After a decision: the submission as it now is, and the submitter told if they asked."""
     session.refresh(submission)
+    notices.submission_decided(session, submission)
 
 
 def _claim(
@@ -792,7 +804,7 @@ def approve_activity(
             .values(activity_public_id=made.public_id)
         )
         _audit(session, moderator, "approve", submission, None, _activity_snapshot(made))
-        session.refresh(submission)
+        _decided(session, submission)
         return made
     activity = _activity_target(session, submission)
     if expected_version is not None and activity.updated_at.isoformat() != expected_version:
@@ -807,7 +819,7 @@ def approve_activity(
     _claim(session, submission, "approved", moderator, reason=None)
     activities.update(session, activity, changes)
     _audit(session, moderator, "approve", submission, before, _activity_snapshot(activity))
-    session.refresh(submission)
+    _decided(session, submission)
     return activity
 
 

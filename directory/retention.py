@@ -2,7 +2,8 @@
 
 What a submitter told us about themselves (how to reach them, how they know the group, their
 note to the volunteers) is needed while a moderator may have to ask them something. Once the
-submission has been decided and the retention period has passed, it is deleted. What was
+submission has been decided and the retention period has passed, it is deleted, and so is
+the address and content of every email queued before the period began. What was
 proposed, the decision, its reason and the audit log stay: they are about the listing.
 Submissions still waiting for a moderator (pending) keep their details until decided.
 """
@@ -15,7 +16,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from directory.models import Submission
+from directory.models import MailMessage, Submission
 
 # The submitter's own details. A new personal field on Submission belongs here too.
 PERSONAL_FIELDS = ("contact", "relation", "note")
@@ -38,7 +39,21 @@ def purge(session: Session, retention_days: int, now: datetime | None = None) ->
         .values(dict.fromkeys(PERSONAL_FIELDS))
         .execution_options(synchronize_session=False)
     )
-    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    purged = int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    _forget_mail(session, retention_days, now)
+    return purged
+
+
+def _forget_mail(session: Session, retention_days: int, now: datetime | None) -> None:
+    """Mail queued before the period began keeps what it was (for administrators), not
+    whom it went to or what it said."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+    session.execute(
+        update(MailMessage)
+        .where(col(MailMessage.created_at) < cutoff, col(MailMessage.recipient).is_not(None))
+        .values(recipient=None, context={})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _due(retention_days: int, now: datetime | None) -> ColumnElement[bool]:

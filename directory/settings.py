@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from directory import secret_key as keys
+from directory.mail import smtp
 
 # The seed listings ship inside the package, so an installed directory can seed itself.
 PACKAGED_SEED_DIR = Path(__file__).resolve().parent / "seed_data"
@@ -41,6 +42,16 @@ class Settings(BaseSettings):
     # Days after a submission is decided before `directory purge` deletes the submitter's
     # contact details; the privacy page states the same number.
     contact_retention_days: int = Field(180, ge=1)
+    # Email (README.md, "Email"): the mail server, as smtp://user:password@host:587
+    # (STARTTLS), smtps://... (TLS) or smtp+insecure://host:25; empty, and mail is kept in the
+    # database and shown to administrators instead of being sent.
+    smtp_url: str = Field("", repr=False)
+    mail_from: str = "Prisoner Support Directory <directory@localhost>"
+    # Seconds before a message the mail server did not take is tried again; doubled after
+    # each failure, up to four hours.
+    mail_retry_seconds: float = Field(30.0, gt=0)
+    # Moderators get the queue's digest daily, and as soon as this many submissions wait.
+    digest_queue_size: int = Field(20, ge=1)
     # How `directory serve` meets the network (README.md, "Serving"). Trusted proxies: the
     # addresses (IPs or CIDR ranges, comma-separated, or *) whose X-Forwarded-For and
     # X-Forwarded-Proto are believed; nobody's by default.
@@ -49,6 +60,13 @@ class Settings(BaseSettings):
     keep_alive_seconds: int = Field(5, gt=0)
     max_connections: int = Field(1000, gt=0)
     max_header_bytes: int = Field(16 * 1024, ge=1024)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _mail_server(cls, value: str) -> str:
+        if value:
+            smtp.Server.from_url(value)  # ValueError says what a good one looks like
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

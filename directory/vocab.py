@@ -460,4 +460,25 @@ AUDIT_ACTIONS: dict[str, str] = {
     "moderator_create": "Added a moderator",
     "moderator_activate": "Reactivated a moderator",
     "moderator_deactivate": "Deactivated a moderator",
+    "password_reset_requested": "Asked for a new password",
+    "password_reset": "Chose a new password from an emailed link",
+}
+
+# An email in the outbox (models.MailMessage): waiting to be sent (or for a mail server to be
+# configured), sent, or given up on.
+MAIL_STATUSES: dict[str, str] = {
+    "waiting": "Waiting to be sent",
+    "sent": "Sent",
+    "failed": "Could not be sent",
+}
+
+# Each email the directory sends: its template under templates/mail/, and what it is.
+MAIL_TEMPLATES: dict[str, str] = {
+    "received": "We received your submission",
+    "approved": "Your submission is published",
+    "changes_requested": "Please change your submission",
+    "rejected": "Your submission was not accepted",
+    "reported": "A listing you approved was reported",
+    "digest": "What waits in the queue",
+    "password_reset": "Choose a new password",
 }

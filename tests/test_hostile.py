@@ -218,6 +218,8 @@ def _generous_limits() -> ratelimit.RateLimits:
         Limit("submissions", huge, 60),
         Limit("sign-in-user", huge, 60),
         Limit("sign-in-client", huge, 60),
+        Limit("reset-client", huge, 60),
+        Limit("reset-user", huge, 60),
     )
 
 

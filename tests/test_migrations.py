@@ -71,6 +71,12 @@ def test_the_comparison_sees_a_missing_table(empty_engine):
         ("add_table", "activity"),
         ("add_index", "ix_activity_public_id"),
         ("add_index", "ix_activity_organisation_slug"),
+        ("add_table", "mail_message"),
+        ("add_index", "ix_mail_message_status"),
+        ("add_index", "ix_mail_message_next_attempt_at"),
+        ("add_index", "ix_mail_message_created_at"),
+        ("add_table", "password_reset"),
+        ("add_index", "ix_password_reset_moderator_id"),
     }
 
 

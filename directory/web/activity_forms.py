@@ -110,6 +110,7 @@ ORDER: tuple[str, ...] = (
     "stated_on",
     "reason",
     "contact",
+    "notify",
     "relation",
     "note",
 )

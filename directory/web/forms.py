@@ -15,6 +15,7 @@ from functools import cache
 from typing import Annotated, Any
 
 import pycountry
+from email_validator import EmailNotValidError, validate_email
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 
@@ -133,6 +134,7 @@ FORM_ORDER: tuple[str, ...] = (
     "details",
     *EDITABLE_FIELDS,
     "contact",
+    "notify",
     "relation",
     "note",
     "username",
@@ -365,11 +367,29 @@ def _year(name: str, value: str, errors: dict[str, str]) -> int | None:
 def submitter_fields(form: FormData, result: Form, *, contact_required: bool) -> None:
     """Check the submitter's contact, relation and note into `result`."""
     _plain(form, "contact", CONTACT_MAX, result, required=contact_required)
+    _notify(form, result)
     relation = text(form, "relation")
     result.values.update(relation=relation)
     if relation and relation not in vocab.SUBMITTER_RELATIONS:
         result.errors["relation"] = _INVALID["relation"]
     _plain(form, "note", NOTE_MAX, result, multiline=True)
+
+
+def _notify(form: FormData, result: Form) -> None:
+    # Mail goes to the contact they gave: one box to fill, not two.
+    notify = text(form, "notify") == "yes"
+    result.values["notify"] = notify
+    if not notify or "contact" in result.errors:
+        return
+    contact = str(result.values.get("contact") or "").strip()
+    try:
+        result.values["contact"] = validate_email(contact, check_deliverability=False).normalized
+    except EmailNotValidError:
+        result.errors["contact"] = (
+            "To be emailed, write your email address here, such as name@example.org."
+            if contact
+            else "Write your email address here, so that we can email you."
+        )
 
 
 def report_form(form: FormData) -> Form:

@@ -47,12 +47,12 @@ def make_templates(router: Router, reload: bool = False) -> Jinja2Templates:
     )
     environment.globals.update(today=date.today, radius_choices=RADIUS_CHOICES_KM)
     # Links are paths: Starlette's url_for would make whole URLs from the Host header.
-    environment.globals["path_for"] = _path_for(router)
+    environment.globals["path_for"] = path_finder(router)
     del environment.globals["url_for"]
     return templates
 
 
-def _path_for(router: Router) -> Callable[..., str]:
+def path_finder(router: Router) -> Callable[..., str]:
     def path_for(name: str, /, **params: Any) -> str:
         """In a template, macros too: the path of the route called `name`."""
         return str(router.url_path_for(name, **params))

@@ -24,6 +24,10 @@ class RateLimits:
     submissions: Limit
     login_per_user: Limit
     login_per_client: Limit
+    # Asking for a password reset link: per client, and per account, so that nobody can
+    # fill a moderator's inbox.
+    resets_per_client: Limit
+    resets_per_user: Limit
 
 
 def default_limits() -> RateLimits:
@@ -31,6 +35,8 @@ def default_limits() -> RateLimits:
         submissions=Limit("submissions", count=5, window=600),
         login_per_user=Limit("sign-in-user", count=5, window=900),
         login_per_client=Limit("sign-in-client", count=20, window=900),
+        resets_per_client=Limit("reset-client", count=5, window=3600),
+        resets_per_user=Limit("reset-user", count=3, window=3600),
     )
 
 

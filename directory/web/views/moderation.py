@@ -548,7 +548,21 @@ def account(request: Request, form: FormData | None, moderator: SignedIn) -> Res
         return RedirectResponse(route_path(request, "moderate_account"), status_code=303)
     if action == "password":
         return _change_password(request, form, moderator)
+    if action == "mail":
+        return _set_mail(request, form, moderator)
     raise HTTPException(400)
+
+
+def _set_mail(request: Request, form: FormData, moderator: SignedIn) -> Response:
+    email, digest = forms.text(form, "email")[:300], forms.text(form, "queue_digest") == "yes"
+    try:
+        with session_scope(app_state(request).engine) as session:
+            accounts.set_mail_preferences(session, moderator.id, email, queue_digest=digest)
+    except accounts.AccountError as error:
+        page = Form(values={"email": email, "queue_digest": digest}, errors={"email": str(error)})
+        return _account_page(request, moderator, mail_form=page, status=400)
+    flash.flash(request, "Saved your email settings.")
+    return RedirectResponse(route_path(request, "moderate_account"), status_code=303)
 
 
 def _change_password(request: Request, form: FormData, moderator: SignedIn) -> Response:
@@ -599,10 +613,19 @@ def _account_page(
     *,
     name_form: Form | None = None,
     password_form: Form | None = None,
+    mail_form: Form | None = None,
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    if mail_form is None:
+        with session_scope(app_state(request).engine) as session:
+            found = accounts.get_active(session, moderator.id)
+            values = (
+                {"email": found.email or "", "queue_digest": found.queue_digest} if found else {}
+            )
+        mail_form = Form(values=values)
     context = {
+        "mail_form": mail_form,
         "name_form": name_form or Form(values={"display_name": moderator.display_name or ""}),
         "password_form": password_form or Form(),
         "volunteer_credit": accounts.VOLUNTEER_CREDIT,

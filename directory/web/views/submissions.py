@@ -262,7 +262,8 @@ def _submitter(parsed: Form) -> Submitter:
     # A form with errors only gets this far when the spam trap caught it: keep none of it.
     if not parsed.ok:
         return Submitter()
-    return Submitter(**forms.clean(parsed, ("contact", "relation", "note")))
+    details = forms.clean(parsed, ("contact", "relation", "note"))
+    return Submitter(**details, notify_by_email=bool(parsed.values.get("notify")))
 
 
 def _organisation(session: Session, request: Request) -> Organisation:

@@ -1,0 +1,1 @@
+"""Email: queued in the database with the event that causes it, then sent in the background."""

@@ -24,6 +24,9 @@ class RateLimits:
     submissions: Limit
     login_per_user: Limit
     login_per_client: Limit
+    # Codes at the second step of signing in, counted by account: whoever gets this far has
+    # the password, so where they try from does not matter.
+    code_per_user: Limit = Limit("sign-in-code-user", count=5, window=900)
 
 
 def default_limits() -> RateLimits:
@@ -31,6 +34,7 @@ def default_limits() -> RateLimits:
         submissions=Limit("submissions", count=5, window=600),
         login_per_user=Limit("sign-in-user", count=5, window=900),
         login_per_client=Limit("sign-in-client", count=20, window=900),
+        code_per_user=Limit("sign-in-code-user", count=5, window=900),
     )
 
 

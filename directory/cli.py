@@ -12,7 +12,16 @@ from typing import TextIO
 import click
 from sqlalchemy.engine import Engine
 
-from directory import accounts, activities, backups, catalogue, linkcheck, retention, serving
+from directory import (
+    accounts,
+    activities,
+    backups,
+    catalogue,
+    linkcheck,
+    retention,
+    serving,
+    two_factor,
+)
 from directory import migrate as migrations
 from directory import seed as seeding
 from directory.database import let_waiting_writers_in, make_engine, session_scope
@@ -184,6 +193,22 @@ def create_moderator(settings: Settings, username: str, admin: bool, password_st
         click.echo(f"Cannot create that moderator: {error}", err=True)
         sys.exit(1)
     click.echo(f"Created {role} {name}. Sign in at {settings.base_url}/moderate/login")
+
+
+@main.command("reset-two-factor")
+@click.argument("username")
+@click.pass_obj
+def reset_two_factor(settings: Settings, username: str) -> None:
+    """Turn off a moderator's two-factor sign-in (they lost their phone and recovery codes),
+    signing them out everywhere."""
+    try:
+        with session_scope(_engine(settings)) as session:
+            moderator = two_factor.reset(session, username, actor="cli")
+            name = moderator.username
+    except accounts.AccountError as error:
+        click.echo(f"Cannot reset that: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Two-factor sign-in is off for {name}. They can sign in with their password.")
 
 
 def _usable_password(value: str) -> str:

@@ -159,6 +159,14 @@ class Moderator(SQLModel, table=True):
     # Private: where password resets and the queue's daily digest go. Never shown to others.
     email: str | None = Field(default=None, max_length=254)
     queue_digest: bool = True
+    # Two-factor sign-in (directory/two_factor.py). The secret is kept as it is: each code is
+    # checked against it. A pending secret is one being set up, not yet confirmed by a code.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_pending_secret: str | None = Field(default=None, max_length=64)
+    # The last time-step a code was accepted for: a code seen once is refused after.
+    totp_last_step: int | None = None
+    # SHA-256 hashes of the recovery codes not yet used.
+    recovery_codes: list[str] = Field(default_factory=list, sa_column=_list_column())
 
 
 class AuditEvent(SQLModel, table=True):

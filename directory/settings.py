@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     meili_timeout_seconds: float = 2.0
     sqlite_busy_timeout_seconds: float = 5.0
     debug: bool = False
+    # Whether administrators must use two-factor sign-in: one without it who signs in reaches
+    # only the page that sets it up. Everyone else is offered it either way.
+    admin_two_factor: bool = True
     # Days after a submission is decided before `directory purge` deletes the submitter's
     # contact details; the privacy page states the same number.
     contact_retention_days: int = Field(180, ge=1)

@@ -460,6 +460,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "moderator_create": "Added a moderator",
     "moderator_activate": "Reactivated a moderator",
     "moderator_deactivate": "Deactivated a moderator",
+    "two_factor_enable": "Turned on two-factor sign-in",
+    "two_factor_disable": "Turned off two-factor sign-in",
+    "two_factor_reset": "Reset a moderator's two-factor sign-in",
+    "two_factor_new_codes": "Made new recovery codes",
+    "two_factor_recovery_used": "Signed in with a recovery code",
     "password_reset_requested": "Asked for a new password",
     "password_reset": "Chose a new password from an emailed link",
 }

@@ -22,15 +22,21 @@ _serial = itertools.count(1)
 SEED_COUNT = len(seed.load(PACKAGED_SEED_DIR))
 
 
-def site_settings(data_dir: Path, gazetteer: Path, database_url: str = "") -> Settings:
+def site_settings(
+    data_dir: Path, gazetteer: Path, database_url: str = "", *, admin_two_factor: bool = False
+) -> Settings:
     """A site of its own for a test: embedded search only, the test gazetteer, and SQLite in
-    data_dir unless another database is given."""
+    data_dir unless another database is given.
+
+    Administrators sign in with a password alone here, so that tests of everything else sign
+    in in one step; tests/test_two_factor.py covers the default, where they need a code."""
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         search="embedded",
         meili_url="",
         gazetteer_path=gazetteer,
+        admin_two_factor=admin_two_factor,
     )
 
 

@@ -54,6 +54,7 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
         "DIRECTORY_GAZETTEER_PATH": str(settings.gazetteer_path),
         "DIRECTORY_SECRET_KEY": SECRET,
         "DIRECTORY_SEARCH": "embedded",
+        "DIRECTORY_ADMIN_TWO_FACTOR": str(settings.admin_two_factor).lower(),
         "MEILI_URL": "",
         **extra,
     }

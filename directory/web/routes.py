@@ -24,6 +24,7 @@ from directory.web.views import (
     prisons,
     rechecks,
     submissions,
+    two_factor,
 )
 from directory.web.views.privacy import privacy
 
@@ -80,6 +81,7 @@ ROUTES: list[Route | Mount] = [
     _form("/moderate/reset", password_reset.ask, name="password_reset"),
     _form("/moderate/reset/{token}", password_reset.choose, name="password_reset_choose"),
     Route("/moderate/mail", mail.outbox_page, name="moderate_mail"),
+    _form("/moderate/login/code", two_factor.login_code, name="moderate_login_code"),
     Route("/moderate/logout", moderation.logout, methods=["POST"], name="moderate_logout"),
     Route("/moderate", moderation.queue, name="moderate_queue"),
     _form("/moderate/submissions/{id:int}", moderation.submission, name="moderate_submission"),
@@ -88,6 +90,7 @@ ROUTES: list[Route | Mount] = [
     _form("/moderate/organisations/{slug}/edit", rechecks.edit, name="moderate_edit"),
     Route("/moderate/organisations/{slug}/history", moderation.history, name="moderate_history"),
     _form("/moderate/account", moderation.account, name="moderate_account"),
+    _form("/moderate/account/two-factor", two_factor.setup, name="moderate_two_factor"),
     _form("/moderate/moderators", moderation.moderators, name="moderate_moderators"),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

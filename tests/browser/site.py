@@ -176,6 +176,7 @@ def serve(settings: Settings, log: Path) -> Iterator[str]:
         "DIRECTORY_DATABASE_URL": settings.database_url,
         "DIRECTORY_GAZETTEER_PATH": str(settings.gazetteer_path),
         "DIRECTORY_SEARCH": "embedded",
+        "DIRECTORY_ADMIN_TWO_FACTOR": str(settings.admin_two_factor).lower(),
         "MEILI_URL": "",
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "directory.app:create_app"]

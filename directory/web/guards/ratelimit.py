@@ -28,6 +28,9 @@ class RateLimits:
     # fill a moderator's inbox.
     resets_per_client: Limit
     resets_per_user: Limit
+    # Codes at the second step of signing in, counted by account: whoever gets this far has
+    # the password, so where they try from does not matter.
+    code_per_user: Limit = Limit("sign-in-code-user", count=5, window=900)
 
 
 def default_limits() -> RateLimits:
@@ -37,6 +40,7 @@ def default_limits() -> RateLimits:
         login_per_client=Limit("sign-in-client", count=20, window=900),
         resets_per_client=Limit("reset-client", count=5, window=3600),
         resets_per_user=Limit("reset-user", count=3, window=3600),
+        code_per_user=Limit("sign-in-code-user", count=5, window=900),
     )
 
 

@@ -174,6 +174,7 @@ class ModeratorRow:
     last_login_at: str
     display_name: str
     is_you: bool
+    has_two_factor: bool
 
 
 @dataclass(frozen=True)
@@ -569,6 +570,7 @@ def moderator_rows(people: Iterable[Moderator], you: str) -> list[ModeratorRow]:
             last_login_at=when(person.last_login_at),
             display_name=person.display_name or "",
             is_you=person.username == you,
+            has_two_factor=person.totp_secret is not None,
         )
         for person in people
     ]

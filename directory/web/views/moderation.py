@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from directory import accounts, catalogue, linkcheck, moderation, rechecks, vocab
+from directory import accounts, catalogue, linkcheck, moderation, rechecks, two_factor, vocab
 from directory.database import Unavailable, session_scope
 from directory.models import Submission
 from directory.moderation import ActivityInvalid, AlreadyDecided, ModerationError
@@ -85,6 +85,9 @@ def login(request: Request, form: FormData | None) -> Response:
     limits = limits_of(request)
     ratelimit.reset(request, limits.login_per_user, _attempts(request, username))
     ratelimit.give_back(request, limits.login_per_client)  # only failures count
+    if two_factor.has_factor(moderator):
+        auth.await_code(request, moderator, page.values["next"])
+        return RedirectResponse(route_path(request, "moderate_login_code"), status_code=303)
     auth.sign_in(request, moderator)
     return RedirectResponse(page.values["next"], status_code=303)
 
@@ -109,7 +112,7 @@ def _take_sign_in_slots(request: Request, username: str) -> int:
 
 
 @form_endpoint
-@moderator_required
+@auth.enrolment_allowed
 def logout(request: Request, form: FormData | None, moderator: SignedIn) -> Response:
     auth.sign_out(request, moderator)
     flash.flash(request, "You have signed out.")
@@ -457,6 +460,15 @@ def moderators(request: Request, form: FormData | None, moderator: SignedIn) -> 
             return _moderators_page(request, moderator, Form(), notice=str(error), status=400)
         flash.flash(request, f"Saved the public name of {username}.")
         return RedirectResponse(route_path(request, "moderate_moderators"), status_code=303)
+    if action == "reset_two_factor":
+        username = forms.text(form, "username")
+        try:
+            with session_scope(app_state(request).engine) as session:
+                two_factor.reset(session, username, actor=moderator.username)
+        except accounts.AccountError as error:
+            return _moderators_page(request, moderator, Form(), notice=str(error), status=400)
+        flash.flash(request, f"Turned off two-factor sign-in for {username}, and signed them out.")
+        return RedirectResponse(route_path(request, "moderate_moderators"), status_code=303)
     if action in ("activate", "deactivate"):
         username = forms.text(form, "username")
         try:
@@ -523,6 +535,7 @@ def _moderators_page(
         "choices": present.choices(),
         "min_password": accounts.MIN_PASSWORD_LENGTH,
         "max_display_name": accounts.MAX_DISPLAY_NAME_LENGTH,
+        "admin_two_factor": app_state(request).settings.admin_two_factor,
     }
     return moderator_page(request, moderator, "moderate/moderators.html", context, status, headers)
 

@@ -172,26 +172,22 @@ def change_password(
     moderator = session.get(Moderator, moderator_id)
     if moderator is None or not _verify(moderator.password_hash, current[:MAX_PASSWORD_LENGTH]):
         raise WrongPassword("That is not your current password.")
-    if problem := check_password(new):
-        raise AccountError(problem)
-    moderator.password_hash = _hasher.hash(new)
-    end_sessions(moderator)
-    session.add(moderator)
-    session.flush()
-    audit.write(session, actor, "moderator_password_change", after=_public(moderator))
+    set_password(session, moderator, new, action="moderator_password_change", actor=actor)
     return moderator
 
 
-def set_password(session: Session, moderator: Moderator, new: str, *, action: str) -> None:
-    """A new password without the old one (a reset link proved who they are); ends every
-    session they had. Raises AccountError if `new` will not do."""
+def set_password(
+    session: Session, moderator: Moderator, new: str, *, action: str, actor: str | None = None
+) -> None:
+    """A new password, given the old one or a reset link that proved who they are; ends
+    every session they had. Raises AccountError if `new` will not do."""
     if problem := check_password(new):
         raise AccountError(problem)
     moderator.password_hash = _hasher.hash(new)
     end_sessions(moderator)
     session.add(moderator)
     session.flush()
-    audit.write(session, moderator.username, action, after=_public(moderator))
+    audit.write(session, actor or moderator.username, action, after=_public(moderator))
 
 
 def set_mail_preferences(

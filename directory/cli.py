@@ -159,10 +159,19 @@ def meili_keys(settings: Settings, master_key_stdin: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help='Processes serving at once, sharing the port (README.md, "Serving").',
+)
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, reload: bool) -> None:
+def serve(settings: Settings, host: str, port: int, reload: bool, workers: int) -> None:
     """Serve the directory over HTTP."""
-    serving.run(settings, host, port, reload)
+    if reload and workers > 1:
+        raise click.UsageError("--reload restarts one process; it cannot be used with --workers.")
+    serving.run(settings, host, port, reload, workers)
 
 
 @main.command("create-moderator")

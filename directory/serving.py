@@ -15,18 +15,31 @@ from directory.connections import BoundedHttpToolsProtocol
 from directory.settings import Settings
 
 APP = "directory.app:create_app"
+WORKER_HEALTHCHECK_SECONDS = 60
 
 log = logging.getLogger(__name__)
 
 
-def run(settings: Settings, host: str, port: int, reload: bool) -> None:
+def run(settings: Settings, host: str, port: int, reload: bool, workers: int = 1) -> None:
+    """Serve until stopped. With `workers` over 1, that many processes share the socket;
+    each reads the settings from the environment, as this one did."""
     import uvicorn
 
+    if reload and workers > 1:
+        raise ValueError("--reload restarts one process; it cannot be used with --workers.")
     problem = base_url_problem(settings, host)
     if problem:
         _log_as_uvicorn_will()
         log.warning(problem)
-    uvicorn.run(APP, factory=True, host=host, port=port, reload=reload, **options(settings))
+    uvicorn.run(
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=workers,
+        **options(settings),
+    )
 
 
 def base_url_problem(settings: Settings, host: str) -> str | None:
@@ -74,5 +87,9 @@ def options(settings: Settings) -> dict[str, Any]:
         "timeout_keep_alive": settings.keep_alive_seconds,
         "limit_concurrency": settings.max_connections,
         "log_config": logs.config(),
+        # With --workers, the parent restarts a worker that does not answer its ping this
+        # fast; a worker starting on a busy machine (loading the index) can take longer than
+        # uvicorn's 5 seconds, and would be killed over and over.
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
         "access_log": False,
     }

@@ -61,9 +61,9 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def serve(settings: Settings, log: Path, **extra: str) -> Iterator[Server]:
+def serve(settings: Settings, log: Path, *, workers: int = 1, **extra: str) -> Iterator[Server]:
     """`directory serve` on a free port; `extra` are more environment variables."""
-    server = start(settings, log, **extra)
+    server = start(settings, log, workers=workers, **extra)
     try:
         wait_until_up(server)
         yield server
@@ -71,10 +71,11 @@ def serve(settings: Settings, log: Path, **extra: str) -> Iterator[Server]:
         stop(server)
 
 
-def start(settings: Settings, log: Path, **extra: str) -> Server:
+def start(settings: Settings, log: Path, *, workers: int = 1, **extra: str) -> Server:
     """`directory serve` starting on a free port (see `wait_until_up`)."""
     port = free_port()
     command = [sys.executable, "-m", "directory.cli", "serve", "--host", HOST, "--port", str(port)]
+    command += ["--workers", str(workers)] if workers > 1 else []
     with log.open("wb") as output:
         process = subprocess.Popen(
             command,

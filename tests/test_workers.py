@@ -57,11 +57,11 @@ def test_what_one_server_does_the_other_shows_at_once(seeded, settings, moderato
     inbox = Inbox()
     mail = MailServer(inbox, free_port())
     mail.start()
-    smtp = {"DIRECTORY_SMTP_URL": f"smtp+insecure://127.0.0.1:{mail.port}"}
+    smtp = f"smtp+insecure://127.0.0.1:{mail.port}"
     try:
         with (
-            serve(settings, tmp_path / "first.log", **smtp) as first,
-            serve(settings, tmp_path / "second.log", **smtp) as second,
+            serve(settings, tmp_path / "first.log", DIRECTORY_SMTP_URL=smtp) as first,
+            serve(settings, tmp_path / "second.log", DIRECTORY_SMTP_URL=smtp) as second,
         ):
             # Signed in on one, the session works on the other.
             with _browser(first) as moderator:

@@ -39,6 +39,7 @@ MODERATION_PAGES = [
     "/moderate/organisations/bent-bars-project/history",
     "/moderate/moderators",
     "/moderate/account",
+    "/moderate/account/two-factor",
     "/moderate/recheck",
     "/moderate/organisations/bent-bars-project",
     "/moderate/organisations/bent-bars-project/edit",
@@ -48,6 +49,7 @@ MODERATION_POSTS = [
     "/moderate/submissions/1",
     "/moderate/moderators",
     "/moderate/account",
+    "/moderate/account/two-factor",
     "/moderate/organisations/bent-bars-project",
     "/moderate/organisations/bent-bars-project/edit",
 ]
@@ -101,11 +103,13 @@ def test_every_moderation_route_is_covered_by_these_tests():
     assert paths == {
         "/moderate",
         "/moderate/login",
+        "/moderate/login/code",  # tests/test_two_factor.py
         "/moderate/logout",
         "/moderate/submissions/{id:int}",
         "/moderate/organisations/{slug}/history",
         "/moderate/moderators",
         "/moderate/account",
+        "/moderate/account/two-factor",
         "/moderate/recheck",
         "/moderate/organisations/{slug}",
         "/moderate/organisations/{slug}/edit",

@@ -429,3 +429,34 @@ def test_purge_forgets_whom_old_mail_went_to(seeded):
         session.commit()
         [message] = session.exec(select(MailMessage)).all()
     assert (message.recipient, message.context, message.template) == (None, {}, "received")
+
+
+def test_the_reset_forms_say_what_is_wrong_and_keep_nothing_they_should_not(client, moderators):
+    expired = client.post("/moderate/reset", data={"username": "bob", "csrf_token": "stale"})
+    assert expired.status_code == 403 and "The form had expired" in expired.text
+    empty = post_form(client, "/moderate/reset", {"username": ""})
+    assert empty.status_code == 400 and "Enter your username" in empty.text
+    assert client.get("/moderate/reset/not-a-real-link").status_code == 404
+    assert "Ask for a new link" in client.get("/moderate/reset/" + "x" * 20).text
+
+
+def test_choosing_a_new_password_says_what_is_wrong(client, seeded, moderators):
+    import hashlib
+    from datetime import timedelta
+
+    from directory.models import PasswordReset, utcnow
+
+    with Session(seeded) as session:
+        bob = accounts.get_by_username(session, "bob")
+        digest = hashlib.sha256(b"a-known-link-secret").hexdigest()
+        reset = PasswordReset(
+            moderator_id=bob.id, token_hash=digest, expires_at=utcnow() + timedelta(hours=1)
+        )
+        session.add(reset)
+        session.commit()
+    link = "/moderate/reset/a-known-link-secret"
+    different = {"password": "a long new password", "password_again": "another long one"}
+    mismatch = post_form(client, link, different)
+    assert mismatch.status_code == 400 and "The two passwords are not the same" in mismatch.text
+    stale = client.post(link, data={**different, "csrf_token": "stale"})
+    assert stale.status_code == 400 and "The form had expired" in stale.text

@@ -97,13 +97,3 @@ def counts(session: Session) -> dict[str, int]:
     query = select(MailMessage.status, func.count()).group_by(col(MailMessage.status))
     found = {status: int(count) for status, count in session.exec(query).all()}
     return {status: found.get(status, 0) for status in vocab.MAIL_STATUSES}
-
-
-def retry(session: Session, message_id: int) -> bool:
-    """An administrator sends a message that could not be sent once more."""
-    result = session.execute(
-        update(MailMessage)
-        .where(col(MailMessage.id) == message_id, col(MailMessage.status) == "failed")
-        .values(status="waiting", attempts=0, next_attempt_at=utcnow())
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]

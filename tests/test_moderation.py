@@ -40,6 +40,7 @@ MODERATION_PAGES = [
     "/moderate/moderators",
     "/moderate/account",
     "/moderate/account/two-factor",
+    "/moderate/mail",
     "/moderate/recheck",
     "/moderate/organisations/bent-bars-project",
     "/moderate/organisations/bent-bars-project/edit",
@@ -104,6 +105,9 @@ def test_every_moderation_route_is_covered_by_these_tests():
         "/moderate",
         "/moderate/login",
         "/moderate/login/code",  # tests/test_two_factor.py
+        "/moderate/reset",  # public, like signing in: tests/test_mail.py
+        "/moderate/reset/{token}",
+        "/moderate/mail",
         "/moderate/logout",
         "/moderate/submissions/{id:int}",
         "/moderate/organisations/{slug}/history",

@@ -460,3 +460,15 @@ def test_choosing_a_new_password_says_what_is_wrong(client, seeded, moderators):
     assert mismatch.status_code == 400 and "The two passwords are not the same" in mismatch.text
     stale = client.post(link, data={**different, "csrf_token": "stale"})
     assert stale.status_code == 400 and "The form had expired" in stale.text
+
+
+def test_a_long_queue_goes_out_without_waiting_between_rounds(seeded, settings, inbox, mail_server):
+    _queue(seeded, 25)  # more than one round of 20
+    server = smtp.Server.from_url(f"smtp+insecure://127.0.0.1:{mail_server.port}")
+    composer = Composer(settings, path_finder(_router()))
+    sender = Sender(seeded, server, composer, digest_queue_size=1000, poll_seconds=600)
+    sender.start()
+    try:
+        assert len(inbox.wait_for(25, seconds=20)) == 25  # not 20, then 10 minutes
+    finally:
+        sender.stop()

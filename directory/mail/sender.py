@@ -119,6 +119,8 @@ class Sender:
             except Exception:  # noqa: BLE001 (the database may be away for a while)
                 log.exception("the mail sender could not read the outbox")
                 outcome = False
+            if outcome:  # more than one round's worth was waiting: on with the next
+                continue
             # A message that failed is due again after base_delay at the soonest.
             wait = BUSY_SECONDS if outcome is None else min(self.poll_seconds, self.base_delay)
             self._wakeup.wait(wait)

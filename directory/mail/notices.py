@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from directory import vocab
+from directory import accounts, vocab
 from directory.mail import outbox
 from directory.models import AuditEvent, Moderator, Organisation, Submission
 
@@ -133,9 +133,7 @@ def _listing_name(session: Session, submission: Submission) -> str:
 
 
 def _reachable(session: Session, username: str | None) -> Moderator | None:
-    if username is None:
-        return None
-    moderator = session.exec(select(Moderator).where(Moderator.username == username)).first()
+    moderator = accounts.get_by_username(session, username) if username else None
     return moderator if moderator is not None and moderator.active else None
 
 

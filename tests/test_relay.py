@@ -29,6 +29,7 @@ class Flaky:
 
     def __init__(self, inner: EmbeddedSearch, name: str = "flaky") -> None:
         self.inner, self.name, self.down, self.calls = inner, name, False, 0
+        self.outbox_name = name
 
     def _check(self) -> None:
         self.calls += 1

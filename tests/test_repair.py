@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from directory.app import create_app
-from directory.search import repair
+from directory.search import backends, repair
 from directory.search.locks import database_lock
 from tests.web import approve, degraded_health, review_url, submit_new
 
@@ -51,7 +51,7 @@ def test_a_lost_index_is_rebuilt_and_meanwhile_every_page_answers(
     assert client.get("/api/search", params={"q": "bent bars"}).json()["total"] >= 1
 
     # Another process is already rebuilding it, say: this one must wait for it.
-    with database_lock(seeded, repair.LOCK_NAME):
+    with database_lock(seeded, repair.lock_name(backends.embedded(settings))):
         damage(settings.search_index_path)
         for path in PAGES:
             response = client.get(path)
@@ -91,7 +91,7 @@ def test_what_is_approved_while_the_index_is_lost_is_searchable_once_rebuilt(
     client = moderator_client
     submit_new(client, name="Harbour Letters Collective")
     review = review_url(client, "Harbour Letters Collective")
-    with database_lock(seeded, repair.LOCK_NAME):
+    with database_lock(seeded, repair.lock_name(backends.embedded(settings))):
         deleted(settings.search_index_path)
         assert approve(client, review).status_code == 303  # the decision stands
     assert wait_for_health(client, "ok")["status"] == "ok"

@@ -1,5 +1,6 @@
 """Many workers and hosts: `directory serve --workers 2`, and two servers on one database and
-data directory (as two hosts behind one load balancer, or two workers), in real processes."""
+data directory (as two hosts behind one load balancer, or two workers), and two hosts with a
+data directory each, in real processes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from directory.models import OutboxDelivery, OutboxEvent
+from tests import factories
 from tests.conftest import MODERATOR_PASSWORD
 from tests.factories import listing_form
 from tests.served import Server, form_token, serve
@@ -125,3 +127,42 @@ def test_the_health_check_tells_a_load_balancer_when_the_database_is_down(seeded
         assert answer.status_code == 503
         assert answer.json()["status"] == "down"
         assert client.get("/search", params={"q": "Glasgow"}).status_code == 200  # still serves
+
+
+@pytest.mark.databases
+def test_hosts_with_an_index_each_all_take_every_change(seeded, settings, tmp_path):
+    """Two hosts on one database, each with a data directory (and embedded index) of its own:
+    a change written by neither (an import, say) reaches both indexes."""
+    second_host = settings.model_copy(update={"data_dir": tmp_path / "second-host"})
+    with (
+        serve(settings, tmp_path / "first.log") as first,
+        serve(second_host, tmp_path / "second.log") as second,  # its index built at start
+    ):
+        servers = (first, second)
+        for server in servers:
+            assert "two-index-group" not in _slugs(server, "Two Index Group")
+        factories.store(seeded, slug="two-index-group", name="Two Index Group")
+        for server in servers:
+            deadline = time.monotonic() + 20  # each relay looks every 2 seconds
+            while "two-index-group" not in _slugs(server, "Two Index Group"):
+                assert time.monotonic() < deadline, server.output()
+                time.sleep(0.2)
+    names = {
+        path.read_text().strip()
+        for path in (settings.search_index_path, second_host.search_index_path)
+        for path in [path.with_name(path.name + ".id")]
+    }
+    assert len(names) == 2, names
+    with Session(seeded) as session:
+        newest = session.exec(select(func.max(OutboxEvent.id))).one()
+        noted = session.exec(
+            select(OutboxDelivery.backend).where(OutboxDelivery.event_id == newest)
+        ).all()
+    assert sorted(noted) == sorted(names)
+
+
+def _slugs(server: Server, q: str) -> list[str]:
+    with _browser(server) as public:
+        answer = public.get("/api/search", params={"q": q})
+        assert answer.status_code == 200, answer.text[:300]
+        return [hit["slug"] for hit in answer.json()["hits"]]

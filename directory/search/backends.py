@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 
 from directory import prisons
 from directory.places import Gazetteer
+from directory.search import identity
 from directory.search.embedded import EmbeddedSearch
 from directory.search.meili import MeilisearchSearch
 from directory.search.repair import Repair
@@ -17,7 +18,8 @@ from directory.settings import Settings
 
 def embedded(settings: Settings) -> EmbeddedSearch:
     # Never made empty when missing: its documents come from the database (reindex, repair).
-    return EmbeddedSearch(settings.search_index_path, create=False)
+    path = settings.search_index_path
+    return EmbeddedSearch(path, create=False, outbox_name=identity.outbox_name(path))
 
 
 def meilisearch(settings: Settings) -> MeilisearchSearch | None:

@@ -187,8 +187,9 @@ class EmbeddedSearch:
     name = "embedded"
     remote = False
 
-    def __init__(self, path: Path, create: bool = True) -> None:
+    def __init__(self, path: Path, create: bool = True, outbox_name: str = "embedded") -> None:
         self.path = path
+        self.outbox_name = outbox_name
         self._local = threading.local()
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()

@@ -41,7 +41,7 @@ def reindex(
             new.swap()
     finally:
         new.discard()
-    sync.mark_delivered_up_to(session, backend.name, end)
+    sync.mark_delivered_up_to(session, backend.outbox_name, end)
     session.commit()
     return new.count
 

@@ -138,6 +138,9 @@ class SearchBackend(IndexWriter, Protocol):
 
     name: str
     remote: bool  # across a network: applied by the relay thread, not in a request
+    # Whom the outbox notes a delivery to (and whose writers share a lock): one per index,
+    # so an embedded index on each of several hosts has a name of its own (identity.py).
+    outbox_name: str
 
     def search(self, query: SearchQuery) -> SearchResults: ...
 

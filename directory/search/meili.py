@@ -120,6 +120,7 @@ class MeilisearchSearch:
 
     name = "meilisearch"
     remote = True
+    outbox_name = "meilisearch"  # one server, however many hosts search it
 
     def __init__(
         self,

@@ -28,6 +28,11 @@ LOCK_NAME = "search index repair"
 RETRY_SECONDS = 1.0
 
 
+def lock_name(index: EmbeddedSearch) -> str:
+    """Held by whoever rebuilds this index: a host with an index of its own has its own."""
+    return f"{LOCK_NAME} {index.outbox_name}"
+
+
 class Repair:
     def __init__(
         self,
@@ -60,7 +65,7 @@ class Repair:
     def run(self) -> bool:
         """Rebuild now, if the index is still unreadable and no other process is at it.
         Returns whether it was rebuilt (or found readable again)."""
-        with locks.database_lock(self.engine, LOCK_NAME, wait=False) as ours:
+        with locks.database_lock(self.engine, lock_name(self.index), wait=False) as ours:
             if not ours:
                 self._next_try = self._clock() + RETRY_SECONDS
                 return False

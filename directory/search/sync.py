@@ -47,14 +47,16 @@ def apply_pending(engine: Engine, backend: SearchBackend, batch: int = BATCH) ->
     applied = 0
     while True:
         with Session(engine) as session:  # a look without the lock: mostly there is nothing
-            if not _undelivered(session, backend.name, 1):
+            if not _undelivered(session, backend.outbox_name, 1):
                 return applied
         with exclusive(engine, backend), Session(engine, expire_on_commit=False) as session:
-            pending = _undelivered(session, backend.name, batch)
+            pending = _undelivered(session, backend.outbox_name, batch)
             if not pending:
                 return applied
             _apply(session, backend, {event.slug for event in pending})
-            _record_delivery(session, [e.id for e in pending if e.id is not None], backend.name)
+            _record_delivery(
+                session, [e.id for e in pending if e.id is not None], backend.outbox_name
+            )
             session.commit()
         applied += len(pending)
 
@@ -64,7 +66,7 @@ def exclusive(
 ) -> AbstractContextManager[bool]:
     """Held by whoever writes the backend's index, in any process: see the module's note.
     Yields whether it is held (without `wait`, False at once when another holder has it)."""
-    return locks.database_lock(engine, f"search index {backend.name}", wait)
+    return locks.database_lock(engine, f"search index {backend.outbox_name}", wait)
 
 
 def pending_count(session: Session, backend_name: str) -> int:
@@ -261,7 +263,7 @@ class Relay:
             for backend in self.backends:
                 state = self._state[backend.name]
                 report[backend.name] = {
-                    "pending": pending_count(session, backend.name),
+                    "pending": pending_count(session, backend.outbox_name),
                     "last_error": state.last_error,
                     "retry_in_seconds": round(max(0.0, state.retry_at - self._clock()), 1),
                 }

@@ -16,6 +16,7 @@ import os
 import random
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -130,6 +131,7 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     bytes_received: int = 0
+    answered_at: list[float] = field(default_factory=list)  # seconds into the run, in order
 
 
 class Connection:
@@ -236,6 +238,7 @@ async def drive(
                 continue
             elapsed = time.perf_counter() - started
             run.latencies.append(elapsed)
+            run.answered_at.append(started + elapsed - begun)
             run.by_page.setdefault(kind, []).append(elapsed)
             run.bytes_received += size
             run.statuses[status] = run.statuses.get(status, 0) + 1
@@ -285,6 +288,9 @@ def page_kind(path: str) -> str:
     return "/".join(parts[:-1] + ["{slug}"]) if "organisations" in parts[-2:-1] else route
 
 
+EARLY_SECONDS = 10.0  # a fresh server's first seconds, against what comes after
+
+
 def report(label: str, run: Run) -> float:
     ms = [v * 1000 for v in run.latencies] or [0.0]
     rate = len(run.latencies) / run.seconds if run.seconds else 0.0
@@ -293,6 +299,13 @@ def report(label: str, run: Run) -> float:
         f"p50 {statistics.median(ms):6.2f} ms  p95 {percentile(ms, 0.95):6.2f} ms  "
         f"p99 {percentile(ms, 0.99):6.2f} ms  errors {run.errors}  statuses {run.statuses}"
     )
+    early = [t for t in run.answered_at if t <= EARLY_SECONDS]
+    if run.seconds >= 2 * EARLY_SECONDS and run.answered_at:
+        rest = (len(run.answered_at) - len(early)) / (run.seconds - EARLY_SECONDS)
+        print(
+            f"  in the first {EARLY_SECONDS:g} s: {len(early) / EARLY_SECONDS:.0f} req/s, "
+            f"{len(early) / EARLY_SECONDS / rest:.0%} of the {rest:.0f} req/s after"
+        )
     if len(run.by_page) > 1:
         for kind, latencies in sorted(run.by_page.items()):
             page = [v * 1000 for v in latencies]
@@ -335,6 +348,7 @@ class Server:
     base: str
     figures: Path  # where the wrapper writes the server's garbage collections when asked
     ready: float  # seconds from starting the process to the first search answered
+    first_search: float  # seconds the first search took, asked once the server listened
 
     def rss_mib(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -379,10 +393,14 @@ def start(app: str, env: dict[str, str], factory: bool, probe: str = "/api/searc
     # An index of 100,000 listings takes a while to load, and the server listens only then.
     while time.perf_counter() < started + 300 and process.poll() is None:
         try:
-            httpx.get(base + probe, timeout=60).raise_for_status()
-            return Server(process, base, figures, time.perf_counter() - started)
-        except httpx.HTTPError:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
             time.sleep(0.01)
+            continue
+        asked = time.perf_counter()
+        httpx.get(base + probe, timeout=60).raise_for_status()
+        answered = time.perf_counter()
+        return Server(process, base, figures, answered - started, answered - asked)
     process.terminate()
     raise RuntimeError(f"{app} did not start")
 
@@ -411,6 +429,13 @@ def server_lines(server: Server, before: dict[str, Any], after: dict[str, Any]) 
     print(
         f"  full collections (generation 2) in the server during the run: {len(full)}, "
         f"longest {max(full, default=0.0) * 1000:.1f} ms (generations 0/1/2: {counts})"
+    )
+
+
+def _started_lines(server: Server, again: str = "") -> None:
+    print(
+        f"time to first search after start{again}: {server.ready:.2f} s (the process's start "
+        f"to the answer); the first search itself: {server.first_search * 1000:.1f} ms"
     )
 
 
@@ -458,6 +483,12 @@ def main() -> None:
     parser.add_argument("--warmup-seconds", type=float, default=2)
     parser.add_argument("--pairs", type=int, default=5, help="of back-to-back ratio runs")
     parser.add_argument("--pair-seconds", type=float, default=5)
+    parser.add_argument(
+        "--new-queries",
+        type=int,
+        default=20_000,
+        help="in each new-query run at synthetic sizes (for at most 4 x --seconds)",
+    )
     parser.add_argument(
         "--listings",
         default="1000,10000,100000",
@@ -508,7 +539,7 @@ def seed_runs(env: dict[str, str], args: argparse.Namespace) -> None:
         server = start(app, env, factory, "/api/search" if app == BARE[0] else PROBE)
         try:
             if paths is api_search:
-                print(f"time to first search after start: {server.ready:.2f} s")
+                _started_lines(server)
                 summarise(
                     "fixed query mix, first run (each asked once, one connection)",
                     run_loop(first_asked(server.base, FIXED_MIX)),
@@ -551,19 +582,19 @@ def new_query_runs(count: int, data_dir: Path, args: argparse.Namespace) -> None
     app, factory, _ = DIRECTORY
     server = start(app, env, factory, PROBE)
     try:
-        print(f"time to first search after start: {server.ready:.2f} s")
+        _started_lines(server)
         for label in ("cold (a fresh server)", "after a warm-up"):
             if label.startswith("after"):
                 run_loop(drive_new(server.base, queries, 4, args.warmup_seconds, 500))
             load = drive_new(
-                server.base, queries, args.connections, args.seconds, args.max_requests
+                server.base, queries, args.connections, 4 * args.seconds, args.new_queries
             )
             measured(f"new queries, {count:,} listings, {label}", server, load)
     finally:
         server.stop()
     server = start(app, env, factory, PROBE)
     try:
-        print(f"time to first search after start (again): {server.ready:.2f} s")
+        _started_lines(server, " (again)")
         summarise(
             f"fixed query mix, {count:,} listings, first run (each asked once, one connection)",
             run_loop(first_asked(server.base, FIXED_MIX)),

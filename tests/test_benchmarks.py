@@ -38,12 +38,13 @@ def test_the_load_benchmark_prints_its_figures():
         "scripts/loadtest.py",
         *("--connections", "2", "--seconds", "0.5", "--max-requests", "500"),
         *("--warmup-seconds", "0.2", "--pairs", "1", "--pair-seconds", "0.3"),
-        *("--listings", "300"),
+        *("--listings", "300", "--new-queries", "400"),
     )
     assert _figure(output, rf"bare Starlette JSON endpoint\s+\d+ req\s+({NUMBER}) req/s") > 0
     assert _figure(output, rf"directory /api/search, new queries\s+\d+ req\s+({NUMBER}) req/s") > 0
     assert " errors 0 " in output and not re.search(r"errors [1-9]", output)
     assert _figure(output, rf"time to first search after start: ({NUMBER}) s") > 0
+    assert _figure(output, rf"the first search itself: ({NUMBER}) ms") > 0
     assert _figure(output, rf"fixed query mix, first run .* p95 ({NUMBER}) ms") > 0
     assert _figure(output, rf"server memory after the run \(VmRSS\): ({NUMBER}) MiB") > 0
     assert re.search(r"full collections \(generation 2\) in the server during the run: \d+", output)

@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
@@ -14,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
+from directory.caches import Caches
 from directory.database import Unavailable, make_engine
 from directory.mail import smtp
 from directory.mail.compose import Composer
@@ -44,7 +46,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(started: Starlette) -> AsyncIterator[dict[str, AppState]]:
         engine = make_engine(settings)
-        search = backends.service(settings, engine)
+        caches = Caches(settings.cache_bytes)  # one budget for all this process keeps
+        search = backends.service(settings, engine, caches)
         search_sync = backends.relay(engine, search)
         search.warm()  # loaded, or rebuilt from the database if missing or unreadable
         search_sync.wake()  # the embedded index catches up with what was committed meanwhile
@@ -64,12 +67,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     search=search,
                     search_sync=search_sync,
                     templates=make_templates(started.router, reload=settings.debug),
-                    remembered=Remembered(),
-                    heavy_pages=HeavyPages(),
+                    remembered=Remembered(shelf=caches.shelf("pages")),
+                    heavy_pages=HeavyPages(shelf=caches.shelf("heavy pages")),
                     rate_limits=ratelimit.default_limits(),
                     rate_limiter=Limiter(engine, settings.secret_key),
                     client_keys=ratelimit.ClientKeys(settings.secret_key),
                     password_checks=PasswordChecks(),
+                    searchers=anyio.CapacityLimiter(settings.search_threads),
                 )
             }
         finally:

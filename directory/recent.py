@@ -20,12 +20,22 @@ def _nothing(_key: object) -> int:
     return 0
 
 
-def size_of(key: object) -> int:
-    """Bytes a key of tuples, strings, bytes and numbers takes (its parts' own sizes summed).
-    A key made from a request can be as large as the request: it weighs as much as a value."""
-    if isinstance(key, tuple | frozenset):
-        return sys.getsizeof(key) + sum(size_of(part) for part in key)
-    return sys.getsizeof(key)
+def size_of(key: object, shared: set[int] | None = None) -> int:
+    """Bytes a key (or value) of tuples, strings, bytes and numbers takes: its parts' own
+    sizes summed, each part once, leaving out None and the parts whose ids are in `shared`
+    (what every such value holds the same object of). A key made from a request can be as
+    large as the request: it weighs as much as a value."""
+    seen = set() if shared is None else set(shared)
+    return _size(key, seen)
+
+
+def _size(part: object, seen: set[int]) -> int:
+    if part is None or id(part) in seen:
+        return 0
+    seen.add(id(part))
+    if isinstance(part, tuple | frozenset):
+        return sys.getsizeof(part) + sum(_size(inner, seen) for inner in part)
+    return sys.getsizeof(part)
 
 
 class Recent(Generic[K, V]):
@@ -56,10 +66,11 @@ class Recent(Generic[K, V]):
             self._items.move_to_end(key)
             return found[0]
 
-    def put(self, key: K, value: V) -> None:
+    def put(self, key: K, value: V, weight: int | None = None) -> None:
         """Keeps value, dropping the least recently used to make room; a value heavier than
-        the whole limit is not kept (nor does it push everything else out)."""
-        weight = self._weight(value) + self._key_weight(key)
+        the whole limit is not kept (nor does it push everything else out). `weight`, when
+        given, is the value's instead of what the store's `weight` says."""
+        weight = (self._weight(value) if weight is None else weight) + self._key_weight(key)
         if weight > self.limit:
             return
         with self._lock:
@@ -79,3 +90,8 @@ class Recent(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def keys(self) -> list[K]:
+        """What is kept now, least recently used first (a copy)."""
+        with self._lock:
+            return list(self._items)

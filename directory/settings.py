@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     keep_alive_seconds: int = Field(5, gt=0)
     max_connections: int = Field(1000, gt=0)
     max_header_bytes: int = Field(16 * 1024, ge=1024)
+    # Megabytes each server process may keep to answer faster (finished pages, search
+    # answers, postings...), all together: see directory/caches.py.
+    cache_mb: int = Field(32, ge=1)
+    # Searches run in worker threads, at most this many at once in each process.
+    search_threads: int = Field(4, ge=1)
 
     @field_validator("smtp_url")
     @classmethod
@@ -113,6 +118,10 @@ class Settings(BaseSettings):
     def base_url_is_set(self) -> bool:
         """Whether DIRECTORY_BASE_URL was given, rather than left at its default."""
         return "base_url" in self.model_fields_set
+
+    @property
+    def cache_bytes(self) -> int:
+        return self.cache_mb * 1024 * 1024
 
     @property
     def secret_key_path(self) -> Path:

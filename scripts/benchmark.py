@@ -8,7 +8,6 @@ asserts nothing. Usage: python scripts/benchmark.py [--sizes 10000,100000] [--ro
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import random
 import resource
 import statistics
@@ -234,12 +233,8 @@ def understanding_times(reader: Understanding, rounds: int) -> list[float]:
 
 
 def _forget_answers(index: EmbeddedSearch) -> None:
-    # The index keeps recent answers; measuring the search itself means asking afresh, with
-    # an empty store of answers as the snapshot's own field makes it.
-    if index._snapshot is not None:
-        store = next(f for f in dataclasses.fields(index._snapshot) if f.name == "results")
-        assert callable(store.default_factory)  # the field has one: see embedded._Snapshot
-        index._snapshot.results = store.default_factory()
+    # The index keeps recent answers; measuring the search itself means asking afresh.
+    index.forget()
 
 
 def over_http(data_dir: Path, rounds: int) -> tuple[list[float], int]:

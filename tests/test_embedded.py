@@ -41,7 +41,7 @@ def test_a_query_asked_again_is_answered_from_memory_until_the_index_changes(tmp
     query = SearchQuery(q="first")
     assert index.cached(query) is None  # never asked: only search() may answer it
     answer = index.search(query)
-    assert index.cached(query) is answer
+    assert index.cached(query) == answer  # the same answer, kept (as bytes)
     assert index.cached(SearchQuery(q="first", page=2)) is None
     index.upsert([factories.document(slug="second", name="First Second")])
     assert index.cached(query) is None

@@ -67,7 +67,7 @@ def test_a_page_asked_by_many_at_once_is_made_once_and_then_kept():
         maker.release.set()
         answers = await asyncio.gather(*asked)
         assert all(answer is answers[0] for answer in answers)
-        assert await pages.page("sitemap", maker.of("again")) is answers[0]
+        assert await pages.page("sitemap", maker.of("again")) == answers[0]  # kept, not made
         assert maker.made == ["sitemap"]
 
     asyncio.run(main())

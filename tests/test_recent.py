@@ -5,8 +5,9 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
+from directory.caches import Caches
 from directory.recent import Recent, size_of
-from directory.search import SearchQuery, embedded
+from directory.search import SearchQuery
 from directory.search.embedded import EmbeddedSearch
 from tests import factories
 
@@ -38,20 +39,21 @@ def test_a_key_heavier_than_the_limit_is_not_kept():
 
 
 def test_size_of_counts_every_part_of_a_key():
-    part = b"x" * 10_000
-    assert size_of(("path", part, (part, 1))) > 20_000
+    part, other = b"x" * 10_000, b"y" * 10_000
+    assert size_of(("path", part, (other, 1))) > 20_000
+    assert size_of(("path", part, (part, 1))) < 11_000  # one object, held twice, once
+    assert size_of((part, "path"), shared={id(part)}) < 1_000  # every key's: not this one's
     assert size_of(()) < 100
 
 
-def test_search_answers_kept_stay_within_their_bytes(tmp_path, monkeypatch):
-    monkeypatch.setattr(embedded, "_RESULTS_BYTES", 200_000)
-    index = EmbeddedSearch(tmp_path / "search.sqlite3")
+def test_search_answers_kept_stay_within_their_bytes(tmp_path):
+    caches = Caches(200_000)
+    index = EmbeddedSearch(tmp_path / "search.sqlite3", caches=caches)
     index.rebuild(
         [factories.document(slug=f"group-{n}", name=f"Books Group {n}") for n in range(30)]
     )
     for n in range(300):  # each a new query, as long as a query may be, with a page of hits
         index.search(SearchQuery(q=f"books {n} " + "x" * 480, per_page=100))
         index.search(SearchQuery(q="books", per_page=100, page=n % 2 + 1, filters={}))
-    answers = index._snapshot.results
-    assert answers.total <= 200_000
-    assert 0 < len(answers) < 300
+    assert caches.total <= 200_000
+    assert 0 < len(caches.shelf("answers")) < 300

@@ -131,10 +131,11 @@ def test_kept_pages_stay_within_their_bytes():
     def page(size: int) -> Finished:
         return Finished(b"x" * size, None, 'W/"x"', (), (), ())
 
-    memory = Remembered(limit=10_000, largest=5_000)  # keys count too: about 150 bytes each
+    # Keys and the store's own bookkeeping count too: about 500 bytes a page.
+    memory = Remembered(limit=11_500, largest=5_000)
     for n in range(3):
         memory.put(("state", str(n)), page(4_000))
-    assert memory.get(("state", "0")) is None  # over 12,000 bytes: the oldest went
+    assert memory.get(("state", "0")) is None  # over 13,000 bytes: the oldest went
     assert memory.get(("state", "1")) is not None and memory.get(("state", "2")) is not None
     memory.put(("state", "1"), page(1_000))  # replaced, not counted twice
     memory.put(("state", "3"), page(4_400))
@@ -142,7 +143,7 @@ def test_kept_pages_stay_within_their_bytes():
     memory.put(("state", "large"), page(5_001))  # too large to keep: made afresh each time
     assert memory.get(("state", "large")) is None
     assert all(memory.get(("state", n)) is not None for n in "123")
-    assert memory.total <= 10_000
+    assert memory.total <= 11_500
 
 
 # The front door (KeptPages) on its own, in front of an application that records what reaches it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from directory import prisons
+from directory.caches import Caches
 from directory.places import Gazetteer
 from directory.search import identity
 from directory.search.embedded import EmbeddedSearch
@@ -16,10 +17,11 @@ from directory.search.understanding import Understanding
 from directory.settings import Settings
 
 
-def embedded(settings: Settings) -> EmbeddedSearch:
+def embedded(settings: Settings, caches: Caches | None = None) -> EmbeddedSearch:
     # Never made empty when missing: its documents come from the database (reindex, repair).
     path = settings.search_index_path
-    return EmbeddedSearch(path, create=False, outbox_name=identity.outbox_name(path))
+    name = identity.outbox_name(path)
+    return EmbeddedSearch(path, create=False, outbox_name=name, caches=caches)
 
 
 def meilisearch(settings: Settings) -> MeilisearchSearch | None:
@@ -35,20 +37,27 @@ def meilisearch(settings: Settings) -> MeilisearchSearch | None:
     )
 
 
-def service(settings: Settings, engine: Engine | None = None) -> SearchService:
-    """With the database's engine, an embedded index found unreadable is rebuilt from it."""
-    index = embedded(settings)
+def service(
+    settings: Settings, engine: Engine | None = None, caches: Caches | None = None
+) -> SearchService:
+    """With the database's engine, an embedded index found unreadable is rebuilt from it.
+    What it keeps to answer faster goes in `caches` (the process's: caches.py)."""
+    caches = Caches(settings.cache_bytes) if caches is None else caches
+    index = embedded(settings, caches)
     repair = Repair(engine, index) if engine is not None else None
-    return SearchService(
-        index, meilisearch(settings), repair=repair, understanding=understanding(settings)
-    )
+    reader = understanding(settings, caches)
+    return SearchService(index, meilisearch(settings), repair=repair, understanding=reader)
 
 
-def understanding(settings: Settings) -> Understanding:
+def understanding(settings: Settings, caches: Caches | None = None) -> Understanding:
     """Reads places out of queries with the gazetteer (and prisons with the register)."""
     gazetteer = settings.gazetteer_path
     assert gazetteer is not None  # Settings fills it in from the data directory
-    return Understanding(Gazetteer(gazetteer), prisons=lambda: prisons.load(gazetteer))
+    return Understanding(
+        Gazetteer(gazetteer),
+        prisons=lambda: prisons.load(gazetteer),
+        caches=Caches() if caches is None else caches,
+    )
 
 
 def relay(engine: Engine, search: SearchService) -> Relay:

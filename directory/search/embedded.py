@@ -1,10 +1,11 @@
 """The embedded search backend: SQLite FTS5 in its own file, independent of the database.
 
 FTS5 is the inverted index: it finds the documents holding a term, in all columns or in a
-group of columns. Those postings are cached in memory as compressed (roaring) bitmaps, so a
+group of columns. Those postings are kept in memory as compressed (roaring) bitmaps, so a
 query, its filters, its facet counts and its ranking are set operations that cost the same
-for a rare word as for one in every listing. The cache follows the file: any write to it,
-from this process or another, or a rebuild swapped in, and the cache starts afresh.
+for a rare word as for one in every listing. What is kept (caches.py) is kept under the
+file's state: after any write to it, from this process or another, or a rebuild swapped in,
+nothing kept from before is used again (and it goes as the budget needs room).
 
 Ranking: a name equal to the query first; then every word found in the name or an alternate
 name, then in place and tags, then anywhere (the description too); within each of those,
@@ -22,6 +23,7 @@ import json
 import os
 import secrets
 import sqlite3
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
@@ -35,7 +37,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from directory import vocab
-from directory.recent import Recent, size_of
+from directory.caches import Caches, Pickled, Shelf
+from directory.recent import size_of
 from directory.search import geo, highlight, synonyms, text, understanding
 from directory.search.documents import facet_values
 from directory.search.errors import SearchUnavailable
@@ -101,10 +104,9 @@ _STATUS_ORDER = ("active", "unknown")
 # A last word shared as a prefix by more terms than this is looked up with one FTS5 prefix
 # query rather than as a union of the terms' postings.
 _PREFIX_EXPANSION_LIMIT = 64
-_CACHE_ENTRIES = 50_000
-# Answers to whole queries kept per state of the index, up to this many bytes, keys included:
-# counted by answers, a thousand pages of 100 hits took 190 MB.
-_RESULTS_BYTES = 16 * 1024 * 1024
+# Typo variants are looked for among terms whose length is within the word's budget.
+# A bitmap's own bytes beyond its contents (which its sys.getsizeof counts, as serialised).
+_BITMAP_BYTES = 64
 _CHANGE_COUNTER_OFFSET = 24  # in the database file's header (sqlite.org/fileformat.html)
 FileKey = tuple[int, int, int, bytes]
 # Within a ranking tier a page is cut from alphabetical order: by sorting the tier when it is
@@ -125,15 +127,6 @@ class _Snapshot:
     position: dict[int, int]
     # (latitude, longitude, id) of every document with coordinates, by latitude.
     located: list[tuple[float, float, int]]
-    postings: Recent[tuple[str, str], BitMap] = field(
-        default_factory=lambda: Recent(_CACHE_ENTRIES)
-    )
-    # Whole answers to recent queries: the same few searches come again and again (and each
-    # word typed into the search box is one), and this state of the index answers them alike.
-    results: Recent[Hashable, SearchResults] = field(
-        default_factory=lambda: Recent(_RESULTS_BYTES, weight=_answer_bytes, key_weight=size_of)
-    )
-    variants: dict[str, list[str]] = field(default_factory=dict)
     # Documents naming prisons they serve: in a region, after groups serving all of it.
     tied: BitMap = field(default_factory=BitMap)
     # Documents for particular people only (women, LGBTQ+...), not for anyone in prison.
@@ -172,7 +165,7 @@ class _WordMatch:
     word: str
     # As typed, a synonym or (the last word) a prefix of one; by its stem; or as a typo.
     loose: dict[str, BitMap]
-    variants: list[str]  # the index's words it may be a typo of, nearest first
+    variants: tuple[str, ...]  # the index's words it may be a typo of, nearest first
     typed: BitMap  # anywhere, as typed, a synonym, a prefix or by its stem: not as a typo
 
 
@@ -187,9 +180,24 @@ class EmbeddedSearch:
     name = "embedded"
     remote = False
 
-    def __init__(self, path: Path, create: bool = True, outbox_name: str = "embedded") -> None:
+    def __init__(
+        self,
+        path: Path,
+        create: bool = True,
+        outbox_name: str = "embedded",
+        caches: Caches | None = None,
+    ) -> None:
         self.path = path
         self.outbox_name = outbox_name
+        # Kept under the state of the index they were made from (see caches.py): whole
+        # answers to recent queries (the same few searches come again and again, and each
+        # word typed into the search box is one), the postings of terms, words' typo
+        # variants.
+        caches = Caches() if caches is None else caches
+        self._answers: Pickled[SearchResults] = Pickled(caches.shelf("answers"))
+        self._postings: Shelf[BitMap] = caches.shelf("postings")
+        self._variants: Shelf[tuple[str, ...]] = caches.shelf("variants")
+        self._answers_made = 0  # what forget() moves on
         self._local = threading.local()
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -262,11 +270,11 @@ class EmbeddedSearch:
     def search(self, query: SearchQuery) -> SearchResults:
         try:
             snapshot = self._current()
-            key = _query_key(query)
-            found = snapshot.results.get(key)
+            key = (snapshot.key, self._answers_made, _query_key(query))
+            found = self._answers.get(key)
             if found is None:
                 found = self._search(snapshot, query)
-                snapshot.results.put(key, found)
+                self._answers.put(key, found)
         except (OSError, sqlite3.DatabaseError) as error:
             problem = self.problem()
             if problem is None:
@@ -291,7 +299,11 @@ class EmbeddedSearch:
                 return None
         except OSError:  # gone: search() says why
             return None
-        return snapshot.results.get(_query_key(query))
+        return self._answers.get((snapshot.key, self._answers_made, _query_key(query)))
+
+    def forget(self) -> None:
+        """Answer every query afresh from now on (for measuring the search itself)."""
+        self._answers_made += 1
 
     def _search(self, snapshot: _Snapshot, query: SearchQuery) -> SearchResults:
         understood = query.understood or understanding.plain(query.q)
@@ -385,7 +397,7 @@ class EmbeddedSearch:
         prefix: bool,
         alternatives: list[list[str]] | None = None,
     ) -> _WordMatch:
-        variants = _typo_variants(snapshot, word)
+        variants = self._typo_variants(snapshot, word)
         if alternatives is None:
             alternatives = synonyms.alternatives(word)
         # Its stem, and those of its one-word alternatives ("penfriends" for "penpal").
@@ -452,11 +464,21 @@ class EmbeddedSearch:
         )
 
     def _cached(self, snapshot: _Snapshot, key: tuple[str, str], expression: str) -> BitMap:
-        found = snapshot.postings.get(key)
+        kept_as = (snapshot.key, *key)
+        found = self._postings.get(kept_as)
         if found is None:
             rows = self._reader().execute("SELECT rowid FROM fts WHERE fts MATCH ?", (expression,))
             found = BitMap(row[0] for row in rows)
-            snapshot.postings.put(key, found)
+            self._postings.put(kept_as, found, _BITMAP_BYTES + sys.getsizeof(found))
+        return found
+
+    def _typo_variants(self, snapshot: _Snapshot, word: str) -> tuple[str, ...]:
+        """Indexed terms within the word's typo budget (transpositions count as one typo)."""
+        kept_as = (snapshot.key, word)
+        found = self._variants.get(kept_as)
+        if found is None:
+            found = _find_variants(snapshot, word)
+            self._variants.put(kept_as, found, size_of(found))
         return found
 
     def _ids_nearly_named(self, raw_query: str, candidates: BitMap) -> BitMap:
@@ -651,41 +673,26 @@ def _writing(path: Path, create: bool = False) -> Iterator[sqlite3.Connection]:
 
 
 def _query_key(query: SearchQuery) -> Hashable:
+    """Flat (strings, numbers and tuples of them), as kept keys must be (caches.py): the place
+    asked about by its repr."""
     filters = tuple(sorted((name, tuple(values)) for name, values in query.filters.items()))
-    return (query.q, filters, query.near, query.where, query.page, query.per_page)
+    where = repr(query.where) if query.where is not None else None
+    return (query.q, filters, query.near, where, query.page, query.per_page)
 
 
-def _answer_bytes(results: SearchResults) -> int:
-    """About what an answer holds in memory (measured with tracemalloc at 10,000 listings:
-    1.9 KB a hit with its highlights, 100 bytes a facet count)."""
-    facet_counts = sum(len(counts) for counts in results.facets.values())
-    return 1_000 + 1_900 * len(results.hits) + 100 * facet_counts
-
-
-def _typo_variants(snapshot: _Snapshot, word: str) -> list[str]:
-    """Indexed terms within the word's typo budget (transpositions count as one typo)."""
-    found = snapshot.variants.get(word)
-    if found is None:
-        found = _find_variants(snapshot, word)
-        if len(snapshot.variants) > _CACHE_ENTRIES:
-            snapshot.variants.clear()
-        snapshot.variants[word] = found
-    return found
-
-
-def _find_variants(snapshot: _Snapshot, word: str) -> list[str]:
+def _find_variants(snapshot: _Snapshot, word: str) -> tuple[str, ...]:
     """Nearest first. A word the index holds (or holds the stem of) is taken as meant, never
     also as a typo of another: "vegan" is not "began"."""
     budget = text.typo_budget(word)
     if not budget or _holds(snapshot, word) or _holds(snapshot, text.stem(word)):
-        return []
+        return ()
     candidates = [
         term
         for length in range(len(word) - budget, len(word) + budget + 1)
         for term in snapshot.terms_by_length.get(length, ())
     ]
     found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)
-    return [term for term, distance, _ in found if distance > 0]
+    return tuple(term for term, distance, _ in found if distance > 0)
 
 
 def _holds(snapshot: _Snapshot, term: str) -> bool:

@@ -10,7 +10,6 @@ the little words of a sentence ("my son is in prison" -> son, prison).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -20,6 +19,7 @@ from typing import Protocol
 import pycountry
 
 from directory import vocab
+from directory.caches import Caches, Pickled
 from directory.places import Gazetteer, Place, Town
 from directory.search.text import MAX_QUERY_CHARS, MAX_WORDS, STOP_WORDS, WORD, fold
 
@@ -29,7 +29,6 @@ _LONGEST_NAME = 6
 # meant only when it is a large one: "wien" is Vienna; a small town's alias is more often a
 # word.
 _ALIAS_POPULATION = 250_000
-_MEMO_ENTRIES = 4096
 # Places are looked for among the first words of a query only; the rest are words.
 _MOST_TOKENS = 40
 
@@ -114,7 +113,9 @@ class Understanding:
     gazetteer: Gazetteer | None = None
     # The register, or what loads it (at the first query, not at start-up).
     prisons: PrisonNames | Callable[[], PrisonNames] | None = None
-    _memo: OrderedDict[str, Understood] = field(default_factory=OrderedDict)
+    # Where queries read lately are kept (as bytes: see caches.py).
+    caches: Caches = field(default_factory=Caches)
+    _generation: int = 0  # what forget() moves on, so that nothing read before is found
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _register: tuple[PrisonNames, Mapping[str, str], Mapping[str, tuple[str, ...]]] | None = None
 
@@ -131,17 +132,14 @@ class Understanding:
             self._register = (register, names, {s: tuple(n) for s, n in by_slug.items()})
         return self._register
 
+    def __post_init__(self) -> None:
+        self._read: Pickled[Understood] = Pickled(self.caches.shelf("queries read"))
+
     def understand(self, query: str) -> Understood:
-        with self._lock:
-            found = self._memo.get(query)
-            if found is not None:
-                self._memo.move_to_end(query)
-                return found
-        found = self._understand(query)
-        with self._lock:
-            self._memo[query] = found
-            if len(self._memo) > _MEMO_ENTRIES:
-                self._memo.popitem(last=False)
+        found = self.remembered(query)
+        if found is None:
+            found = self._understand(query)
+            self._read.put((self._generation, query), found)
         return found
 
     def warm(self) -> None:
@@ -152,12 +150,11 @@ class Understanding:
     def forget(self) -> None:
         """Forget every query read (for measuring how long reading one takes)."""
         with self._lock:
-            self._memo.clear()
+            self._generation += 1
 
     def remembered(self, query: str) -> Understood | None:
         """What a recent query was read as, without reading it again (no I/O)."""
-        with self._lock:
-            return self._memo.get(query)
+        return self._read.get((self._generation, query))
 
     def _understand(self, query: str) -> Understood:
         raw = WORD.findall(query[:MAX_QUERY_CHARS])[:_MOST_TOKENS]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for the annotations only: these modules read the state themselves
+    from anyio import CapacityLimiter
     from sqlalchemy.engine import Engine
     from starlette.templating import Jinja2Templates
 
@@ -38,6 +39,8 @@ class AppState:
     rate_limiter: Limiter
     client_keys: ClientKeys
     password_checks: PasswordChecks
+    # The worker threads searches run in, at most so many at once (None: anyio's default, 40).
+    searchers: CapacityLimiter | None = None
 
 
 def app_state(connection: Mapping[str, Any]) -> AppState:

@@ -18,15 +18,16 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable, Mapping
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from directory.recent import Recent, size_of
+from directory.caches import Caches, Shelf
+from directory.recent import size_of
 from directory.web.middleware import compression, security
 from directory.web.params import parse_search, results_only
 from directory.web.state import app_state
@@ -78,11 +79,19 @@ def no_parameters(_params: QueryParams) -> Hashable:
 # Tuples, not lists: tuples of bytes are left out of the garbage collector's scans, and
 # thousands of pages are kept.
 Headers = tuple[tuple[bytes, bytes], ...]
+_CACHE_CONTROL = (b"cache-control", CACHE_CONTROL.encode())
+_VARY = (b"vary", b"Accept-Encoding")
+_GZIP = (b"content-encoding", b"gzip")
+_ETAG = b"etag"
+_CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}  # each header once, for every page
+# What every page holds the same object of: not counted in any one page's weight.
+_SHARED = {id(part) for header in (_CACHE_CONTROL, _VARY, _GZIP) for part in (header, *header)}
+_SHARED.add(id(_ETAG))
 
 
-@dataclass(frozen=True)
-class Finished:
-    """One finished page, ready to send in either encoding, or as "not modified"."""
+class Finished(NamedTuple):
+    """One finished page, ready to send in either encoding, or as "not modified". Bytes and
+    strings: flat, as what is kept must be (caches.py)."""
 
     body: bytes
     gzipped: bytes | None  # None when too small to be worth compressing
@@ -97,26 +106,26 @@ class Finished:
         gzipped = compression.gzipped(body)
         # Weak: the identity and gzip bodies are the same page and share the tag.
         etag = f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-        common = [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
+        common = [(_ETAG, etag.encode()), _CACHE_CONTROL]
         if gzipped is not None:
-            common.append((b"vary", b"Accept-Encoding"))
-        content_type = (b"content-type", response.headers["content-type"].encode("latin-1"))
+            common.append(_VARY)
+        content_type = _content_type(response.headers["content-type"])
         return cls(
             body=body,
             gzipped=gzipped,
             etag=etag,
             headers=(*common, content_type, _length(body)),
             gzipped_headers=(
-                *common,
-                content_type,
-                (b"content-encoding", b"gzip"),
-                _length(gzipped or b""),
+                (*common, content_type, _GZIP, _length(gzipped)) if gzipped is not None else ()
             ),
             not_modified_headers=tuple(common),
         )
 
     def size(self) -> int:
-        return len(self.body) + len(self.gzipped or b"")
+        """Bytes it holds: both bodies, its tag and headers (some of them shared with every
+        other page, but counted: a little more than it costs, never less)."""
+        shared = _SHARED | {id(part) for header in _CONTENT_TYPES.values() for part in header}
+        return size_of(tuple(self), shared)
 
     def response_to(self, request: Request) -> Response:
         return _Ready(
@@ -146,30 +155,46 @@ class _Ready(Response):
         self.raw_headers = list(headers)
 
 
+def _content_type(value: str) -> tuple[bytes, bytes]:
+    header = _CONTENT_TYPES.get(value)
+    if header is None:
+        header = (b"content-type", value.encode("latin-1"))
+        if len(_CONTENT_TYPES) < 16:  # a few kinds of page, but never a store of its own
+            _CONTENT_TYPES[value] = header
+    return header
+
+
 def _length(body: bytes) -> tuple[bytes, bytes]:
     return (b"content-length", str(len(body)).encode())
 
 
 class Remembered:
-    """Finished pages by key (index state, path, parameters, day), up to a number of bytes,
-    keys included; the least recently asked go first."""
+    """Finished pages by key (index state, path, parameters, day), in the process's caches
+    (or, without them, in a store of `limit` bytes of its own), keys included; the least
+    recently asked go first."""
 
-    def __init__(self, limit: int = KEPT_BYTES, largest: int = LARGEST_KEPT) -> None:
+    def __init__(
+        self,
+        limit: int = KEPT_BYTES,
+        largest: int = LARGEST_KEPT,
+        shelf: Shelf[tuple[object, ...]] | None = None,
+    ) -> None:
         self.largest = largest
-        self._pages: Recent[Hashable, Finished] = Recent(
-            limit, weight=Finished.size, key_weight=size_of
-        )
+        # Kept as plain tuples: the collector leaves those out of its passes, never a
+        # subclass's instances (as a Finished is).
+        self._pages = Caches(limit).shelf("pages") if shelf is None else shelf
 
     def get(self, key: Hashable) -> Finished | None:
-        return self._pages.get(key)
+        found = self._pages.get(key)
+        return None if found is None else Finished._make(found)
 
     def put(self, key: Hashable, page: Finished) -> None:
         if len(page.body) <= self.largest:
-            self._pages.put(key, page)
+            self._pages.put(key, tuple(page), page.size())
 
     @property
     def total(self) -> int:
-        """Bytes of pages and keys kept."""
+        """Bytes kept (with every other shelf of the same caches)."""
         return self._pages.total
 
     def __len__(self) -> int:

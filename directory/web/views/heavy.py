@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from directory.caches import Shelf
 from directory.web.middleware.remembered import Finished, Remembered
 from directory.web.state import app_state
 from directory.web.templating import render
@@ -56,10 +57,12 @@ class HeavyPages:
         same_page_wait: float = SAME_PAGE_WAIT_SECONDS,
         limit: int = KEPT_BYTES,
         largest: int = LARGEST_KEPT,
+        shelf: Shelf[tuple[object, ...]] | None = None,
     ) -> None:
+        """Pages are kept on `shelf` (of the process's caches), or else in `limit` bytes."""
         self.turn_wait = turn_wait
         self.same_page_wait = same_page_wait
-        self.kept = Remembered(limit, largest)
+        self.kept = Remembered(limit, largest, shelf)
         self._turns = asyncio.Semaphore(at_once)
         self._underway: dict[Hashable, asyncio.Future[Finished | None]] = {}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from starlette.concurrency import run_in_threadpool
+from anyio import to_thread
 from starlette.requests import Request
 
 from directory import places
@@ -29,18 +29,21 @@ def run(request: Request) -> Searched:
 async def run_in_loop(request: Request) -> Searched:
     """As run(), for async endpoints: a query asked recently is answered from memory at once;
     any other is searched in a worker thread, since that may read the index from disk or ask
-    Meilisearch over the network, and the event loop must not wait on either."""
+    Meilisearch over the network, and the event loop must not wait on either. A few threads
+    at a time: a search is mostly work for the one interpreter, and each thread keeps its
+    own connections to the index and the gazetteer, with their page caches."""
     parsed = parse_search(request.query_params)
     if not parsed.near:
         return Searched(parsed, await results(app_state(request), parsed.query), None)
-    return await run_in_threadpool(_search, app_state(request), parsed)
+    state = app_state(request)
+    return await to_thread.run_sync(_search, state, parsed, limiter=state.searchers)
 
 
 async def results(state: AppState, query: SearchQuery) -> SearchResults:
     """The results of a query, from memory if it was asked recently, else from a worker."""
     found = state.search.cached(query)
     if found is None:
-        found = await run_in_threadpool(state.search.search, query)
+        found = await to_thread.run_sync(state.search.search, query, limiter=state.searchers)
     return found
 
 

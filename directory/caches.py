@@ -9,7 +9,9 @@ What is kept is flat: bytes, strings, numbers, tuples of those, and bitmaps. The
 collector leaves such objects out of its passes (a tuple of untracked parts is untracked
 once seen), so a full collection does not grow with what is kept: kept as objects with
 attributes, lists and dicts, 50,000 entries cost every full pass tens of milliseconds, with
-every request in flight stalled behind it.
+every request in flight stalled behind it. Keys are kept as one string each (their repr):
+a tuple is untracked only once the tuples inside it are, one level at each pass that sees
+it, and a key made of tuples in tuples stayed in the passes for several.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ class Caches:
     """The store every shelf keeps its entries in. Safe to share between threads."""
 
     def __init__(self, limit: int = DEFAULT_BYTES) -> None:
-        self._store: Recent[tuple[str, Hashable], object] = Recent(limit, key_weight=_key_bytes)
+        self._store: Recent[str, object] = Recent(limit, key_weight=sys.getsizeof)
 
     def shelf(self, name: str) -> Shelf[V]:
+        """Entries of one kind, under keys of their own (a name without a NUL in it)."""
         return Shelf(self._store, name)
 
     @property
@@ -53,24 +56,22 @@ class Caches:
         return len(self._store)
 
 
-def _key_bytes(key: tuple[str, Hashable]) -> int:
-    """The shelf's (name, key) pair and the key: the name is every entry's on the shelf."""
-    return sys.getsizeof(key) + size_of(key[1])
-
-
 class Shelf(Generic[V]):
     """One kind of entry in the shared store, under keys of its own."""
 
-    def __init__(self, store: Recent[tuple[str, Hashable], object], name: str) -> None:
+    def __init__(self, store: Recent[str, object], name: str) -> None:
         self._store = store
         self.name = name
+        self._prefix = name + "\0"
 
     def get(self, key: Hashable) -> V | None:
-        return cast("V | None", self._store.get((self.name, key)))
+        """`key`: strings, bytes, numbers, None, dates and tuples of them (whose repr says
+        all they are)."""
+        return cast("V | None", self._store.get(self._prefix + repr(key)))
 
     def put(self, key: Hashable, value: V, weight: int) -> None:
         """Keeps value (flat: see the module's note), weighing `weight` bytes and its key."""
-        self._store.put((self.name, key), value, weight + ENTRY_BYTES)
+        self._store.put(self._prefix + repr(key), value, weight + ENTRY_BYTES)
 
     @property
     def total(self) -> int:
@@ -79,7 +80,7 @@ class Shelf(Generic[V]):
 
     def __len__(self) -> int:
         """Entries on this shelf (counted one by one: for tests and reports)."""
-        return sum(1 for name, _ in self._store.keys() if name == self.name)  # noqa: SIM118
+        return sum(1 for key in self._store.keys() if key.startswith(self._prefix))  # noqa: SIM118
 
 
 class Pickled(Generic[T]):

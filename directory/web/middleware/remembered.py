@@ -56,7 +56,9 @@ def search_parameters(params: QueryParams) -> Hashable | None:
     query = parsed.query
     return (
         query.q,
-        tuple(query.filters.items()),  # in a fixed order of fields, values as given
+        # In a fixed order of fields, values as given; tuples, not lists, so that the key is
+        # flat (caches.py): a list in it kept five objects a page in the collector's passes.
+        tuple((name, tuple(values)) for name, values in query.filters.items()),
         query.page,
         query.per_page,
         parsed.near,

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         search.warm()  # loaded, or rebuilt from the database if missing or unreadable
         search_sync.wake()  # the embedded index catches up with what was committed meanwhile
         search_sync.start()  # and the rest, in the background, with retries
+        search.warm_in_background()  # the most frequent terms, while serving
         mail_sender = _mail_sender(settings, engine, started)
         if search.primary is not None:
             # Meilisearch's version and keys, checked without delaying the start.
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             }
         finally:
             gc.unfreeze()
+            search.stop_warming()
             if mail_sender is not None:
                 mail_sender.stop()
             search_sync.stop()

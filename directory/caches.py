@@ -74,6 +74,11 @@ class Shelf(Generic[V]):
         self._store.put(self._prefix + repr(key), value, weight + ENTRY_BYTES)
 
     @property
+    def limit(self) -> int:
+        """The budget every shelf of the store shares."""
+        return self._store.limit
+
+    @property
     def total(self) -> int:
         """Bytes kept on every shelf of the store (they share one budget)."""
         return self._store.total

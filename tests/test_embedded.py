@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from directory.search import SearchQuery
 from directory.search.embedded import EmbeddedSearch
 from tests import factories
@@ -70,3 +72,26 @@ def test_warming_an_unreadable_index_leaves_it_to_the_first_search(tmp_path):
     EmbeddedSearch(path).rebuild([factories.document(slug="first", name="First Group")])
     index.warm()
     assert slugs(index) == ["first"]
+
+
+def test_the_most_frequent_terms_are_looked_up_before_anyone_asks(tmp_path):
+    from directory.caches import Caches
+
+    caches = Caches()
+    index = EmbeddedSearch(tmp_path / "search.sqlite3", caches=caches)
+    index.rebuild(
+        [
+            factories.document(slug=f"group-{n}", name=f"Letters Group {n}", city=f"Town{n}")
+            for n in range(40)
+        ]
+    )
+    postings = caches.shelf("postings")
+    assert len(postings) == 0
+    assert index.warm_terms(5) == 5
+    warmed = len(postings)
+    assert warmed >= 5
+    assert index.warm_terms(5) == 5
+    assert len(postings) == warmed  # nothing new to look up
+    stopped = threading.Event()
+    stopped.set()
+    assert index.warm_terms(5, stopped) == 0

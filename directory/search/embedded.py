@@ -25,6 +25,7 @@ import secrets
 import sqlite3
 import sys
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -247,6 +248,28 @@ class EmbeddedSearch:
         the first search tries again (and health reports why)."""
         with contextlib.suppress(OSError, sqlite3.Error):
             self._current()
+
+    def warm_terms(self, most: int, stop: threading.Event | None = None) -> int:
+        """Look up the index's most frequent terms as a query's words are (every group, as
+        typed and by stem), most frequent first, so that the searches most likely to come
+        find their postings kept. Pauses as long as each lookup took, leaving at least half
+        of the time to whatever else runs; ends early when `stop` is set, the index changes
+        or half the caches' budget is used. Returns how many terms were looked up."""
+        snapshot = self._current()
+        rows = self._reader().execute(
+            "SELECT term FROM terms WHERE length(term) > 1 ORDER BY doc DESC LIMIT ?", (most,)
+        )
+        looked_up = 0
+        for (term,) in rows.fetchall():
+            if (stop is not None and stop.is_set()) or self._snapshot is not snapshot:
+                break
+            if self._postings.total > self._postings.limit // 2:
+                break  # the rest of the budget is for what people ask
+            started = time.perf_counter()
+            self._match(snapshot, term, prefix=False)
+            looked_up += 1
+            time.sleep(time.perf_counter() - started)
+        return looked_up
 
     def problem(self) -> str | None:
         """Why the index cannot be searched, or None if it can."""

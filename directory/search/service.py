@@ -26,6 +26,8 @@ from directory.search.understanding import Understanding
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 15.0
+# At most this many of the index's most frequent terms are looked up at start-up.
+WARM_TERMS = 1_000
 
 
 class SearchService:
@@ -46,6 +48,7 @@ class SearchService:
         self.retry_after = retry_after
         self._clock = clock
         self._lock = threading.Lock()
+        self._stop_warming = threading.Event()
         self._down_until = 0.0
         self._last_error: str | None = None
 
@@ -111,6 +114,26 @@ class SearchService:
         self.understanding.warm()
         if self.repair is not None and self.embedded.problem() is not None:
             self.repair.run()
+
+    def warm_in_background(self) -> threading.Thread:
+        """What the first searches would otherwise wait for, in a thread of its own once the
+        server is up (it does not delay the first answer): the names queries are read with,
+        then the postings of the index's most frequent terms. `stop_warming()` ends it."""
+        thread = threading.Thread(target=self._warm_more, name="search-warm", daemon=True)
+        thread.start()
+        return thread
+
+    def stop_warming(self) -> None:
+        self._stop_warming.set()
+
+    def _warm_more(self) -> None:
+        try:
+            self.understanding.warm_names()
+            started = time.perf_counter()
+            count = self.embedded.warm_terms(WARM_TERMS, self._stop_warming)
+            log.info("warmed %d terms in %.1f s", count, time.perf_counter() - started)
+        except (OSError, sqlite3.Error) as error:  # unreadable: the first search says why
+            log.info("could not warm the search index: %s", error)
 
     def health(self) -> dict[str, dict[str, Any]]:
         report = {self.embedded.name: self._embedded_health()}

@@ -41,7 +41,7 @@ class Caches:
 
     def shelf(self, name: str) -> Shelf[V]:
         """Entries of one kind, under keys of their own (a name without a NUL in it)."""
-        return Shelf(self._store, name)
+        return Shelf(self, self._store, name)
 
     @property
     def limit(self) -> int:
@@ -59,7 +59,8 @@ class Caches:
 class Shelf(Generic[V]):
     """One kind of entry in the shared store, under keys of its own."""
 
-    def __init__(self, store: Recent[str, object], name: str) -> None:
+    def __init__(self, caches: Caches, store: Recent[str, object], name: str) -> None:
+        self.caches = caches  # whose budget it shares
         self._store = store
         self.name = name
         self._prefix = name + "\0"
@@ -72,16 +73,6 @@ class Shelf(Generic[V]):
     def put(self, key: Hashable, value: V, weight: int) -> None:
         """Keeps value (flat: see the module's note), weighing `weight` bytes and its key."""
         self._store.put(self._prefix + repr(key), value, weight + ENTRY_BYTES)
-
-    @property
-    def limit(self) -> int:
-        """The budget every shelf of the store shares."""
-        return self._store.limit
-
-    @property
-    def total(self) -> int:
-        """Bytes kept on every shelf of the store (they share one budget)."""
-        return self._store.total
 
     def __len__(self) -> int:
         """Entries on this shelf (counted one by one: for tests and reports)."""

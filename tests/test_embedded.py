@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from directory.search import SearchQuery
 from directory.search.embedded import EmbeddedSearch
@@ -75,7 +76,7 @@ def test_warming_an_unreadable_index_leaves_it_to_the_first_search(tmp_path):
 
 
 def test_the_most_frequent_terms_are_looked_up_before_anyone_asks(tmp_path):
-    from directory.caches import Caches
+    from directory.caches import Caches, Shelf
 
     caches = Caches()
     index = EmbeddedSearch(tmp_path / "search.sqlite3", caches=caches)
@@ -85,7 +86,7 @@ def test_the_most_frequent_terms_are_looked_up_before_anyone_asks(tmp_path):
             for n in range(40)
         ]
     )
-    postings = caches.shelf("postings")
+    postings: Shelf[object] = caches.shelf("postings")
     assert len(postings) == 0
     assert index.warm_terms(5) == 5
     warmed = len(postings)
@@ -95,3 +96,20 @@ def test_the_most_frequent_terms_are_looked_up_before_anyone_asks(tmp_path):
     stopped = threading.Event()
     stopped.set()
     assert index.warm_terms(5, stopped) == 0
+
+
+def test_terms_are_warmed_only_while_nothing_else_is_searched(tmp_path):
+    index = EmbeddedSearch(tmp_path / "search.sqlite3")
+    index.rebuild([factories.document(slug=f"g-{n}", name=f"Group {n}") for n in range(5)])
+    busy, stop = threading.Event(), threading.Event()
+    busy.set()
+    warmed: list[int] = []
+    worker = threading.Thread(
+        target=lambda: warmed.append(index.warm_terms(3, stop, lambda: not busy.is_set()))
+    )
+    worker.start()
+    time.sleep(0.2)
+    assert worker.is_alive() and not warmed  # waiting for the searches to end
+    busy.clear()
+    worker.join(5)
+    assert warmed == [3]

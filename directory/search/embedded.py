@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +108,7 @@ _PREFIX_EXPANSION_LIMIT = 64
 # Typo variants are looked for among terms whose length is within the word's budget.
 # A bitmap's own bytes beyond its contents (which its sys.getsizeof counts, as serialised).
 _BITMAP_BYTES = 64
+_WARM_WAIT_SECONDS = 0.01  # between looks, while searches are under way, before warming on
 _CHANGE_COUNTER_OFFSET = 24  # in the database file's header (sqlite.org/fileformat.html)
 FileKey = tuple[int, int, int, bytes]
 # Within a ranking tier a page is cut from alphabetical order: by sorting the tier when it is
@@ -249,12 +250,17 @@ class EmbeddedSearch:
         with contextlib.suppress(OSError, sqlite3.Error):
             self._current()
 
-    def warm_terms(self, most: int, stop: threading.Event | None = None) -> int:
+    def warm_terms(
+        self,
+        most: int,
+        stop: threading.Event | None = None,
+        idle: Callable[[], bool] = lambda: True,
+    ) -> int:
         """Look up the index's most frequent terms as a query's words are (every group, as
         typed and by stem), most frequent first, so that the searches most likely to come
-        find their postings kept. Pauses as long as each lookup took, leaving at least half
-        of the time to whatever else runs; ends early when `stop` is set, the index changes
-        or half the caches' budget is used. Returns how many terms were looked up."""
+        find their postings kept. Each is looked up only when `idle()` says nothing else is
+        being searched; ends early when `stop` is set, the index changes or half the caches'
+        budget is used. Returns how many terms were looked up."""
         snapshot = self._current()
         rows = self._reader().execute(
             "SELECT term FROM terms WHERE length(term) > 1 ORDER BY doc DESC LIMIT ?", (most,)
@@ -263,12 +269,14 @@ class EmbeddedSearch:
         for (term,) in rows.fetchall():
             if (stop is not None and stop.is_set()) or self._snapshot is not snapshot:
                 break
-            if self._postings.total > self._postings.limit // 2:
+            if self._postings.caches.total > self._postings.caches.limit // 2:
                 break  # the rest of the budget is for what people ask
-            started = time.perf_counter()
+            while not idle():
+                if stop is not None and stop.is_set():
+                    return looked_up
+                time.sleep(_WARM_WAIT_SECONDS)
             self._match(snapshot, term, prefix=False)
             looked_up += 1
-            time.sleep(time.perf_counter() - started)
         return looked_up
 
     def problem(self) -> str | None:

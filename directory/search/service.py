@@ -49,6 +49,7 @@ class SearchService:
         self._clock = clock
         self._lock = threading.Lock()
         self._stop_warming = threading.Event()
+        self._searching = 0
         self._down_until = 0.0
         self._last_error: str | None = None
 
@@ -58,6 +59,19 @@ class SearchService:
         return [self.embedded] + ([self.primary] if self.primary is not None else [])
 
     def search(self, query: SearchQuery) -> SearchResults:
+        with self._lock:
+            self._searching += 1
+        try:
+            return self._search(query)
+        finally:
+            with self._lock:
+                self._searching -= 1
+
+    def _idle(self) -> bool:
+        """Whether no search is under way (then warming the index takes nobody's time)."""
+        return self._searching == 0
+
+    def _search(self, query: SearchQuery) -> SearchResults:
         if query.understood is None:
             query = replace(query, understood=self.understanding.understand(query.q))
         if self.primary is not None and self._clock() >= self._down_until:
@@ -117,8 +131,9 @@ class SearchService:
 
     def warm_in_background(self) -> threading.Thread:
         """What the first searches would otherwise wait for, in a thread of its own once the
-        server is up (it does not delay the first answer): the names queries are read with,
-        then the postings of the index's most frequent terms. `stop_warming()` ends it."""
+        server is up: the names queries are read with, then the postings of the index's most
+        frequent terms, each only while no search is under way (so it delays no answer by
+        more than one term's lookup). `stop_warming()` ends it."""
         thread = threading.Thread(target=self._warm_more, name="search-warm", daemon=True)
         thread.start()
         return thread
@@ -130,7 +145,7 @@ class SearchService:
         try:
             self.understanding.warm_names()
             started = time.perf_counter()
-            count = self.embedded.warm_terms(WARM_TERMS, self._stop_warming)
+            count = self.embedded.warm_terms(WARM_TERMS, self._stop_warming, self._idle)
             log.info("warmed %d terms in %.1f s", count, time.perf_counter() - started)
         except (OSError, sqlite3.Error) as error:  # unreadable: the first search says why
             log.info("could not warm the search index: %s", error)

@@ -197,7 +197,7 @@ class Remembered:
     @property
     def total(self) -> int:
         """Bytes kept (with every other shelf of the same caches)."""
-        return self._pages.total
+        return self._pages.caches.total
 
     def __len__(self) -> int:
         return len(self._pages)

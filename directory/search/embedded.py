@@ -105,7 +105,6 @@ _STATUS_ORDER = ("active", "unknown")
 # A last word shared as a prefix by more terms than this is looked up with one FTS5 prefix
 # query rather than as a union of the terms' postings.
 _PREFIX_EXPANSION_LIMIT = 64
-# Typo variants are looked for among terms whose length is within the word's budget.
 # A bitmap's own bytes beyond its contents (which its sys.getsizeof counts, as serialised).
 _BITMAP_BYTES = 64
 _WARM_WAIT_SECONDS = 0.01  # between looks, while searches are under way, before warming on
@@ -704,11 +703,9 @@ def _writing(path: Path, create: bool = False) -> Iterator[sqlite3.Connection]:
 
 
 def _query_key(query: SearchQuery) -> Hashable:
-    """Flat (strings, numbers and tuples of them), as kept keys must be (caches.py): the place
-    asked about by its repr."""
+    """Kept by its repr (caches.py), which says all of it: the place asked about included."""
     filters = tuple(sorted((name, tuple(values)) for name, values in query.filters.items()))
-    where = repr(query.where) if query.where is not None else None
-    return (query.q, filters, query.near, where, query.page, query.per_page)
+    return (query.q, filters, query.near, query.where, query.page, query.per_page)
 
 
 def _find_variants(snapshot: _Snapshot, word: str) -> tuple[str, ...]:

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     cache_mb: int = Field(32, ge=1)
     # Searches run in worker threads, at most this many at once in each process.
     search_threads: int = Field(4, ge=1)
+    # The index's most frequent terms looked up once serving, while no search is under way.
+    warm_terms: int = Field(1_000, ge=0)
 
     @field_validator("smtp_url")
     @classmethod

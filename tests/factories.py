@@ -37,6 +37,8 @@ def site_settings(
         meili_url="",
         gazetteer_path=gazetteer,
         admin_two_factor=admin_two_factor,
+        # Thousands of apps start in the suite: none warms its index, but the test of it.
+        warm_terms=0,
     )
 
 

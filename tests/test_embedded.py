@@ -113,3 +113,15 @@ def test_terms_are_warmed_only_while_nothing_else_is_searched(tmp_path):
     busy.clear()
     worker.join(5)
     assert warmed == [3]
+
+
+def test_a_started_service_warms_its_most_frequent_terms(seeded, settings, caplog):
+    import logging
+
+    from directory.search import backends
+
+    service = backends.service(settings.model_copy(update={"warm_terms": 20}))
+    service.warm()
+    with caplog.at_level(logging.INFO, logger="directory.search.service"):
+        service.warm_in_background().join(30)
+    assert "warmed 20 terms" in caplog.text

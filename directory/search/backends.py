@@ -46,7 +46,13 @@ def service(
     index = embedded(settings, caches)
     repair = Repair(engine, index) if engine is not None else None
     reader = understanding(settings, caches)
-    return SearchService(index, meilisearch(settings), repair=repair, understanding=reader)
+    return SearchService(
+        index,
+        meilisearch(settings),
+        repair=repair,
+        understanding=reader,
+        warm_terms=settings.warm_terms,
+    )
 
 
 def understanding(settings: Settings, caches: Caches | None = None) -> Understanding:

@@ -26,7 +26,8 @@ from directory.search.understanding import Understanding
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 15.0
-# At most this many of the index's most frequent terms are looked up at start-up.
+# At most this many of the index's most frequent terms are looked up at start-up (the
+# default of DIRECTORY_WARM_TERMS).
 WARM_TERMS = 1_000
 
 
@@ -39,8 +40,10 @@ class SearchService:
         clock: Callable[[], float] = time.monotonic,
         repair: Repair | None = None,
         understanding: Understanding | None = None,
+        warm_terms: int = WARM_TERMS,
     ) -> None:
         self.embedded = embedded
+        self.warm_terms = warm_terms  # how many frequent terms warm_in_background looks up
         # Reads the places and prisons out of a query, for every backend alike.
         self.understanding = understanding or Understanding()
         self.primary = primary
@@ -145,7 +148,7 @@ class SearchService:
         try:
             self.understanding.warm_names()
             started = time.perf_counter()
-            count = self.embedded.warm_terms(WARM_TERMS, self._stop_warming, self._idle)
+            count = self.embedded.warm_terms(self.warm_terms, self._stop_warming, self._idle)
             log.info("warmed %d terms in %.1f s", count, time.perf_counter() - started)
         except (OSError, sqlite3.Error) as error:  # unreadable: the first search says why
             log.info("could not warm the search index: %s", error)

@@ -125,3 +125,17 @@ def test_a_started_service_warms_its_most_frequent_terms(seeded, settings, caplo
     with caplog.at_level(logging.INFO, logger="directory.search.service"):
         service.warm_in_background().join(30)
     assert "warmed 20 terms" in caplog.text
+
+
+def test_a_service_is_idle_only_a_moment_after_its_last_search(tmp_path):
+    from directory.search.service import IDLE_SECONDS, SearchService
+
+    index = EmbeddedSearch(tmp_path / "search.sqlite3")
+    index.rebuild([factories.document(slug="g", name="Group")])
+    now = [1000.0]
+    service = SearchService(index, clock=lambda: now[0])
+    assert service._idle()
+    service.search(SearchQuery(q="group"))
+    assert not service._idle()  # a busy server has instants with no search under way
+    now[0] += IDLE_SECONDS
+    assert service._idle()

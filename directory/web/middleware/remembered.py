@@ -124,10 +124,9 @@ class Finished(NamedTuple):
         )
 
     def size(self) -> int:
-        """Bytes it holds: both bodies, its tag and headers (some of them shared with every
-        other page, but counted: a little more than it costs, never less)."""
-        shared = _SHARED | {id(part) for header in _CONTENT_TYPES.values() for part in header}
-        return size_of(tuple(self), shared)
+        """Bytes it holds: both bodies, its tag and headers, leaving out the headers every
+        page holds the same object of."""
+        return size_of(tuple(self), _SHARED)
 
     def response_to(self, request: Request) -> Response:
         return _Ready(
@@ -163,6 +162,7 @@ def _content_type(value: str) -> tuple[bytes, bytes]:
         header = (b"content-type", value.encode("latin-1"))
         if len(_CONTENT_TYPES) < 16:  # a few kinds of page, but never a store of its own
             _CONTENT_TYPES[value] = header
+            _SHARED.update(id(part) for part in (header, *header))
     return header
 
 

@@ -203,6 +203,7 @@ class EmbeddedSearch:
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
+        self._held: list[_Watched | None] = [None]  # the file, open to read its state
         path.parent.mkdir(parents=True, exist_ok=True)
         if create and not path.exists():
             with _writing(path, create=True) as connection:
@@ -316,7 +317,7 @@ class EmbeddedSearch:
         """Changes whenever the index does (a write from any process, or a rebuild): whatever
         was made from the index at one state holds while it is unchanged. None if unreadable."""
         try:
-            return _file_key(self.path)
+            return _file_key(self.path, self._held)
         except OSError:
             return None
 
@@ -325,7 +326,7 @@ class EmbeddedSearch:
         no loading, so it may be called where blocking is not allowed (the event loop)."""
         snapshot = self._snapshot
         try:
-            if snapshot is None or snapshot.key != _file_key(self.path):
+            if snapshot is None or snapshot.key != _file_key(self.path, self._held):
                 return None
         except OSError:  # gone: search() says why
             return None
@@ -572,20 +573,20 @@ class EmbeddedSearch:
     # -- the loaded state of the file ------------------------------------------------------
 
     def _current(self) -> _Snapshot:
-        key = _file_key(self.path)
+        key = _file_key(self.path, self._held)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.key == key:
             return snapshot
         with self._load_lock:
             snapshot = self._snapshot
-            if snapshot is None or snapshot.key != _file_key(self.path):
+            if snapshot is None or snapshot.key != _file_key(self.path, self._held):
                 snapshot = self._load()
                 self._snapshot = snapshot
         return snapshot
 
     def _load(self) -> _Snapshot:
-        key = _file_key(self.path)
-        connection = self._reader(reconnect=True)
+        key = _file_key(self.path, self._held)
+        connection = self._reader(loading=key)
         found_format = connection.execute("PRAGMA user_version").fetchone()[0]
         if found_format != _FORMAT:
             raise sqlite3.DatabaseError(
@@ -629,10 +630,19 @@ class EmbeddedSearch:
             specific=specific,
         )
 
-    def _reader(self, reconnect: bool = False) -> sqlite3.Connection:
+    def _reader(self, loading: FileKey | None = None) -> sqlite3.Connection:
+        """This thread's connection to the file of the loaded state (or of the state being
+        loaded), opened again when the file is another: the state names the file without a
+        system call for each lookup."""
         local = self._local
-        inode = os.stat(self.path).st_ino
-        if reconnect or getattr(local, "inode", None) != inode:
+        snapshot = self._snapshot
+        if loading is not None:
+            inode = loading[0]
+        elif snapshot is not None:
+            inode = snapshot.key[0]
+        else:
+            inode = os.stat(self.path).st_ino
+        if loading is not None or getattr(local, "inode", None) != inode:
             if getattr(local, "connection", None) is not None:
                 local.connection.close()
             local.connection = sqlite3.connect(
@@ -642,16 +652,32 @@ class EmbeddedSearch:
         return local.connection  # type: ignore[no-any-return]
 
 
-def _file_key(path: Path) -> FileKey:
+class _Watched:
+    """The index file held open, so that its state is read with two system calls rather
+    than four: each one hands the interpreter to the search threads and waits to get it
+    back, and the state is read on the event loop for every request."""
+
+    def __init__(self, path: Path) -> None:
+        self.descriptor = os.open(path, os.O_RDONLY)
+        self.inode = os.fstat(self.descriptor).st_ino
+
+    def __del__(self) -> None:
+        # Closed once nothing refers to it: never while a thread is reading through it.
+        os.close(self.descriptor)
+
+
+def _file_key(path: Path, held: list[_Watched | None]) -> FileKey:
     """Changes whenever the file is written to or replaced. The time and size alone could miss
     a write in the same clock tick that left the size alone; SQLite's file change counter (a
-    header field every commit raises, in the rollback-journal mode the index uses) cannot."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        stat = os.fstat(descriptor)
-        counter = os.pread(descriptor, 4, _CHANGE_COUNTER_OFFSET)
-    finally:
-        os.close(descriptor)
+    header field every commit raises, in the rollback-journal mode the index uses) cannot.
+    `held` keeps the open file between calls: opened again when the path names another."""
+    stat = os.stat(path)
+    watched = held[0]
+    if watched is None or watched.inode != stat.st_ino:
+        watched = _Watched(path)
+        stat = os.fstat(watched.descriptor)
+        held[0] = watched
+    counter = os.pread(watched.descriptor, 4, _CHANGE_COUNTER_OFFSET)
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size, counter)
 
 

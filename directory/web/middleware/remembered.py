@@ -230,10 +230,17 @@ def remembered(by: PageKey) -> Callable[[Endpoint], Endpoint]:
     return wrap
 
 
+_STATE = "directory.index_state"  # where a request keeps the index's state, read once
+
+
 def _key(scope: Scope, by: PageKey) -> Hashable | None:
     # The index's state is read before searching, so a page kept under it was made from that
-    # state or a later one, never an earlier one.
-    state = app_state(scope).search.state()
+    # state or a later one, never an earlier one; read once a request (a kept page looked
+    # for, then the page kept under the same key).
+    if _STATE in scope:
+        state = scope[_STATE]
+    else:
+        state = scope[_STATE] = app_state(scope).search.state()
     if state is None:
         return None
     shown = by(QueryParams(scope["query_string"]))

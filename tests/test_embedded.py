@@ -139,3 +139,65 @@ def test_a_service_is_idle_only_a_moment_after_its_last_search(tmp_path):
     assert not service._idle()  # a busy server has instants with no search under way
     now[0] += IDLE_SECONDS
     assert service._idle()
+
+
+def _stored_against_matched(path) -> list[tuple[str, str, list[int], list[int]]]:
+    """Every indexed term in every column: the documents its stored postings hold against
+    those a full-text match finds. Empty when they agree."""
+    import sqlite3
+
+    from pyroaring import BitMap
+
+    connection = sqlite3.connect(path)
+    columns = (
+        "name alternate_names place tags description stems_name stems_meta stems_text".split()
+    )
+    wrong = []
+    every_term = "SELECT term FROM terms UNION SELECT term FROM postings"
+    for (term,) in connection.execute(every_term).fetchall():
+        for at, column in enumerate(columns):
+            matched = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid",
+                    (f'{column} : "{term}"',),
+                )
+            ]
+            row = connection.execute(
+                "SELECT ids FROM postings WHERE term = ? AND col = ?", (term, at)
+            ).fetchone()
+            stored = [] if row is None else list(BitMap.deserialize(row[0]))
+            if stored != matched:
+                wrong.append((term, column, stored, matched))
+    connection.close()
+    return wrong
+
+
+def test_stored_postings_follow_every_write(tmp_path):
+    # Each term's documents are kept beside the full-text index, so a search need not read
+    # them from it row by row: after a build, replacements, a document replaced twice in one
+    # write, and deletions, they are what a full-text match finds, in every column.
+    index = EmbeddedSearch(tmp_path / "search.sqlite3")
+    index.rebuild(
+        [
+            factories.document(slug="leeds", name="Leeds ABC", city="Leeds"),
+            factories.document(slug="books", name="Books Through Bars", city="Café Town"),
+            factories.document(slug="families", name="Families Outside", city="Edinburgh"),
+        ]
+    )
+    assert _stored_against_matched(index.path) == []
+    index.upsert(
+        [
+            factories.document(slug="leeds", name="Leeds Anarchist Black Cross", city="Leeds"),
+            factories.document(slug="glasgow", name="Glasgow ABC", city="Glasgow"),
+            factories.document(slug="glasgow", name="Glasgow Prisoner Support", city="Glasgow"),
+        ]
+    )
+    index.delete(["books"])
+    assert _stored_against_matched(index.path) == []
+    assert slugs(index, "books") == []
+    assert slugs(index, "glasgow prisoner") == ["glasgow"]
+    assert "glasgow" not in slugs(index, "glasgow abc")  # the first of the two writes is gone
+    index.delete(["leeds", "glasgow", "families"])
+    assert _stored_against_matched(index.path) == []
+    assert slugs(index) == []

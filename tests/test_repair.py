@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,15 @@ def overwritten(path: Path) -> None:
 
 def truncated(path: Path) -> None:
     path.write_bytes(b"")
+
+
+def of_the_last_format(path: Path) -> None:
+    # As the release before left it: no stored postings, format 3.
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("DROP TABLE postings")
+        connection.execute("PRAGMA user_version = 3")
+    connection.close()
 
 
 PAGES = ["/", "/search?q=books", "/api/search?q=books", "/print?q=books", "/print.txt?q=books"]
@@ -74,7 +84,7 @@ def test_a_lost_index_is_rebuilt_and_meanwhile_every_page_answers(
     assert client.get("/print", params={"q": "bent bars"}).status_code == 200
 
 
-@pytest.mark.parametrize("damage", [deleted, overwritten])
+@pytest.mark.parametrize("damage", [deleted, overwritten, of_the_last_format])
 def test_an_index_lost_while_the_server_was_stopped_is_rebuilt_before_it_serves(
     seeded, settings, damage: Callable[[Path], None]
 ):

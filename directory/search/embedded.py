@@ -238,8 +238,7 @@ class EmbeddedSearch:
         # variants.
         caches = Caches() if caches is None else caches
         self._answers: Pickled[SearchResults] = Pickled(caches.shelf("answers"))
-        # Full-text matches by (group, expression), stored postings by term: either kind.
-        self._postings: Shelf[BitMap | tuple[FrozenBitMap, ...]] = caches.shelf("postings")
+        self._postings: Shelf[BitMap] = caches.shelf("postings")
         self._variants: Shelf[tuple[str, ...]] = caches.shelf("variants")
         self._answers_made = 0  # what forget() moves on
         self._local = threading.local()
@@ -521,7 +520,7 @@ class EmbeddedSearch:
         self, snapshot: _Snapshot, group: str, term: str, held: _Held | None = None
     ) -> BitMap:
         if _holds(snapshot, term):
-            return _in_columns(self._stored(snapshot, term, held), _GROUP_COLUMNS[group])
+            return self._in_group(snapshot, (group, term), _GROUP_COLUMNS[group], held)
         # Not one indexed term ("o'brien" is two): the full-text index finds the phrase.
         return self._cached(snapshot, (group, term), _GROUPS[group] + text.fts_term(term))
 
@@ -529,30 +528,38 @@ class EmbeddedSearch:
         self, snapshot: _Snapshot, group: str, stem: str, held: _Held | None = None
     ) -> BitMap:
         if _holds(snapshot, stem):
-            return _in_columns(self._stored(snapshot, stem, held), _STEM_GROUP_COLUMNS[group])
+            return self._in_group(snapshot, (group + "~", stem), _STEM_GROUP_COLUMNS[group], held)
         return self._cached(
             snapshot, (group + "~", stem), _STEM_GROUPS[group] + text.fts_term(stem)
         )
 
-    def _stored(
-        self, snapshot: _Snapshot, term: str, held: _Held | None = None
-    ) -> tuple[FrozenBitMap, ...]:
-        """An indexed term's documents in each column, from the postings table (or `held`,
-        where one search keeps those it has read)."""
-        if held is not None and term in held:
-            return held[term]
-        kept_as = (snapshot.key, term)
+    def _in_group(
+        self,
+        snapshot: _Snapshot,
+        key: tuple[str, str],
+        columns: tuple[int, ...],
+        held: _Held | None,
+    ) -> BitMap:
+        """An indexed term's documents in a group of columns (key: the group, the term),
+        kept as one bitmap, as a full-text match's are: the next search asks at once."""
+        kept_as = (snapshot.key, *key)
         found = self._postings.get(kept_as)
         if found is None:
-            columns = [_NOWHERE] * len(_COLUMNS)
-            weight = _BITMAP_BYTES
-            rows = self._reader().execute("SELECT col, ids FROM postings WHERE term = ?", (term,))
-            for column, ids in rows:
-                columns[column] = FrozenBitMap.deserialize(ids)
-                weight += _BITMAP_BYTES + len(ids)
-            found = tuple(columns)
-            self._postings.put(kept_as, found, weight)
-        assert isinstance(found, tuple)  # a term's key is never a full-text match's
+            stored = self._stored(key[1], held)
+            found = BitMap.union(BitMap(), *(stored[at] for at in columns))
+            self._postings.put(kept_as, found, _BITMAP_BYTES + sys.getsizeof(found))
+        return found
+
+    def _stored(self, term: str, held: _Held | None) -> tuple[FrozenBitMap, ...]:
+        """An indexed term's documents in each column, from the postings table: read once
+        for all the groups a search looks it up in (`held`, the terms it has read)."""
+        if held is not None and term in held:
+            return held[term]
+        columns = [_NOWHERE] * len(_COLUMNS)
+        rows = self._reader().execute("SELECT col, ids FROM postings WHERE term = ?", (term,))
+        for column, ids in rows:
+            columns[column] = FrozenBitMap.deserialize(ids)
+        found = tuple(columns)
         if held is not None:
             held[term] = found
         return found
@@ -576,7 +583,7 @@ class EmbeddedSearch:
     def _cached(self, snapshot: _Snapshot, key: tuple[str, str], expression: str) -> BitMap:
         kept_as = (snapshot.key, *key)
         found = self._postings.get(kept_as)
-        if not isinstance(found, BitMap):
+        if found is None:
             rows = self._reader().execute("SELECT rowid FROM fts WHERE fts MATCH ?", (expression,))
             found = BitMap(row[0] for row in rows)
             self._postings.put(kept_as, found, _BITMAP_BYTES + sys.getsizeof(found))
@@ -826,10 +833,6 @@ def _find_variants(snapshot: _Snapshot, word: str) -> tuple[str, ...]:
     ]
     found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=budget, limit=None)
     return tuple(term for term, distance, _ in found if distance > 0)
-
-
-def _in_columns(stored: tuple[FrozenBitMap, ...], columns: tuple[int, ...]) -> BitMap:
-    return BitMap.union(BitMap(), *(stored[at] for at in columns))
 
 
 def _holds(snapshot: _Snapshot, term: str) -> bool:

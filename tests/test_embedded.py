@@ -149,9 +149,7 @@ def _stored_against_matched(path) -> list[tuple[str, str, list[int], list[int]]]
     from pyroaring import BitMap
 
     connection = sqlite3.connect(path)
-    columns = (
-        "name alternate_names place tags description stems_name stems_meta stems_text".split()
-    )
+    columns = "name alternate_names place tags description stems_name stems_meta stems_text".split()
     wrong = []
     every_term = "SELECT term FROM terms UNION SELECT term FROM postings"
     for (term,) in connection.execute(every_term).fetchall():

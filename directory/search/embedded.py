@@ -749,7 +749,9 @@ class _Watched:
 
     def __del__(self) -> None:
         # Closed once nothing refers to it: never while a thread is reading through it.
-        os.close(self.descriptor)
+        descriptor = getattr(self, "descriptor", None)  # none if the file could not be opened
+        if descriptor is not None:
+            os.close(descriptor)
 
 
 def _file_key(path: Path, held: list[_Watched | None]) -> FileKey:

@@ -52,7 +52,21 @@ from directory.search.interface import (
     stored_hit,
 )
 
-_SCHEMA = """
+# The full-text columns, in their order in fts (a posting's `col`).
+_COLUMNS = (
+    "name",
+    "alternate_names",
+    "place",
+    "tags",
+    "description",
+    "stems_name",
+    "stems_meta",
+    "stems_text",
+)
+# How fts and the scratch table below make terms of text.
+_TOKENIZE = "unicode61 remove_diacritics 2"
+_FTS_NAMES = ", ".join(_COLUMNS)
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS docs (
     id INTEGER PRIMARY KEY,
     slug TEXT NOT NULL UNIQUE,
@@ -70,8 +84,8 @@ CREATE TABLE IF NOT EXISTS facets (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facets_by_doc ON facets (doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
-    name, alternate_names, place, tags, description, stems_name, stems_meta, stems_text,
-    tokenize = 'unicode61 remove_diacritics 2',
+    {_FTS_NAMES},
+    tokenize = '{_TOKENIZE}',
     prefix = '2 3'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5vocab (fts, row);
@@ -89,23 +103,11 @@ PRAGMA user_version = 4;
 """
 # The shape of the file's contents; a file of another is rebuilt from the database (repair).
 _FORMAT = 4
-# The full-text columns, in their order in fts (a posting's `col`).
-_COLUMNS = (
-    "name",
-    "alternate_names",
-    "place",
-    "tags",
-    "description",
-    "stems_name",
-    "stems_meta",
-    "stems_text",
-)
 # A table of the same columns and tokenizer, in memory, that says which terms a document
 # gives each column, when its postings change.
 _SCRATCH = (  # statements one by one: a script would commit the write under way
-    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch USING fts5 ("
-    "name, alternate_names, place, tags, description, stems_name, stems_meta, stems_text, "
-    "tokenize = 'unicode61 remove_diacritics 2')",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch USING fts5 ({_FTS_NAMES}, "
+    f"tokenize = '{_TOKENIZE}')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch_terms "
     "USING fts5vocab (temp, scratch, instance)",
 )
@@ -115,7 +117,6 @@ _COLUMN_BIT = 1 << 28
 _COLUMN_RANGES = tuple(
     FrozenBitMap(range(at * _COLUMN_BIT, (at + 1) * _COLUMN_BIT)) for at in range(len(_COLUMNS))
 )
-_FTS_NAMES = ", ".join(_COLUMNS)
 # Column groups a term is looked up in: everywhere, in names, and anywhere but the description.
 _GROUPS = {
     "all": "{name alternate_names place tags description} : ",
@@ -245,7 +246,7 @@ class EmbeddedSearch:
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
-        self._held: list[_Watched | None] = [None]  # the file, open to read its state
+        self._watched: list[_Watched | None] = [None]  # the file, open to read its state
         path.parent.mkdir(parents=True, exist_ok=True)
         if create and not path.exists():
             with _writing(path, create=True) as connection:
@@ -360,7 +361,7 @@ class EmbeddedSearch:
         """Changes whenever the index does (a write from any process, or a rebuild): whatever
         was made from the index at one state holds while it is unchanged. None if unreadable."""
         try:
-            return _file_key(self.path, self._held)
+            return _file_key(self.path, self._watched)
         except OSError:
             return None
 
@@ -369,7 +370,7 @@ class EmbeddedSearch:
         no loading, so it may be called where blocking is not allowed (the event loop)."""
         snapshot = self._snapshot
         try:
-            if snapshot is None or snapshot.key != _file_key(self.path, self._held):
+            if snapshot is None or snapshot.key != _file_key(self.path, self._watched):
                 return None
         except OSError:  # gone: search() says why
             return None
@@ -478,7 +479,7 @@ class EmbeddedSearch:
         stems = {text.stem(word), *(text.stem(p[0]) for p in alternatives if len(p) == 1)}
         loose: dict[str, BitMap] = {}
         typed = BitMap()
-        held: dict[str, tuple[FrozenBitMap, ...]] = {}  # each term read once, for every group
+        held: _Held = {}  # each term read once, for every group
         for group in _GROUPS:
             found = BitMap.union(
                 self._posting(snapshot, group, word, held),
@@ -659,19 +660,19 @@ class EmbeddedSearch:
     # -- the loaded state of the file ------------------------------------------------------
 
     def _current(self) -> _Snapshot:
-        key = _file_key(self.path, self._held)
+        key = _file_key(self.path, self._watched)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.key == key:
             return snapshot
         with self._load_lock:
             snapshot = self._snapshot
-            if snapshot is None or snapshot.key != _file_key(self.path, self._held):
+            if snapshot is None or snapshot.key != _file_key(self.path, self._watched):
                 snapshot = self._load()
                 self._snapshot = snapshot
         return snapshot
 
     def _load(self) -> _Snapshot:
-        key = _file_key(self.path, self._held)
+        key = _file_key(self.path, self._watched)
         connection = self._reader(loading=key)
         found_format = connection.execute("PRAGMA user_version").fetchone()[0]
         if found_format != _FORMAT:

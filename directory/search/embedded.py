@@ -114,9 +114,6 @@ _SCRATCH = (  # statements one by one: a script would commit the write under way
 _COLUMN_AT = {name: at for at, name in enumerate(_COLUMNS)}
 # A build reads a term's occurrences as numbers: document id + column x _COLUMN_BIT.
 _COLUMN_BIT = 1 << 28
-_COLUMN_RANGES = tuple(
-    FrozenBitMap(range(at * _COLUMN_BIT, (at + 1) * _COLUMN_BIT)) for at in range(len(_COLUMNS))
-)
 # Column groups a term is looked up in: everywhere, in names, and anywhere but the description.
 _GROUPS = {
     "all": "{name alternate_names place tags description} : ",
@@ -755,18 +752,18 @@ class _Watched:
             os.close(descriptor)
 
 
-def _file_key(path: Path, held: list[_Watched | None]) -> FileKey:
+def _file_key(path: Path, watched: list[_Watched | None]) -> FileKey:
     """Changes whenever the file is written to or replaced. The time and size alone could miss
     a write in the same clock tick that left the size alone; SQLite's file change counter (a
     header field every commit raises, in the rollback-journal mode the index uses) cannot.
-    `held` keeps the open file between calls: opened again when the path names another."""
+    `watched` keeps the open file between calls: opened again when the path names another."""
     stat = os.stat(path)
-    watched = held[0]
-    if watched is None or watched.inode != stat.st_ino:
-        watched = _Watched(path)
-        stat = os.fstat(watched.descriptor)
-        held[0] = watched
-    counter = os.pread(watched.descriptor, 4, _CHANGE_COUNTER_OFFSET)
+    opened = watched[0]
+    if opened is None or opened.inode != stat.st_ino:
+        opened = _Watched(path)
+        stat = os.fstat(opened.descriptor)
+        watched[0] = opened
+    counter = os.pread(opened.descriptor, 4, _CHANGE_COUNTER_OFFSET)
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size, counter)
 
 
@@ -1196,11 +1193,11 @@ def _insert(
     )
     if changes is not None:
         assert doc_id is not None
-        changes.add(_document_terms(connection, values), doc_id)
+        changes.add(values, doc_id)
 
 
 def _upsert(connection: sqlite3.Connection, documents: Iterable[Document]) -> None:
-    changes = _PostingChanges()
+    changes = _PostingChanges(connection)
     for document in documents:
         row = connection.execute(
             "SELECT id FROM docs WHERE slug = ?", (document["slug"],)
@@ -1208,16 +1205,16 @@ def _upsert(connection: sqlite3.Connection, documents: Iterable[Document]) -> No
         if row is not None:
             _remove(connection, row[0], changes)
         _insert(connection, document, row[0] if row else None, changes)
-    changes.apply(connection)
+    changes.apply()
 
 
 def _delete(connection: sqlite3.Connection, slugs: Iterable[str]) -> None:
-    changes = _PostingChanges()
+    changes = _PostingChanges(connection)
     for slug in slugs:
         row = connection.execute("SELECT id FROM docs WHERE slug = ?", (slug,)).fetchone()
         if row is not None:
             _remove(connection, row[0], changes)
-    changes.apply(connection)
+    changes.apply()
 
 
 def _remove(connection: sqlite3.Connection, doc_id: int, changes: _PostingChanges) -> None:
@@ -1226,7 +1223,7 @@ def _remove(connection: sqlite3.Connection, doc_id: int, changes: _PostingChange
         (doc_id,),
     ).fetchone()
     if values is not None:
-        changes.remove(_document_terms(connection, values), doc_id)
+        changes.remove(values, doc_id)
     for statement in (
         "DELETE FROM fts WHERE rowid = ?",
         "DELETE FROM facets WHERE doc_id = ?",
@@ -1235,39 +1232,41 @@ def _remove(connection: sqlite3.Connection, doc_id: int, changes: _PostingChange
         connection.execute(statement, (doc_id,))
 
 
-def _document_terms(connection: sqlite3.Connection, values: Sequence[str]) -> set[tuple[str, int]]:
-    """The (term, column) pairs a document's full-text columns give, by the index's own
-    tokenizer (a table of the same columns in memory, emptied after)."""
-    for statement in _SCRATCH:
-        connection.execute(statement)
-    connection.execute(
-        f"INSERT INTO temp.scratch (rowid, {_FTS_NAMES}) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-        tuple(values),
-    )
-    rows = connection.execute("SELECT DISTINCT term, col FROM temp.scratch_terms").fetchall()
-    connection.execute("DELETE FROM temp.scratch")
-    return {(term, _COLUMN_AT[column]) for term, column in rows}
-
-
 class _PostingChanges:
     """Documents to add to and take from postings in one write, applied in the order made
-    (a document replaced twice in one batch ends as the second says)."""
+    (a document replaced twice in one batch ends as the second says). A document's terms
+    come from a table of the same columns and tokenizer in memory, emptied after each."""
 
-    def __init__(self) -> None:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        for statement in _SCRATCH:
+            connection.execute(statement)
         self.added: dict[tuple[str, int], BitMap] = defaultdict(BitMap)
         self.removed: dict[tuple[str, int], BitMap] = defaultdict(BitMap)
 
-    def add(self, pairs: Iterable[tuple[str, int]], doc_id: int) -> None:
-        for pair in pairs:
+    def add(self, values: Sequence[str], doc_id: int) -> None:
+        for pair in self._terms(values):
             self.added[pair].add(doc_id)
             self.removed[pair].discard(doc_id)
 
-    def remove(self, pairs: Iterable[tuple[str, int]], doc_id: int) -> None:
-        for pair in pairs:
+    def remove(self, values: Sequence[str], doc_id: int) -> None:
+        for pair in self._terms(values):
             self.removed[pair].add(doc_id)
             self.added[pair].discard(doc_id)
 
-    def apply(self, connection: sqlite3.Connection) -> None:
+    def _terms(self, values: Sequence[str]) -> set[tuple[str, int]]:
+        """The (term, column) pairs a document's full-text columns give."""
+        connection = self._connection
+        connection.execute(
+            f"INSERT INTO temp.scratch (rowid, {_FTS_NAMES}) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            tuple(values),
+        )
+        rows = connection.execute("SELECT DISTINCT term, col FROM temp.scratch_terms").fetchall()
+        connection.execute("DELETE FROM temp.scratch")
+        return {(term, _COLUMN_AT[column]) for term, column in rows}
+
+    def apply(self) -> None:
+        connection = self._connection
         for term, column in self.added.keys() | self.removed.keys():
             row = connection.execute(
                 "SELECT ids FROM postings WHERE term = ? AND col = ?", (term, column)
@@ -1302,10 +1301,13 @@ def _fill_postings(connection: sqlite3.Connection) -> None:
         f"SELECT term, group_concat(doc + CASE col {column_bits} END) "  # noqa: S608
         "FROM occurrences GROUP BY term"
     )
+    in_columns = [
+        BitMap(range(at * _COLUMN_BIT, (at + 1) * _COLUMN_BIT)) for at in _COLUMN_AT.values()
+    ]
     for term, numbers in rows:
         everywhere = BitMap(map(int, numbers.split(",")))
         postings = []
-        for at, in_column in enumerate(_COLUMN_RANGES):
+        for at, in_column in enumerate(in_columns):
             ids = everywhere & in_column
             if ids:
                 postings.append((term, at, ids.shift(-at * _COLUMN_BIT).serialize()))
